@@ -1,0 +1,54 @@
+/**
+ * Detector on onnxruntime-node for YOLOv8/YOLO11-layout models (letterboxed input).
+ */
+import { DependencyError, ServiceErrorCode } from '../../errors.js';
+import { prepareModelInput } from '../../imaging/model-input.js';
+import type { DetectionCard } from '../../models/model-card.js';
+import { decodeYoloOutput } from '../../models/yolo-output.js';
+import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
+import { type OnnxModel, openOnnxModel } from '../onnx/onnx-session.js';
+
+export interface OnnxDetectorSettings {
+  path: string;
+  card: DetectionCard;
+  /** Overrides the card's default confidence threshold. */
+  confidence?: number;
+  /** Overrides the card's default NMS IoU threshold. */
+  iou?: number;
+}
+
+export async function createOnnxDetector(
+  settings: OnnxDetectorSettings,
+): Promise<Detector & { close(): Promise<void> }> {
+  const { card } = settings;
+  const model: OnnxModel = await openOnnxModel(settings.path, card);
+  const confidence = settings.confidence ?? card.defaults.confidence;
+  const iou = settings.iou ?? card.defaults.iou;
+
+  return {
+    name: 'onnx',
+    card,
+    async detect(image: DecodedImage, options?: CallOptions): Promise<Detection[]> {
+      options?.signal?.throwIfAborted();
+      const tensor = await prepareModelInput(image, card.input);
+      const output = await model.run(tensor.data, tensor.dims);
+      try {
+        return decodeYoloOutput(output.data, output.dims, {
+          labels: card.labels,
+          confidence,
+          iou,
+          letterbox: tensor.letterbox,
+          imageWidth: image.width,
+          imageHeight: image.height,
+        });
+      } catch (error) {
+        throw new DependencyError(`detector ${card.id}: ${(error as Error).message}`, {
+          code: ServiceErrorCode.invalidModelOutput,
+          retriable: false,
+          cause: error,
+        });
+      }
+    },
+    close: () => model.release(),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Loads onnxruntime-node lazily (it is large and only needed when an ONNX model is configured)
+ * and runs one model: named input tensor in, named output tensor out, errors typed.
+ */
+import type { InferenceSession } from 'onnxruntime-node';
+import { ConfigurationError, DependencyError, ServiceErrorCode } from '../../errors.js';
+import type { ModelCard } from '../../models/model-card.js';
+
+type OnnxRuntime = typeof import('onnxruntime-node');
+let runtime: Promise<OnnxRuntime> | undefined;
+
+function loadRuntime(): Promise<OnnxRuntime> {
+  runtime ??= import('onnxruntime-node');
+  return runtime;
+}
+
+export interface OnnxOutput {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+export interface OnnxModel {
+  run(input: Float32Array, dims: readonly number[]): Promise<OnnxOutput>;
+  release(): Promise<void>;
+}
+
+export async function openOnnxModel(path: string, card: ModelCard): Promise<OnnxModel> {
+  const ort = await loadRuntime();
+  let session: InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(path, { graphOptimizationLevel: 'all' });
+  } catch (error) {
+    throw new ConfigurationError(`cannot load ONNX model ${path}: ${(error as Error).message}`, error);
+  }
+  for (const [kind, expected, actual] of [
+    ['input', card.input.name, session.inputNames],
+    ['output', card.output.name, session.outputNames],
+  ] as const) {
+    if (!actual.includes(expected)) {
+      throw new ConfigurationError(
+        `model card ${card.id} names ${kind} "${expected}" but ${path} has ${actual.join(', ')}`,
+      );
+    }
+  }
+
+  return {
+    async run(input, dims) {
+      try {
+        const feeds = { [card.input.name]: new ort.Tensor('float32', input, dims) };
+        const results = await session.run(feeds, [card.output.name]);
+        const output = results[card.output.name];
+        if (!output || output.type !== 'float32') {
+          throw new Error(`output ${card.output.name} is missing or not float32`);
+        }
+        return { data: output.data as Float32Array, dims: output.dims };
+      } catch (error) {
+        // A local model fails the same way every time for the same input: not retriable.
+        throw new DependencyError(`ONNX model ${card.id} failed: ${(error as Error).message}`, {
+          code: ServiceErrorCode.modelError,
+          retriable: false,
+          cause: error,
+        });
+      }
+    },
+    release: () => session.release(),
+  };
+}

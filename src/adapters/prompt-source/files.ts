@@ -1,0 +1,75 @@
+/**
+ * PromptSource on prompt files bundled with the project (`prompts/<name>.json`), in the shape of
+ * a Langfuse prompt, so the same files serve as the Langfuse fallback.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigurationError } from '../../errors.js';
+import type { Prompt, PromptSource } from '../../ports.js';
+
+const chatMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+});
+
+export const promptFileSchema = z.discriminatedUnion('type', [
+  z.object({
+    name: z.string().min(1),
+    version: z.number().int().positive(),
+    type: z.literal('text'),
+    prompt: z.string().min(1),
+    config: z.record(z.string(), z.unknown()).default({}),
+    labels: z.array(z.string()).default([]),
+  }),
+  z.object({
+    name: z.string().min(1),
+    version: z.number().int().positive(),
+    type: z.literal('chat'),
+    prompt: z.array(chatMessageSchema).min(1),
+    config: z.record(z.string(), z.unknown()).default({}),
+    labels: z.array(z.string()).default([]),
+  }),
+]);
+
+const promptName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export interface FilePromptSourceSettings {
+  directory: string;
+}
+
+export function createFilePromptSource(settings: FilePromptSourceSettings): PromptSource {
+  const cache = new Map<string, Promise<Prompt>>();
+
+  async function readPrompt(name: string): Promise<Prompt> {
+    if (!promptName.test(name)) throw new ConfigurationError(`invalid prompt name "${name}"`);
+    const path = join(settings.directory, `${name}.json`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(path, 'utf8'));
+    } catch (error) {
+      throw new ConfigurationError(`cannot read prompt ${path}: ${(error as Error).message}`, error);
+    }
+    const parsed = promptFileSchema.safeParse(raw);
+    if (!parsed.success)
+      throw new ConfigurationError(`invalid prompt ${path}: ${z.prettifyError(parsed.error)}`);
+    if (parsed.data.name !== name) {
+      throw new ConfigurationError(`prompt ${path} is named "${parsed.data.name}", expected "${name}"`);
+    }
+    return { ...parsed.data, isFallback: false };
+  }
+
+  return {
+    name: 'files',
+    get(name) {
+      let prompt = cache.get(name);
+      if (!prompt) {
+        prompt = readPrompt(name);
+        // A failed read is not cached, so fixing the file fixes the next job.
+        prompt.catch(() => cache.delete(name));
+        cache.set(name, prompt);
+      }
+      return prompt;
+    },
+  };
+}

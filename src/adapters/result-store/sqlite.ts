@@ -1,0 +1,116 @@
+/**
+ * ResultStore on SQLite (better-sqlite3): one row per record, the record as JSON, status and
+ * creation time as columns for listing. Patient identifiers live in their own table, joined to
+ * nothing the record API returns.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { DependencyError, ServiceErrorCode } from '../../errors.js';
+import type { ListOptions, PatientIdentifiers, ResultStore, SaveOutcome } from '../../ports.js';
+import type { InferenceRecord } from '../../record.js';
+
+export interface SqliteResultStoreSettings {
+  /** A file path, or `:memory:`. */
+  path: string;
+}
+
+const schema = `
+  CREATE TABLE IF NOT EXISTS records (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    record TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS records_by_status_time ON records (status, created_at DESC);
+  CREATE INDEX IF NOT EXISTS records_by_time ON records (created_at DESC);
+  CREATE TABLE IF NOT EXISTS patient_identifiers (
+    record_id TEXT PRIMARY KEY,
+    identifiers TEXT NOT NULL
+  );
+`;
+
+export function createSqliteResultStore(settings: SqliteResultStoreSettings): ResultStore {
+  if (settings.path !== ':memory:') mkdirSync(dirname(settings.path), { recursive: true });
+  const database = new Database(settings.path);
+  database.pragma('journal_mode = WAL');
+  // Several CLI processes may share one file: wait for a writer instead of failing at once.
+  database.pragma('busy_timeout = 5000');
+  database.exec(schema);
+
+  const insert = database.prepare(
+    'INSERT INTO records (id, status, created_at, updated_at, record) VALUES (@id, @status, @createdAt, @updatedAt, @record) ON CONFLICT(id) DO NOTHING',
+  );
+  const replace = database.prepare(
+    'UPDATE records SET status = @status, updated_at = @updatedAt, record = @record WHERE id = @id AND updated_at = @replacing',
+  );
+  const savePatient = database.prepare(
+    'INSERT INTO patient_identifiers (record_id, identifiers) VALUES (?, ?) ON CONFLICT(record_id) DO UPDATE SET identifiers = excluded.identifiers',
+  );
+  const selectOne = database.prepare<[string], { record: string }>('SELECT record FROM records WHERE id = ?');
+  const selectAll = database.prepare<[number], { record: string }>(
+    'SELECT record FROM records ORDER BY created_at DESC, id LIMIT ?',
+  );
+  const selectByStatus = database.prepare<[string, number], { record: string }>(
+    'SELECT record FROM records WHERE status = ? ORDER BY created_at DESC, id LIMIT ?',
+  );
+
+  const saveTransaction = database.transaction(
+    (record: InferenceRecord, replacing: string | undefined, patient: PatientIdentifiers | undefined) => {
+      const row = {
+        id: record.id,
+        status: record.status,
+        createdAt: record.createdAt,
+        updatedAt: record.updatedAt,
+        record: JSON.stringify(record),
+      };
+      const { changes } = replacing === undefined ? insert.run(row) : replace.run({ ...row, replacing });
+      if (changes === 1 && patient && Object.keys(patient).length > 0) {
+        savePatient.run(record.id, JSON.stringify(patient));
+      }
+      return changes === 1;
+    },
+  );
+
+  const guarded = <T>(action: string, work: () => T): T => {
+    try {
+      return work();
+    } catch (error) {
+      const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
+      throw new DependencyError(`SQLite ${action} failed: ${(error as Error).message}`, {
+        code: ServiceErrorCode.storageError,
+        retriable: busy,
+        cause: error,
+      });
+    }
+  };
+  const parse = (row: { record: string } | undefined) =>
+    row ? (JSON.parse(row.record) as InferenceRecord) : undefined;
+
+  return {
+    name: 'sqlite',
+    async save(record, options): Promise<SaveOutcome> {
+      return guarded('save', () => {
+        if (saveTransaction(record, options?.replacing, options?.patient)) return { written: true };
+        const existing = parse(selectOne.get(record.id));
+        if (!existing) throw new Error(`record ${record.id} was replaced concurrently and then removed`);
+        return { written: false, existing };
+      });
+    },
+    async get(id) {
+      return guarded('get', () => parse(selectOne.get(id)));
+    },
+    async list(options?: ListOptions) {
+      const limit = options?.limit ?? 50;
+      return guarded('list', () =>
+        (options?.status ? selectByStatus.all(options.status, limit) : selectAll.all(limit)).map(
+          (row) => JSON.parse(row.record) as InferenceRecord,
+        ),
+      );
+    },
+    async close() {
+      database.close();
+    },
+  };
+}

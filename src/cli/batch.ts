@@ -1,0 +1,109 @@
+/**
+ * `ddx batch <folder>`: every image in a folder through the pipeline with bounded concurrency,
+ * metadata from `<image>.meta.json` beside each image when present.
+ */
+import { access, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { isMetadataSidecar, metadataSidecarKey } from '../adapters/blob-store/metadata-sidecar.js';
+import type { Job, PipelineDeps } from '../pipeline/pipeline-deps.js';
+import { runInference } from '../pipeline/run-inference.js';
+import type { InferenceRecord } from '../record.js';
+import { createProgressBar } from './progress-bar.js';
+import { uploadImage, uploadKeyFor } from './upload-image.js';
+
+export interface BatchItem {
+  file: string;
+  record?: InferenceRecord;
+  reused?: boolean;
+  /** Set when the file could not even be uploaded or stored. */
+  problem?: string;
+}
+
+export async function listBatchFiles(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && !entry.name.startsWith('.') && !isMetadataSidecar(entry.name))
+    .map((entry) => relative(folder, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+export async function runBatch(
+  folder: string,
+  deps: PipelineDeps,
+  options: { concurrency: number; inputPrefix: string; requestId: string },
+): Promise<BatchItem[]> {
+  const files = await listBatchFiles(folder);
+  const results: BatchItem[] = files.map((file) => ({ file }));
+  const progress = createProgressBar(files.length);
+  let next = 0;
+
+  const worker = async () => {
+    while (next < files.length) {
+      const index = next++;
+      const item = results[index];
+      if (!item) continue;
+      const imagePath = join(folder, item.file);
+      const metadataPath = metadataSidecarKey(imagePath);
+      const key = uploadKeyFor(options.inputPrefix, item.file);
+      try {
+        const hasMetadata = await access(metadataPath).then(
+          () => true,
+          () => false,
+        );
+        await uploadImage(deps.blobStore, {
+          imagePath,
+          metadataPath: hasMetadata ? metadataPath : undefined,
+          key,
+        });
+        const job: Job = {
+          source: { key },
+          requestId: `${options.requestId}-${index + 1}`,
+          trigger: 'batch',
+        };
+        const outcome = await runInference(job, deps);
+        item.record = outcome.record;
+        item.reused = outcome.reused;
+      } catch (error) {
+        item.problem = (error as Error).message;
+      }
+      progress.tick(item.file);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, files.length)) }, worker));
+  progress.done();
+  return results;
+}
+
+export function formatBatchTable(items: BatchItem[]): string {
+  const rows = items.map((item) => {
+    const record = item.record;
+    const top = record?.classification?.labels[0];
+    return [
+      item.file,
+      record?.status ?? 'error',
+      record?.route?.name ?? '-',
+      record?.localization ? (record.localization.roi ? 'found' : 'none') : '-',
+      top ? `${top.label} ${(top.probability * 100).toFixed(0)}%` : '-',
+      record?.billing?.suggestions[0]?.code ?? '-',
+      record?.error?.code ?? (item.problem ? 'NOT_RUN' : '-'),
+      record ? (record.timings.total?.toFixed(0) ?? '-') : '-',
+    ];
+  });
+  const header = ['file', 'status', 'route', 'ROI', 'top finding', 'ICD-10-CM', 'error', 'ms'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row[1] ?? '', (counts.get(row[1] ?? '') ?? 0) + 1);
+  const totals = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
+  const problems = items.filter((item) => item.problem).map((item) => `  ${item.file}: ${item.problem}`);
+  return [
+    format(header),
+    format(widths.map((width) => '-'.repeat(width))),
+    ...rows.map(format),
+    '',
+    `${items.length} file(s): ${totals}`,
+    ...problems,
+  ].join('\n');
+}

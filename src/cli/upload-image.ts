@@ -1,0 +1,46 @@
+/**
+ * Puts a local image (and its metadata file) into the blob store exactly as a clinician's app
+ * would upload it, so the CLI exercises the same path as an S3 event.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { metadataSidecarKey } from '../adapters/blob-store/metadata-sidecar.js';
+import type { BlobStore } from '../ports.js';
+
+export class LocalFileError extends Error {
+  override name = 'LocalFileError';
+}
+
+export interface UploadRequest {
+  imagePath: string;
+  /** The metadata JSON file; its bytes are uploaded as they are, so a malformed file fails the job visibly. */
+  metadataPath?: string;
+  key: string;
+}
+
+export async function uploadImage(blobStore: BlobStore, request: UploadRequest): Promise<void> {
+  const image = await readLocalFile(request.imagePath, 'image');
+  const metadata = request.metadataPath
+    ? await readLocalFile(request.metadataPath, 'metadata file')
+    : Buffer.from('{}\n');
+  // Metadata first: a reader that sees the new image must also see its metadata.
+  await blobStore.put(metadataSidecarKey(request.key), metadata, { contentType: 'application/json' });
+  await blobStore.put(request.key, image, { contentType: 'application/octet-stream' });
+}
+
+export function uploadKeyFor(inputPrefix: string, relativePath: string): string {
+  return `${inputPrefix}${relativePath.split(/[\\/]/).filter(Boolean).join('/') || basename(relativePath)}`;
+}
+
+async function readLocalFile(path: string, what: string): Promise<Buffer> {
+  try {
+    const stats = await stat(path);
+    if (!stats.isFile()) throw new LocalFileError(`${what} ${path} is not a file`);
+    return await readFile(path);
+  } catch (error) {
+    if (error instanceof LocalFileError) throw error;
+    throw new LocalFileError(
+      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Validates the metadata that came with an upload (S3 user metadata, the local sidecar JSON) into
+ * a ClinicalContext, and separates patient identifiers from it so they never reach a model.
+ *
+ * Keys are matched loosely (`body-site`, `body_site`, `bodySite` are the same key) because S3
+ * lower-cases user-metadata names. Values are checked strictly: a wrongly typed value fails the
+ * upload with a message naming the key, never the value (values may identify a patient).
+ */
+import { z } from 'zod';
+import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
+import type { ClinicalContext, Extent, PatientIdentifiers, Sex } from '../ports.js';
+
+const keyAliases: Record<string, keyof ClinicalContext | keyof PatientIdentifiers> = {
+  extent: 'extent',
+  distribution: 'extent',
+  bodysite: 'bodySite',
+  site: 'bodySite',
+  location: 'bodySite',
+  anatomicsite: 'bodySite',
+  age: 'ageYears',
+  ageyears: 'ageYears',
+  sex: 'sex',
+  gender: 'sex',
+  specialty: 'specialty',
+  duration: 'durationDays',
+  durationdays: 'durationDays',
+  notes: 'notes',
+  clinicalnotes: 'notes',
+  patientname: 'name',
+  name: 'name',
+  patientid: 'patientId',
+  mrn: 'patientId',
+  dateofbirth: 'dateOfBirth',
+  dob: 'dateOfBirth',
+  birthdate: 'dateOfBirth',
+};
+
+/** Words clinicians use for the two extents; anything else is rejected rather than guessed. */
+const extentWords: Record<string, Extent> = {
+  localized: 'localized',
+  localised: 'localized',
+  local: 'localized',
+  focal: 'localized',
+  single: 'localized',
+  lesion: 'localized',
+  widespread: 'widespread',
+  generalized: 'widespread',
+  generalised: 'widespread',
+  diffuse: 'widespread',
+  disseminated: 'widespread',
+  rash: 'widespread',
+  unspecified: 'unspecified',
+  unknown: 'unspecified',
+};
+
+const sexWords: Record<string, Sex> = {
+  female: 'female',
+  f: 'female',
+  male: 'male',
+  m: 'male',
+  other: 'other',
+  unknown: 'unknown',
+};
+
+const shortText = (max: number) => z.string().trim().min(1).max(max);
+/** S3 metadata values are always strings: accept whole numbers written as digits too. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)])
+    .pipe(z.number().int().min(min).max(max));
+const word = (words: Record<string, string>) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((value) => value in words, { message: `expected one of: ${Object.keys(words).join(', ')}` });
+
+const contextSchema = z.object({
+  extent: word(extentWords).optional(),
+  bodySite: shortText(80).toLowerCase().optional(),
+  ageYears: wholeNumber(0, 130).optional(),
+  sex: word(sexWords).optional(),
+  specialty: shortText(60).toLowerCase().optional(),
+  durationDays: wholeNumber(0, 36500).optional(),
+  notes: z.string().max(4000).optional(),
+  name: shortText(200).optional(),
+  patientId: shortText(100).optional(),
+  dateOfBirth: shortText(40).optional(),
+});
+
+export interface ParsedMetadata {
+  context: ClinicalContext;
+  patient: PatientIdentifiers;
+}
+
+export function parseClinicalMetadata(metadata: Record<string, unknown>): ParsedMetadata {
+  const canonical: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    const alias = keyAliases[key.toLowerCase().replace(/[-_\s]/g, '')];
+    // Unknown keys are ignored, not stored: they may carry identifiers we do not know to protect.
+    if (alias && value !== null && value !== '') canonical[alias] = value;
+  }
+
+  const parsed = contextSchema.safeParse(canonical);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'metadata'}: ${issue.message}`,
+    );
+    throw new BadInputError(
+      `invalid clinical metadata: ${problems.join('; ')}`,
+      InputErrorCode.invalidMetadata,
+      PipelineStep.loadContext,
+    );
+  }
+  const value = parsed.data;
+  const patient: PatientIdentifiers = {};
+  if (value.name) patient.name = value.name;
+  if (value.patientId) patient.patientId = value.patientId;
+  if (value.dateOfBirth) patient.dateOfBirth = value.dateOfBirth;
+
+  return {
+    context: {
+      extent: value.extent ? (extentWords[value.extent] ?? 'unspecified') : 'unspecified',
+      bodySite: value.bodySite ?? null,
+      ageYears: value.ageYears ?? null,
+      sex: value.sex ? (sexWords[value.sex] ?? null) : null,
+      specialty: value.specialty ?? null,
+      durationDays: value.durationDays ?? null,
+      notes: value.notes?.trim() || null,
+    },
+    patient,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The routing table (DESIGN.md section 3): which models serve which clinical context. Loaded from
+ * YAML or JSON and validated at start-up, including every model card it points to, so a typo in
+ * the table stops the service before the first upload instead of failing that upload.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { BadInputError, ConfigurationError, InputErrorCode, PipelineStep } from '../errors.js';
+import { type ModelCard, loadModelCard } from '../models/model-card.js';
+import type { ClinicalContext, Extent } from '../ports.js';
+import type { RouteDecision } from '../record.js';
+
+const extentSchema = z.enum(['localized', 'widespread', 'unspecified']);
+
+const onnxModelSchema = z.object({
+  kind: z.literal('onnx'),
+  /** The .onnx file, relative to the routing table. */
+  path: z.string().min(1),
+  /** The model card; defaults to the model path with `.card.json` instead of `.onnx`. */
+  card: z.string().min(1).optional(),
+  confidence: z.number().min(0).max(1).optional(),
+  iou: z.number().min(0).max(1).optional(),
+});
+
+const modelConfigSchema = z.discriminatedUnion('kind', [onnxModelSchema]);
+
+const routeSchema = z.object({
+  name: z.string().min(1),
+  /** Every condition given must hold; an empty `when` matches any context. */
+  when: z
+    .object({
+      extent: z.union([extentSchema, z.array(extentSchema).min(1)]).optional(),
+      bodySite: z.array(z.string().min(1)).min(1).optional(),
+      specialty: z.array(z.string().min(1)).min(1).optional(),
+      minAge: z.number().int().min(0).optional(),
+      maxAge: z.number().int().min(0).optional(),
+    })
+    .strict()
+    .default({}),
+  detector: z.string().min(1).optional(),
+  classifier: z.string().min(1),
+  prompt: z.string().min(1),
+  description: z.string().optional(),
+});
+
+const tableSchema = z.object({
+  models: z.record(z.string().min(1), modelConfigSchema),
+  routes: z.array(routeSchema).min(1),
+});
+
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+export type RouteRule = z.infer<typeof routeSchema>;
+
+export interface ConfiguredModel {
+  id: string;
+  config: ModelConfig;
+  /** Absolute path of the model file, for file-based kinds. */
+  path: string;
+  card: ModelCard;
+}
+
+export interface RoutingTable {
+  source: string;
+  models: ReadonlyMap<string, ConfiguredModel>;
+  routes: readonly RouteRule[];
+}
+
+export async function loadRoutingTable(path: string): Promise<RoutingTable> {
+  let raw: unknown;
+  try {
+    const text = await readFile(path, 'utf8');
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigurationError(`cannot read routing table ${path}: ${(error as Error).message}`, error);
+  }
+  const parsed = tableSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigurationError(`invalid routing table ${path}:\n${z.prettifyError(parsed.error)}`);
+  }
+  const baseDir = dirname(path);
+  const models = new Map<string, ConfiguredModel>();
+  for (const [id, config] of Object.entries(parsed.data.models)) {
+    const modelPath = resolve(baseDir, config.path);
+    const cardPath = resolve(baseDir, config.card ?? config.path.replace(/\.onnx$/, '') + '.card.json');
+    models.set(id, { id, config, path: modelPath, card: await loadModelCard(cardPath) });
+  }
+
+  const problems: string[] = [];
+  for (const route of parsed.data.routes) {
+    const checkModel = (id: string, task: ModelCard['task'], role: string) => {
+      const model = models.get(id);
+      if (!model) problems.push(`route "${route.name}": ${role} "${id}" is not in models`);
+      else if (model.card.task !== task) {
+        problems.push(
+          `route "${route.name}": ${role} "${id}" is a ${model.card.task} model, expected ${task}`,
+        );
+      }
+    };
+    if (route.detector) checkModel(route.detector, 'detection', 'detector');
+    checkModel(route.classifier, 'classification', 'classifier');
+    const { minAge, maxAge } = route.when;
+    if (minAge !== undefined && maxAge !== undefined && minAge > maxAge) {
+      problems.push(`route "${route.name}": minAge is above maxAge`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigurationError(`invalid routing table ${path}:\n  ${problems.join('\n  ')}`);
+  }
+  return { source: path, models, routes: parsed.data.routes };
+}
+
+/** The first route whose conditions all hold, in table order. */
+export function selectRoute(table: RoutingTable, context: ClinicalContext): RouteDecision {
+  for (const route of table.routes) {
+    const reasons = matchReasons(route, context);
+    if (reasons) {
+      return {
+        name: route.name,
+        extent: context.extent,
+        detector: route.detector ?? null,
+        classifier: route.classifier,
+        prompt: route.prompt,
+        reason: reasons.length > 0 ? reasons.join('; ') : 'default route (no conditions)',
+      };
+    }
+  }
+  throw new BadInputError(
+    `no route in the routing table matches extent "${context.extent}"${context.bodySite ? ` and body site "${context.bodySite}"` : ''}`,
+    InputErrorCode.noRoute,
+    PipelineStep.route,
+  );
+}
+
+/** The reasons a route matches, or null when it does not. */
+function matchReasons(route: RouteRule, context: ClinicalContext): string[] | null {
+  const { when } = route;
+  const reasons: string[] = [];
+  if (when.extent !== undefined) {
+    const extents: Extent[] = Array.isArray(when.extent) ? when.extent : [when.extent];
+    if (!extents.includes(context.extent)) return null;
+    reasons.push(`extent is ${context.extent}`);
+  }
+  if (when.bodySite) {
+    if (!context.bodySite || !when.bodySite.includes(context.bodySite)) return null;
+    reasons.push(`body site is ${context.bodySite}`);
+  }
+  if (when.specialty) {
+    if (!context.specialty || !when.specialty.includes(context.specialty)) return null;
+    reasons.push(`specialty is ${context.specialty}`);
+  }
+  if (when.minAge !== undefined || when.maxAge !== undefined) {
+    const age = context.ageYears;
+    if (age === null) return null;
+    if (when.minAge !== undefined && age < when.minAge) return null;
+    if (when.maxAge !== undefined && age > when.maxAge) return null;
+    reasons.push(`age ${age} is in range`);
+  }
+  return reasons;
+}

@@ -1,0 +1,155 @@
+/**
+ * The composition root: configuration in, concrete adapters out. One exhaustive switch per port
+ * and dynamic imports, so a process only loads the backends it is configured for (local mode never
+ * loads the AWS SDK; a Lambda never loads onnxruntime unless an ONNX model is routed to).
+ */
+import { loadIcd10CmTable } from './clinical/icd10cm-table.js';
+import { loadKnowledgeBase } from './clinical/knowledge-base.js';
+import { type ConfiguredModel, loadRoutingTable, type RoutingTable } from './clinical/routing-table.js';
+import type { Config } from './config.js';
+import { ConfigurationError } from './errors.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import type { PipelineDeps } from './pipeline/pipeline-deps.js';
+import type {
+  BlobStore,
+  Classifier,
+  Detector,
+  ModelProvider,
+  PromptSource,
+  Recommender,
+  ResultStore,
+} from './ports.js';
+
+export interface ComposedDependencies extends PipelineDeps {
+  close(): Promise<void>;
+}
+
+export async function composeDependencies(
+  config: Config,
+  overrides: { logger?: Logger } = {},
+): Promise<ComposedDependencies> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const [routingTable, codeTable, recommender, promptSource, blobStore] = await Promise.all([
+    loadRoutingTable(config.routesPath),
+    loadIcd10CmTable(config.icd10cmTablePath),
+    createRecommender(config),
+    createPromptSource(config),
+    createBlobStore(config),
+  ]);
+  const resultStore = await createResultStore(config);
+  const models = createModelProvider(routingTable);
+  return {
+    blobStore,
+    resultStore,
+    models,
+    routingTable,
+    promptSource,
+    recommender,
+    codeTable,
+    logger,
+    limits: config.limits,
+    cropPadding: config.cropPadding,
+    derivedPrefix: config.derivedPrefix,
+    jobTimeoutMs: config.jobTimeoutMs,
+    async close() {
+      await Promise.all([models.close?.(), resultStore.close?.()]);
+    },
+  };
+}
+
+async function createBlobStore(config: Config): Promise<BlobStore> {
+  switch (config.blobStore.kind) {
+    case 'fs': {
+      const { createLocalFolderBlobStore } = await import('./adapters/blob-store/local-folder.js');
+      return createLocalFolderBlobStore({ root: config.blobStore.root });
+    }
+  }
+}
+
+async function createResultStore(config: Config): Promise<ResultStore> {
+  switch (config.resultStore.kind) {
+    case 'sqlite': {
+      const { createSqliteResultStore } = await import('./adapters/result-store/sqlite.js');
+      return createSqliteResultStore({ path: config.resultStore.path });
+    }
+  }
+}
+
+async function createPromptSource(config: Config): Promise<PromptSource> {
+  switch (config.promptSource.kind) {
+    case 'files': {
+      const { createFilePromptSource } = await import('./adapters/prompt-source/files.js');
+      return createFilePromptSource({ directory: config.promptSource.directory });
+    }
+  }
+}
+
+async function createRecommender(config: Config): Promise<Recommender> {
+  switch (config.recommender.kind) {
+    case 'knowledge-base': {
+      const { createKnowledgeBaseRecommender } = await import('./adapters/recommender/knowledge-base.js');
+      return createKnowledgeBaseRecommender(await loadKnowledgeBase(config.knowledgeBasePath));
+    }
+  }
+}
+
+type ClosableModel<T> = T & { close?(): Promise<void> };
+
+/** Creates each routed model on first use and reuses it (sessions are expensive to create). */
+export function createModelProvider(table: RoutingTable): ModelProvider {
+  const detectors = new Map<string, Promise<ClosableModel<Detector>>>();
+  const classifiers = new Map<string, Promise<ClosableModel<Classifier>>>();
+
+  const configured = (id: string): ConfiguredModel => {
+    const model = table.models.get(id);
+    if (!model) throw new ConfigurationError(`model "${id}" is not in the routing table`);
+    return model;
+  };
+  const once = <T>(cache: Map<string, Promise<T>>, id: string, create: () => Promise<T>): Promise<T> => {
+    let model = cache.get(id);
+    if (!model) {
+      model = create();
+      model.catch(() => cache.delete(id));
+      cache.set(id, model);
+    }
+    return model;
+  };
+
+  return {
+    detector: (id) => once(detectors, id, () => createDetector(configured(id))),
+    classifier: (id) => once(classifiers, id, () => createClassifier(configured(id))),
+    async close() {
+      const all = await Promise.allSettled([...detectors.values(), ...classifiers.values()]);
+      await Promise.all(
+        all.map((result) => (result.status === 'fulfilled' ? result.value.close?.() : undefined)),
+      );
+    },
+  };
+}
+
+async function createDetector(model: ConfiguredModel): Promise<ClosableModel<Detector>> {
+  const { config, card } = model;
+  if (card.task !== 'detection') throw new ConfigurationError(`model "${model.id}" is not a detector`);
+  switch (config.kind) {
+    case 'onnx': {
+      const { createOnnxDetector } = await import('./adapters/detector/onnx.js');
+      return createOnnxDetector({
+        path: model.path,
+        card,
+        confidence: config.confidence,
+        iou: config.iou,
+      });
+    }
+  }
+}
+
+async function createClassifier(model: ConfiguredModel): Promise<ClosableModel<Classifier>> {
+  const { config, card } = model;
+  if (card.task !== 'classification') throw new ConfigurationError(`model "${model.id}" is not a classifier`);
+  switch (config.kind) {
+    case 'onnx': {
+      const { createOnnxClassifier } = await import('./adapters/classifier/onnx.js');
+      return createOnnxClassifier({ path: model.path, card });
+    }
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The `ddx` command line: a thin translation from arguments to the pipeline and back to text,
+ * JSON and exit codes (0 usable record, 2 bad input, 1 anything else).
+ */
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatBatchTable, runBatch } from '../cli/batch.js';
+import { ExitCode, exitCodeFor, worstExitCode } from '../cli/exit-code.js';
+import { formatRecordSummary } from '../cli/format-record.js';
+import { LocalFileError, uploadImage, uploadKeyFor } from '../cli/upload-image.js';
+import { type ComposedDependencies, composeDependencies } from '../compose.js';
+import { type Config, loadConfig } from '../config.js';
+import { DdxError } from '../errors.js';
+import { runInference } from '../pipeline/run-inference.js';
+import { RecordStatus } from '../record.js';
+
+const usage = `DDx Assist: medical-image inference orchestrator (demo models: not for clinical use)
+
+Usage:
+  ddx run <image> [--meta <file.json>] [--json]   upload an image as a clinician's app would and process it
+  ddx batch <folder> [--concurrency N] [--json]   process every image in a folder (<image>.meta.json beside it)
+  ddx results list [--status S] [--limit N] [--json]
+  ddx results get <id> [--json]
+
+Options:
+  --json       print the stored record(s) as JSON on stdout
+  --verbose    log each step as JSON lines on stderr
+  -h, --help   this text
+
+Exit codes: 0 succeeded or degraded, 2 failed because of the input, 1 any other failure.
+Configuration comes from DDX_* environment variables (see the README).`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], environment: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    process.stderr.write(`ddx: ${(error as Error).message}\n\n${usage}\n`);
+    return ExitCode.badInput;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${usage}\n`);
+    return positionals.length === 0 && !values.help ? ExitCode.badInput : ExitCode.ok;
+  }
+
+  let deps: ComposedDependencies | undefined;
+  try {
+    const config = loadConfig({ DDX_LOG_LEVEL: values.verbose ? 'info' : 'warn', ...environment });
+    deps = await composeDependencies(config);
+    return await dispatch(positionals, values, config, deps);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`ddx: ${error.message}\n\n${usage}\n`);
+      return ExitCode.badInput;
+    }
+    if (error instanceof LocalFileError) {
+      process.stderr.write(`ddx: ${error.message}\n`);
+      return ExitCode.badInput;
+    }
+    const prefix = error instanceof DdxError ? `${error.code}: ` : '';
+    process.stderr.write(`ddx: ${prefix}${(error as Error).message}\n`);
+    return ExitCode.internal;
+  } finally {
+    await deps?.close();
+  }
+}
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      meta: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      concurrency: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+}
+
+type Values = ReturnType<typeof parseCommandLine>['values'];
+
+async function dispatch(
+  positionals: string[],
+  values: Values,
+  config: Config,
+  deps: ComposedDependencies,
+): Promise<number> {
+  const [command, ...rest] = positionals;
+  switch (command) {
+    case 'run':
+      return runCommand(rest, values, config, deps);
+    case 'batch':
+      return batchCommand(rest, values, config, deps);
+    case 'results':
+      return resultsCommand(rest, values, deps);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function runCommand(
+  args: string[],
+  values: Values,
+  config: Config,
+  deps: ComposedDependencies,
+): Promise<number> {
+  const [imagePath, ...extra] = args;
+  if (!imagePath || extra.length > 0) throw new UsageError('run takes exactly one image path');
+  const key = uploadKeyFor(config.inputPrefix, basename(imagePath));
+  await uploadImage(deps.blobStore, { imagePath, metadataPath: values.meta, key });
+  const { record, reused } = await runInference(
+    { source: { key }, requestId: randomUUID(), trigger: 'cli' },
+    deps,
+  );
+  if (values.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  else process.stdout.write(`${formatRecordSummary(record, reused)}\n`);
+  if (record.status === RecordStatus.failed && record.error) {
+    process.stderr.write(`ddx: ${record.error.code} in ${record.error.step}: ${record.error.message}\n`);
+  }
+  return exitCodeFor(record);
+}
+
+async function batchCommand(
+  args: string[],
+  values: Values,
+  config: Config,
+  deps: ComposedDependencies,
+): Promise<number> {
+  const [folder, ...extra] = args;
+  if (!folder || extra.length > 0) throw new UsageError('batch takes exactly one folder');
+  const concurrency = positiveInteger(values.concurrency ?? '2', '--concurrency');
+  const items = await runBatch(folder, deps, {
+    concurrency,
+    inputPrefix: config.inputPrefix,
+    requestId: randomUUID(),
+  });
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify(
+        items.map((item) => item.record ?? { file: item.file, problem: item.problem }),
+        null,
+        2,
+      )}\n`,
+    );
+  else process.stdout.write(`${formatBatchTable(items)}\n`);
+  return worstExitCode(items.map((item) => (item.record ? exitCodeFor(item.record) : ExitCode.internal)));
+}
+
+async function resultsCommand(args: string[], values: Values, deps: ComposedDependencies): Promise<number> {
+  const [subcommand, ...rest] = args;
+  if (subcommand === 'get') {
+    const [id, ...extra] = rest;
+    if (!id || extra.length > 0) throw new UsageError('results get takes exactly one record id');
+    const record = await deps.resultStore.get(id);
+    if (!record) {
+      process.stderr.write(`ddx: no record with id ${id}\n`);
+      return ExitCode.badInput;
+    }
+    process.stdout.write(
+      values.json ? `${JSON.stringify(record, null, 2)}\n` : `${formatRecordSummary(record, false)}\n`,
+    );
+    return ExitCode.ok;
+  }
+  if (subcommand === 'list') {
+    if (rest.length > 0) throw new UsageError('results list takes no arguments');
+    const status = values.status;
+    if (status !== undefined && !Object.values(RecordStatus).includes(status as RecordStatus)) {
+      throw new UsageError(`--status must be one of ${Object.values(RecordStatus).join(', ')}`);
+    }
+    const records = await deps.resultStore.list({
+      status: status as RecordStatus | undefined,
+      limit: positiveInteger(values.limit ?? '50', '--limit'),
+    });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+    } else {
+      for (const record of records) {
+        const top = record.classification?.labels[0];
+        const finding = top
+          ? `${top.label} ${(top.probability * 100).toFixed(0)}%`
+          : (record.error?.code ?? '-');
+        process.stdout.write(
+          `${record.id}  ${record.createdAt}  ${record.status.padEnd(9)}  ${record.source.key}  ${finding}\n`,
+        );
+      }
+      if (records.length === 0) process.stdout.write('no records\n');
+    }
+    return ExitCode.ok;
+  }
+  throw new UsageError('results takes "list" or "get <id>"');
+}
+
+function positiveInteger(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`${option} must be a positive whole number`);
+  return value;
+}

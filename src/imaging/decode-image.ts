@@ -1,0 +1,94 @@
+/**
+ * Safe decoding of untrusted image bytes: the container is recognised first, the pixel count is
+ * checked from the header before any pixel is decoded (decompression bombs), EXIF orientation is
+ * applied, alpha is flattened and every colour space (CMYK, 16-bit, greyscale) becomes 8-bit sRGB.
+ */
+import sharp, { type Metadata } from 'sharp';
+import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
+import type { DecodedImage } from '../ports.js';
+import { type SupportedFormat, sniffImageFormat } from './image-format.js';
+
+export interface DecodeLimits {
+  /** Largest accepted width x height, checked from the header. */
+  maxPixels: number;
+}
+
+export interface DecodeResult {
+  image: DecodedImage;
+  format: SupportedFormat;
+}
+
+const step = PipelineStep.fetchImage;
+
+export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<DecodeResult> {
+  if (bytes.length === 0)
+    throw new BadInputError('the object is empty (0 bytes)', InputErrorCode.emptyObject, step);
+
+  const sniffed = sniffImageFormat(bytes);
+  if (!sniffed.supported) {
+    throw new BadInputError(
+      `unsupported image format: ${sniffed.format} (${sniffed.hint})`,
+      InputErrorCode.unsupportedFormat,
+      step,
+    );
+  }
+
+  let header: Metadata;
+  try {
+    // limitInputPixels is off here on purpose: reading the header is cheap and lets the error
+    // name the claimed size instead of sharp's generic message.
+    header = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new BadInputError(
+      `the ${sniffed.format} image cannot be read: ${firstLine(error)}`,
+      InputErrorCode.corruptImage,
+      step,
+      error,
+    );
+  }
+  const width = header.width ?? 0;
+  const height = header.pageHeight ?? header.height ?? 0;
+  if (width <= 0 || height <= 0) {
+    throw new BadInputError(
+      `the ${sniffed.format} image has no dimensions`,
+      InputErrorCode.corruptImage,
+      step,
+    );
+  }
+  if (width * height > limits.maxPixels) {
+    throw new BadInputError(
+      `the image claims ${width} x ${height} pixels, over the limit of ${limits.maxPixels} (possible decompression bomb)`,
+      InputErrorCode.imageTooLarge,
+      step,
+    );
+  }
+
+  try {
+    const { data, info } = await sharp(bytes, {
+      limitInputPixels: limits.maxPixels,
+      failOn: 'error',
+      pages: 1,
+    })
+      .autoOrient()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) {
+      throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
+    }
+    return { image: { width: info.width, height: info.height, pixels: data }, format: sniffed.format };
+  } catch (error) {
+    throw new BadInputError(
+      `the ${sniffed.format} image is truncated or corrupt: ${firstLine(error)}`,
+      InputErrorCode.corruptImage,
+      step,
+      error,
+    );
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]?.trim() || 'unknown decoder error';
+}

@@ -1,0 +1,85 @@
+/**
+ * Model cards: the JSON beside every model that says what it is and how to feed it. The same card
+ * describes a local ONNX file or a remote endpoint, so swapping backends never changes labels,
+ * normalisation or billing-code mappings.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigurationError } from '../errors.js';
+
+const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
+
+const modelInputSchema = z.object({
+  name: z.string().min(1),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  layout: z.enum(['NCHW', 'NHWC']),
+  /** Pixels are divided by this before normalisation (255 maps 0..255 to 0..1). */
+  scale: z.number().positive().default(255),
+  mean: rgbTriple.default([0, 0, 0]),
+  std: rgbTriple.default([1, 1, 1]),
+  /** `stretch` squashes to the input size; `letterbox` keeps the aspect ratio and pads. */
+  resize: z.enum(['stretch', 'letterbox']).default('stretch'),
+  padValue: z.number().int().min(0).max(255).default(114),
+});
+
+const classificationCardSchema = z.object({
+  id: z.string().min(1),
+  version: z.string().min(1),
+  task: z.literal('classification'),
+  description: z.string().default(''),
+  labels: z.array(z.string().min(1)).min(2),
+  input: modelInputSchema,
+  output: z.object({
+    name: z.string().min(1),
+    /** `logits` are turned into probabilities with a softmax; `probabilities` are used as they are. */
+    activation: z.enum(['logits', 'probabilities']),
+  }),
+  icd10cm: z.record(z.string(), z.array(z.string())).default({}),
+  metrics: z.record(z.string(), z.unknown()).default({}),
+  intendedUse: z.string().default(''),
+});
+
+const detectionCardSchema = z.object({
+  id: z.string().min(1),
+  version: z.string().min(1),
+  task: z.literal('detection'),
+  description: z.string().default(''),
+  labels: z.array(z.string().min(1)).min(1),
+  input: modelInputSchema,
+  output: z.object({
+    name: z.string().min(1),
+    /** Ultralytics YOLOv8/YOLO11 layout: [1, 4 + classes, anchors], centre x, y, w, h in input pixels. */
+    format: z.literal('yolov8'),
+  }),
+  defaults: z
+    .object({
+      confidence: z.number().min(0).max(1).default(0.25),
+      iou: z.number().min(0).max(1).default(0.45),
+    })
+    .default({ confidence: 0.25, iou: 0.45 }),
+  icd10cm: z.record(z.string(), z.array(z.string())).default({}),
+  metrics: z.record(z.string(), z.unknown()).default({}),
+  intendedUse: z.string().default(''),
+});
+
+export const modelCardSchema = z.discriminatedUnion('task', [classificationCardSchema, detectionCardSchema]);
+
+export type ModelCard = z.infer<typeof modelCardSchema>;
+export type ClassificationCard = z.infer<typeof classificationCardSchema>;
+export type DetectionCard = z.infer<typeof detectionCardSchema>;
+export type ModelInput = z.infer<typeof modelInputSchema>;
+
+export async function loadModelCard(path: string): Promise<ModelCard> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigurationError(`cannot read model card ${path}: ${(error as Error).message}`, error);
+  }
+  const parsed = modelCardSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigurationError(`invalid model card ${path}: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}

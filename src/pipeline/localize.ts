@@ -1,0 +1,95 @@
+/**
+ * Step 4 (localized routes): detect lesions, pick the region of interest, crop it with padding and
+ * save the crop under the derived prefix. With no detection the whole image is classified, and the
+ * record says so.
+ */
+import { cropImage, encodeJpeg, padBox } from '../imaging/crop.js';
+import type { StepTimer } from '../observability/step-timer.js';
+import type { BlobStore, DecodedImage, Detection, Detector } from '../ports.js';
+import type { Localization } from '../record.js';
+import type { StepContext } from './pipeline-deps.js';
+
+export interface LocalizeResult {
+  localization: Localization;
+  /** What the classifier should see: the crop, or the whole image when nothing was found. */
+  classifierInput: DecodedImage;
+  input: 'crop' | 'whole-image';
+}
+
+export interface LocalizeSettings {
+  detector: Detector;
+  blobStore: BlobStore;
+  cropPadding: number;
+  cropKey: string;
+  sourceKey: string;
+  recordId: string;
+}
+
+/** The most confident detection; the larger box breaks a tie. */
+export function pickRegionOfInterest(detections: readonly Detection[]): Detection | undefined {
+  return [...detections].sort(
+    (a, b) => b.confidence - a.confidence || b.box.width * b.box.height - a.box.width * a.box.height,
+  )[0];
+}
+
+export async function localize(
+  image: DecodedImage,
+  settings: LocalizeSettings,
+  timer: StepTimer,
+  step: StepContext,
+): Promise<LocalizeResult> {
+  const { detector } = settings;
+  const detections = await timer.measure('localize.inference', () =>
+    detector.detect(image, { signal: step.signal }),
+  );
+  const detectorIdentity = { id: detector.card.id, version: detector.card.version };
+  const recorded = detections.map(roundDetection);
+
+  const roi = pickRegionOfInterest(detections);
+  if (!roi) {
+    return {
+      localization: {
+        detector: detectorIdentity,
+        detections: [],
+        roi: null,
+        cropKey: null,
+        note: 'no lesion detected above the confidence threshold: the whole image was classified',
+      },
+      classifierInput: image,
+      input: 'whole-image',
+    };
+  }
+
+  const paddedBox = padBox(roi.box, settings.cropPadding, image.width, image.height);
+  const crop = cropImage(image, paddedBox);
+  await timer.measure('localize.save-crop', async () => {
+    const jpeg = await encodeJpeg(crop);
+    await settings.blobStore.put(settings.cropKey, jpeg, {
+      contentType: 'image/jpeg',
+      // Values are URL-encoded: S3 user metadata must be ASCII, keys may not be.
+      metadata: { 'source-key': encodeURIComponent(settings.sourceKey), 'record-id': settings.recordId },
+      signal: step.signal,
+    });
+  });
+  return {
+    localization: {
+      detector: detectorIdentity,
+      detections: recorded,
+      roi: { ...roundDetection(roi), paddedBox },
+      cropKey: settings.cropKey,
+      note: `${detections.length} region(s) detected; the most confident one was cropped with ${Math.round(settings.cropPadding * 100)}% padding and classified`,
+    },
+    classifierInput: crop,
+    input: 'crop',
+  };
+}
+
+function roundDetection(detection: Detection): Detection {
+  const round = (value: number) => Math.round(value * 10) / 10;
+  const { x, y, width, height } = detection.box;
+  return {
+    label: detection.label,
+    confidence: Math.round(detection.confidence * 10_000) / 10_000,
+    box: { x: round(x), y: round(y), width: round(width), height: round(height) },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * What `runInference` needs: the ports, the validated clinical configuration and the limits. The
+ * composition root (compose.ts) builds it once per process; tests build it from fakes.
+ */
+import type { Icd10CmTable } from '../clinical/icd10cm-table.js';
+import type { RoutingTable } from '../clinical/routing-table.js';
+import type { Logger } from '../observability/logger.js';
+import type { BlobStore, ModelProvider, PromptSource, Recommender, ResultStore } from '../ports.js';
+import type { SourceObject, Trigger } from '../record.js';
+
+export interface PipelineDeps {
+  blobStore: BlobStore;
+  resultStore: ResultStore;
+  models: ModelProvider;
+  routingTable: RoutingTable;
+  promptSource: PromptSource;
+  recommender: Recommender;
+  codeTable: Icd10CmTable;
+  logger: Logger;
+  limits: { maxImageBytes: number; maxImagePixels: number };
+  /** Fraction of the detection box added on each side of a crop, for context. */
+  cropPadding: number;
+  /** Where crops go; the trigger ignores this prefix so the service never triggers itself. */
+  derivedPrefix: string;
+  /** Used when the job brings no deadline of its own. */
+  jobTimeoutMs: number;
+  now?: () => Date;
+}
+
+export interface Job {
+  source: Omit<SourceObject, 'bucket'> & { bucket?: string };
+  requestId: string;
+  trigger: Trigger;
+  /** Epoch milliseconds by which the job must have finished (in Lambda: remaining time minus a margin). */
+  deadline?: number;
+}
+
+/** What every step gets: the job's abort signal (deadline) and its logger. */
+export interface StepContext {
+  signal: AbortSignal;
+  logger: Logger;
+}

@@ -1,0 +1,263 @@
+/**
+ * The whole flow of DESIGN.md section 1 for one uploaded object, independent of how it was
+ * triggered: the Lambda handler, the CLI and the HTTP server all call this.
+ *
+ * ```
+ * load-context ─┐                       ┌─ prompt fetch ──────────────┐
+ *               ├─ route ───────────────┤                             ├─ recommend ─ persist
+ * fetch-image ──┘ (overlapped)          └─ localize ─ classify ───────┘
+ * ```
+ *
+ * Every outcome ends as one record: `succeeded`, `degraded` (findings kept although the
+ * recommendation failed) or `failed` (with the error's code, step and retriable flag). Only a
+ * failure to store the record itself escapes as an exception, so the caller can retry.
+ *
+ * @example
+ * const deps = await composeDependencies(loadConfig());
+ * const { record } = await runInference({ source: { key: 'uploads/a.jpg' }, requestId: 'r1', trigger: 'cli' }, deps);
+ */
+import { deidentify } from '../clinical/deidentify.js';
+import { selectRoute } from '../clinical/routing-table.js';
+import { asDdxError, type DdxError, PipelineStep } from '../errors.js';
+import { StepTimer } from '../observability/step-timer.js';
+import { startDeadline } from '../resilience/deadline.js';
+import type { ClinicalContext, PatientIdentifiers } from '../ports.js';
+import { type InferenceRecord, isFinal, RecordStatus, recordIdFor, type SourceObject } from '../record.js';
+import { classify } from './classify.js';
+import { fetchImage } from './fetch-image.js';
+import { loadContext } from './load-context.js';
+import { localize } from './localize.js';
+import type { Job, PipelineDeps, StepContext } from './pipeline-deps.js';
+import { recommend } from './recommend.js';
+import { suggestBilling } from './suggest-billing.js';
+
+export interface InferenceOutcome {
+  record: InferenceRecord;
+  /** True when a finished record for the same object already existed and no work was done. */
+  reused: boolean;
+}
+
+type RecordFields = Omit<
+  InferenceRecord,
+  'id' | 'schemaVersion' | 'status' | 'error' | 'timings' | 'createdAt' | 'updatedAt'
+>;
+
+export async function runInference(job: Job, deps: PipelineDeps): Promise<InferenceOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const timer = new StepTimer();
+  const deadline = startDeadline(job.deadline ?? Date.now() + deps.jobTimeoutMs);
+  const { signal } = deadline;
+  const source: SourceObject = { ...job.source, bucket: job.source.bucket ?? deps.blobStore.bucket };
+  // Keys are not logged: an uploader may have put a patient's name in a file name.
+  const logger = deps.logger.child({ requestId: job.requestId, trigger: job.trigger });
+  const stepContext: StepContext = { signal, logger };
+
+  const step = async <T>(name: PipelineStep, work: () => Promise<T>): Promise<T> => {
+    try {
+      signal.throwIfAborted();
+      return await timer.measure(name, work);
+    } catch (error) {
+      throw asDdxError(error, name);
+    }
+  };
+
+  const fields: RecordFields = {
+    source,
+    requestId: job.requestId,
+    trigger: job.trigger,
+    inputSha256: null,
+    image: null,
+    context: null,
+    route: null,
+    localization: null,
+    classification: null,
+    recommendation: null,
+    billing: null,
+  };
+  let patient: PatientIdentifiers | undefined;
+  let previous: InferenceRecord | undefined;
+
+  try {
+    return await run();
+  } finally {
+    deadline.stop();
+  }
+
+  async function run(): Promise<InferenceOutcome> {
+    // An event that names the object's version lets a redelivery be answered before any work.
+    if (source.versionId ?? source.etag) {
+      previous = await deps.resultStore.get(recordIdFor(source));
+      if (previous && isFinal(previous)) return reuse(previous);
+    }
+
+    const imageFetch = step(PipelineStep.fetchImage, () =>
+      fetchImage(deps.blobStore, source.key, deps.limits, timer, stepContext),
+    );
+    // Awaited later; this keeps an early failure elsewhere from leaving it unhandled.
+    imageFetch.catch(() => undefined);
+
+    let context: ClinicalContext;
+    try {
+      const loaded = await step(PipelineStep.loadContext, () =>
+        loadContext(deps.blobStore, source.key, stepContext),
+      );
+      context = loaded.context;
+      patient = loaded.patient;
+      source.etag ??= loaded.head.etag;
+      source.versionId ??= loaded.head.versionId;
+      fields.context = { ...deidentify(context), notesProvided: context.notes !== null };
+    } catch (error) {
+      deadline.cancel();
+      await imageFetch.catch(() => undefined);
+      return finish(RecordStatus.failed, asDdxError(error, PipelineStep.loadContext));
+    }
+
+    const id = recordIdFor(source);
+    const log = logger.child({ recordId: id });
+    if (!previous) {
+      previous = await deps.resultStore.get(id);
+      if (previous && isFinal(previous)) {
+        deadline.cancel();
+        await imageFetch.catch(() => undefined);
+        return reuse(previous);
+      }
+    }
+
+    try {
+      const route = await step(PipelineStep.route, async () => selectRoute(deps.routingTable, context));
+      fields.route = route;
+      log.info('route selected', { route: route.name, step: PipelineStep.route });
+
+      // The prompt does not depend on the image: fetch it while the image downloads and decodes.
+      const promptFetch = timer.measure('recommend.prompt', () =>
+        deps.promptSource.get(route.prompt, { signal }),
+      );
+      promptFetch.catch(() => undefined);
+
+      const image = await imageFetch;
+      fields.inputSha256 = image.sha256;
+      fields.image = {
+        format: image.format,
+        width: image.image.width,
+        height: image.image.height,
+        bytes: image.bytes,
+      };
+
+      let classifierInput = image.image;
+      let input: 'crop' | 'whole-image' = 'whole-image';
+      const detectorId = route.detector;
+      if (detectorId) {
+        const localized = await step(PipelineStep.localize, async () =>
+          localize(
+            image.image,
+            {
+              detector: await deps.models.detector(detectorId),
+              blobStore: deps.blobStore,
+              cropPadding: deps.cropPadding,
+              cropKey: `${deps.derivedPrefix}crops/${id}.jpg`,
+              sourceKey: source.key,
+              recordId: id,
+            },
+            timer,
+            stepContext,
+          ),
+        );
+        fields.localization = localized.localization;
+        classifierInput = localized.classifierInput;
+        input = localized.input;
+        log.info('localized', {
+          step: PipelineStep.localize,
+          regions: localized.localization.detections.length,
+          roiFound: input === 'crop',
+        });
+      }
+
+      const { classifier, classification } = await step(PipelineStep.classify, async () => {
+        const classifier = await deps.models.classifier(route.classifier);
+        return {
+          classifier,
+          classification: await classify(classifier, classifierInput, input, timer, stepContext),
+        };
+      });
+      fields.classification = classification;
+
+      try {
+        const recommendation = await step(PipelineStep.recommend, async () =>
+          recommend(
+            deps.recommender,
+            {
+              findings: {
+                classifier: classification.model,
+                input,
+                labels: classification.labels,
+                lesionFound: detectorId ? input === 'crop' : null,
+              },
+              context: deidentify(context),
+              prompt: await promptFetch,
+            },
+            stepContext,
+          ),
+        );
+        fields.recommendation = recommendation;
+        fields.billing = suggestBilling(classification, classifier.card, recommendation, deps.codeTable);
+      } catch (error) {
+        // The clinician still gets the model findings; the record says what was lost and why.
+        fields.billing = suggestBilling(classification, classifier.card, null, deps.codeTable);
+        return finish(RecordStatus.degraded, asDdxError(error, PipelineStep.recommend));
+      }
+      return finish(RecordStatus.succeeded, null);
+    } catch (error) {
+      // Everything above runs inside `step`, so the error already names its step.
+      return finish(RecordStatus.failed, asDdxError(error, PipelineStep.route));
+    }
+  }
+
+  function reuse(record: InferenceRecord): InferenceOutcome {
+    logger.info('already processed: returning the stored record', {
+      recordId: record.id,
+      status: record.status,
+    });
+    return { record, reused: true };
+  }
+
+  async function finish(status: RecordStatus, error: DdxError | null): Promise<InferenceOutcome> {
+    const id = recordIdFor(source);
+    const timestamp = now().toISOString();
+    const record: InferenceRecord = {
+      id,
+      schemaVersion: 1,
+      status,
+      ...fields,
+      error: error
+        ? {
+            code: error.code,
+            step: error.step ?? PipelineStep.persist,
+            message: error.message,
+            retriable: error.retriable,
+          }
+        : null,
+      timings: timer.snapshot(),
+      createdAt: previous?.createdAt ?? timestamp,
+      updatedAt: timestamp,
+    };
+    const fieldsToLog = {
+      recordId: id,
+      status,
+      code: error?.code,
+      step: error?.step,
+      totalMs: record.timings.total,
+    };
+    if (status === RecordStatus.failed) logger.warn('job failed', fieldsToLog);
+    else logger.info('job finished', fieldsToLog);
+
+    const saved = await timer.measure('persist', () =>
+      deps.resultStore.save(record, { replacing: previous?.updatedAt, patient }),
+    );
+    if (!saved.written) {
+      // Another delivery of the same object finished first: its record stands.
+      logger.info('a concurrent run stored this record first', { recordId: id });
+      return { record: saved.existing, reused: true };
+    }
+    return { record, reused: false };
+  }
+}

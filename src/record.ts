@@ -1,0 +1,124 @@
+/**
+ * The one result record per source object (DESIGN.md section 4).
+ */
+import { createHash } from 'node:crypto';
+import type { ErrorCode, PipelineStep } from './errors.js';
+import type {
+  Box,
+  Detection,
+  DeidentifiedContext,
+  Extent,
+  LabelScore,
+  ModelIdentity,
+  Recommendation,
+} from './ports.js';
+
+export const RecordStatus = { succeeded: 'succeeded', degraded: 'degraded', failed: 'failed' } as const;
+export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
+
+export type Trigger = 'cli' | 'batch' | 'http' | 's3' | 'sqs' | 'eventbridge' | 'bench';
+
+export interface SourceObject {
+  bucket: string;
+  /** Decoded key (never URL-encoded). */
+  key: string;
+  versionId?: string;
+  etag?: string;
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  step: PipelineStep;
+  message: string;
+  retriable: boolean;
+}
+
+export interface RouteDecision {
+  name: string;
+  extent: Extent;
+  detector: string | null;
+  classifier: string;
+  prompt: string;
+  /** Why this route was chosen, in words a reviewer understands. */
+  reason: string;
+}
+
+export interface Localization {
+  detector: ModelIdentity;
+  detections: Detection[];
+  /** The region that was classified; null when nothing was found and the whole image was used. */
+  roi: { box: Box; paddedBox: Box; confidence: number; label: string } | null;
+  cropKey: string | null;
+  note: string;
+}
+
+export interface Classification {
+  model: ModelIdentity;
+  input: 'crop' | 'whole-image';
+  labels: LabelScore[];
+}
+
+export interface BillingSuggestion {
+  system: 'ICD-10-CM';
+  code: string;
+  description: string;
+  billable: boolean;
+  /** Where the code came from: the model card's label mapping, the knowledge base or the LLM. */
+  sources: string[];
+  /** The finding or differential the code documents. */
+  reason: string;
+}
+
+export interface Billing {
+  suggestions: BillingSuggestion[];
+  /** Codes proposed by a source but not in the code table: dropped, reported here. */
+  dropped: { code: string; source: string; reason: string }[];
+  codeTableVersion: string;
+}
+
+export interface RecommendationRecord extends Recommendation {
+  provider: string;
+  model: string;
+  prompt: { name: string; version: number; isFallback: boolean };
+}
+
+export interface InferenceRecord {
+  id: string;
+  schemaVersion: 1;
+  status: RecordStatus;
+  source: SourceObject;
+  requestId: string;
+  trigger: Trigger;
+  inputSha256: string | null;
+  image: { format: string; width: number; height: number; bytes: number } | null;
+  /** The de-identified clinical context; identifiers and notes are not part of the record. */
+  context: (DeidentifiedContext & { notesProvided: boolean }) | null;
+  route: RouteDecision | null;
+  localization: Localization | null;
+  classification: Classification | null;
+  recommendation: RecommendationRecord | null;
+  billing: Billing | null;
+  error: ErrorBody | null;
+  /** Milliseconds per step (`localize`) and per sub-step (`localize.inference`), plus `total`. */
+  timings: Record<string, number>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * A stable id for a source object: the same object (same version or content) always maps to the
+ * same record, so redelivered events find the earlier result instead of doing the work again.
+ */
+export function recordIdFor(source: SourceObject): string {
+  const revision = source.versionId ?? source.etag ?? '';
+  const digest = createHash('sha256')
+    .update(`${source.bucket}\n${source.key}\n${revision}`)
+    .digest('hex')
+    .slice(0, 32);
+  return `rec_${digest}`;
+}
+
+/** A record is final unless it failed in a way that another attempt may fix. */
+export function isFinal(record: InferenceRecord): boolean {
+  return record.status !== RecordStatus.failed || record.error?.retriable !== true;
+}

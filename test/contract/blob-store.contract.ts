@@ -1,0 +1,112 @@
+/**
+ * The BlobStore contract: every adapter (local folder, in-memory, and later S3) runs these cases.
+ * An adapter lists the cases it skips and why.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { metadataSidecarKey } from '../../src/adapters/blob-store/metadata-sidecar.js';
+import { DdxError } from '../../src/errors.js';
+import type { BlobStore } from '../../src/ports.js';
+
+export interface BlobStoreFixture {
+  store: BlobStore;
+  cleanup?: () => Promise<void>;
+}
+
+export function blobStoreContract(
+  adapterName: string,
+  create: () => Promise<BlobStoreFixture>,
+  skip: Partial<Record<'keyEscape', string>> = {},
+): void {
+  describe(`BlobStore contract: ${adapterName}`, () => {
+    let fixture: BlobStoreFixture;
+    before(async () => {
+      fixture = await create();
+    });
+    after(async () => {
+      await fixture.cleanup?.();
+    });
+
+    const rejectsWith = async (work: Promise<unknown>, code: string) => {
+      await assert.rejects(work, (error: unknown) => error instanceof DdxError && error.code === code);
+    };
+
+    it('returns the bytes it stored, with size and an ETag', async () => {
+      const body = Buffer.from('first object');
+      await fixture.store.put('uploads/a.jpg', body, { contentType: 'image/jpeg' });
+      assert.deepEqual(Buffer.from(await fixture.store.get('uploads/a.jpg', { maxBytes: 1000 })), body);
+      const head = await fixture.store.head('uploads/a.jpg');
+      assert.equal(head.size, body.length);
+      assert.match(head.etag ?? '', /\S/);
+    });
+
+    it('gives the same content the same ETag and new content a new one', async () => {
+      await fixture.store.put('uploads/same-1.jpg', Buffer.from('same'), { contentType: 'image/jpeg' });
+      await fixture.store.put('uploads/same-2.jpg', Buffer.from('same'), { contentType: 'image/jpeg' });
+      const first = await fixture.store.head('uploads/same-1.jpg');
+      assert.equal(first.etag, (await fixture.store.head('uploads/same-2.jpg')).etag);
+      await fixture.store.put('uploads/same-1.jpg', Buffer.from('changed'), { contentType: 'image/jpeg' });
+      assert.notEqual((await fixture.store.head('uploads/same-1.jpg')).etag, first.etag);
+    });
+
+    it('reads clinical metadata from the JSON sidecar object', async () => {
+      await fixture.store.put('uploads/meta.jpg', Buffer.from('image'), { contentType: 'image/jpeg' });
+      const metadata = { extent: 'localized', age: 54, notes: 'Ünïcode nötes' };
+      await fixture.store.put(metadataSidecarKey('uploads/meta.jpg'), Buffer.from(JSON.stringify(metadata)), {
+        contentType: 'application/json',
+      });
+      assert.deepEqual((await fixture.store.head('uploads/meta.jpg')).metadata, metadata);
+    });
+
+    it('reports a malformed sidecar as invalid metadata', async () => {
+      await fixture.store.put('uploads/bad-meta.jpg', Buffer.from('image'), { contentType: 'image/jpeg' });
+      await fixture.store.put(metadataSidecarKey('uploads/bad-meta.jpg'), Buffer.from('{"extent": '), {
+        contentType: 'application/json',
+      });
+      await rejectsWith(fixture.store.head('uploads/bad-meta.jpg'), 'INVALID_METADATA');
+    });
+
+    it('returns put metadata on head', async () => {
+      await fixture.store.put('derived/crops/c.jpg', Buffer.from('crop'), {
+        contentType: 'image/jpeg',
+        metadata: { 'source-key': 'uploads%2Fa.jpg', 'record-id': 'rec_1' },
+      });
+      const head = await fixture.store.head('derived/crops/c.jpg');
+      assert.equal(head.metadata['record-id'], 'rec_1');
+      assert.equal(head.metadata['source-key'], 'uploads%2Fa.jpg');
+    });
+
+    it('reports a missing object as OBJECT_NOT_FOUND', async () => {
+      await rejectsWith(fixture.store.head('uploads/missing.jpg'), 'OBJECT_NOT_FOUND');
+      await rejectsWith(fixture.store.get('uploads/missing.jpg', { maxBytes: 10 }), 'OBJECT_NOT_FOUND');
+    });
+
+    it('refuses to read an object over the size cap', async () => {
+      await fixture.store.put('uploads/big.jpg', Buffer.alloc(2048), { contentType: 'image/jpeg' });
+      await rejectsWith(fixture.store.get('uploads/big.jpg', { maxBytes: 1024 }), 'OBJECT_TOO_LARGE');
+    });
+
+    it('stores keys with spaces and unicode as they are', async () => {
+      const key = 'uploads/patient photos/läsion 1 (2).jpg';
+      await fixture.store.put(key, Buffer.from('unicode'), { contentType: 'image/jpeg' });
+      assert.equal(Buffer.from(await fixture.store.get(key, { maxBytes: 100 })).toString(), 'unicode');
+    });
+
+    it('refuses keys that could escape the store', { skip: skip.keyEscape }, async () => {
+      for (const key of [
+        '../outside.jpg',
+        'uploads/../../outside.jpg',
+        '/etc/passwd',
+        'uploads//a.jpg',
+        'a\\b.jpg',
+        '',
+      ]) {
+        await rejectsWith(
+          fixture.store.put(key, Buffer.from('x'), { contentType: 'image/jpeg' }),
+          'INVALID_EVENT',
+        );
+        await rejectsWith(fixture.store.head(key), 'INVALID_EVENT');
+      }
+    });
+  });
+}

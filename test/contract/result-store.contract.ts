@@ -1,0 +1,98 @@
+/**
+ * The ResultStore contract: SQLite, the in-memory fake and (later) DynamoDB run these cases.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ResultStore } from '../../src/ports.js';
+import { sampleRecord } from '../support/records.js';
+
+export interface ResultStoreFixture {
+  store: ResultStore;
+  cleanup?: () => Promise<void>;
+}
+
+export function resultStoreContract(adapterName: string, create: () => Promise<ResultStoreFixture>): void {
+  describe(`ResultStore contract: ${adapterName}`, () => {
+    let fixture: ResultStoreFixture;
+    before(async () => {
+      fixture = await create();
+    });
+    after(async () => {
+      await fixture.store.close?.();
+      await fixture.cleanup?.();
+    });
+
+    it('writes a new record and returns it unchanged', async () => {
+      const record = sampleRecord({ key: 'uploads/new.jpg' });
+      assert.deepEqual(await fixture.store.save(record), { written: true });
+      assert.deepEqual(await fixture.store.get(record.id), record);
+    });
+
+    it('does not overwrite an existing record and returns the stored one', async () => {
+      const record = sampleRecord({ key: 'uploads/twice.jpg' });
+      await fixture.store.save(record);
+      const second = { ...record, status: 'failed' as const, updatedAt: '2026-11-28T11:00:00.000Z' };
+      const outcome = await fixture.store.save(second);
+      assert.equal(outcome.written, false);
+      assert.ok(!outcome.written);
+      assert.deepEqual(outcome.existing, record);
+      assert.deepEqual(await fixture.store.get(record.id), record);
+    });
+
+    it('replaces a record only when it still has the expected updatedAt', async () => {
+      const record = sampleRecord({ key: 'uploads/replace.jpg', status: 'failed' });
+      await fixture.store.save(record);
+      const retried = { ...record, status: 'succeeded' as const, updatedAt: '2026-11-28T12:00:00.000Z' };
+      assert.deepEqual(await fixture.store.save(retried, { replacing: record.updatedAt }), { written: true });
+      const stale = { ...record, status: 'degraded' as const, updatedAt: '2026-11-28T13:00:00.000Z' };
+      const outcome = await fixture.store.save(stale, { replacing: record.updatedAt });
+      assert.ok(!outcome.written);
+      assert.equal(outcome.existing.status, 'succeeded');
+    });
+
+    it('returns undefined for an unknown id', async () => {
+      assert.equal(await fixture.store.get('rec_unknown'), undefined);
+    });
+
+    it('lists newest first, filters by status and honours the limit', async () => {
+      const older = sampleRecord({
+        key: 'uploads/list-1.jpg',
+        createdAt: '2030-01-01T00:00:00.000Z',
+        status: 'failed',
+      });
+      const newer = sampleRecord({
+        key: 'uploads/list-2.jpg',
+        createdAt: '2030-01-02T00:00:00.000Z',
+        status: 'failed',
+      });
+      const degraded = sampleRecord({
+        key: 'uploads/list-3.jpg',
+        createdAt: '2030-01-03T00:00:00.000Z',
+        status: 'degraded',
+      });
+      for (const record of [older, newer, degraded]) await fixture.store.save(record);
+      const all = await fixture.store.list({ limit: 3 });
+      assert.deepEqual(
+        all.map((record) => record.id),
+        [degraded.id, newer.id, older.id],
+      );
+      const failed = await fixture.store.list({ status: 'failed' });
+      assert.ok(failed.every((record) => record.status === 'failed'));
+      assert.deepEqual(
+        failed.slice(0, 2).map((record) => record.id),
+        [newer.id, older.id],
+      );
+      assert.equal((await fixture.store.list({ limit: 1 })).length, 1);
+    });
+
+    it('keeps patient identifiers out of what get and list return', async () => {
+      const record = sampleRecord({ key: 'uploads/phi.jpg', createdAt: '2031-01-01T00:00:00.000Z' });
+      await fixture.store.save(record, {
+        patient: { name: 'Zelda Marker-Quill', patientId: 'MRN-99887766' },
+      });
+      const returned = JSON.stringify([await fixture.store.get(record.id), await fixture.store.list()]);
+      assert.ok(!returned.includes('Zelda Marker-Quill'));
+      assert.ok(!returned.includes('MRN-99887766'));
+    });
+  });
+}

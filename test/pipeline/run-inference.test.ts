@@ -1,0 +1,347 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { DependencyError, ServiceErrorCode } from '../../src/errors.js';
+import type { Prompt, PromptSource } from '../../src/ports.js';
+import { runInference } from '../../src/pipeline/run-inference.js';
+import { recordIdFor } from '../../src/record.js';
+import { createPipelineFixture, sampleJpeg, upload } from '../support/pipeline-fixture.js';
+
+const job = (key: string) => ({ source: { key }, requestId: 'request-1', trigger: 'cli' as const });
+const localized = { extent: 'localized', bodySite: 'back', age: 54, sex: 'female', specialty: 'dermatology' };
+
+describe('runInference', () => {
+  it('localizes, crops, saves the crop and classifies the crop on a localized route', async () => {
+    const { deps, blobStore, resultStore, models } = createPipelineFixture();
+    await upload(blobStore, 'uploads/lesion.jpg', await sampleJpeg(), localized);
+
+    const { record, reused } = await runInference(job('uploads/lesion.jpg'), deps);
+
+    assert.equal(reused, false);
+    assert.equal(record.status, 'succeeded');
+    assert.equal(record.route?.name, 'localized-lesion');
+    assert.equal(record.classification?.input, 'crop');
+    assert.deepEqual(record.localization?.roi?.paddedBox, { x: 14, y: 5, width: 52, height: 40 });
+    assert.equal(record.localization?.cropKey, `derived/crops/${record.id}.jpg`);
+    const crop = blobStore.objects.get(`derived/crops/${record.id}.jpg`);
+    assert.ok(crop);
+    assert.deepEqual(
+      await sharp(crop.body)
+        .metadata()
+        .then(({ width, height }) => [width, height]),
+      [52, 40],
+    );
+    assert.equal(crop.metadata['record-id'], record.id);
+    const classified = models.classifyCalls[0];
+    assert.ok(classified);
+    assert.deepEqual([classified.width, classified.height], [52, 40]);
+    assert.deepEqual(await resultStore.get(record.id), record);
+  });
+
+  it('records per-step timings, the input digest and the image facts', async () => {
+    const { deps, blobStore } = createPipelineFixture();
+    const bytes = await sampleJpeg();
+    await upload(blobStore, 'uploads/timed.jpg', bytes, localized);
+    const { record } = await runInference(job('uploads/timed.jpg'), deps);
+    for (const step of [
+      'load-context',
+      'fetch-image',
+      'fetch-image.decode',
+      'route',
+      'localize',
+      'localize.inference',
+      'classify',
+      'recommend',
+      'total',
+    ]) {
+      assert.equal(typeof record.timings[step], 'number', `timing for ${step}`);
+    }
+    assert.match(record.inputSha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.deepEqual(record.image, { format: 'jpeg', width: 120, height: 90, bytes: bytes.length });
+  });
+
+  it('classifies the whole image and says so when no lesion is detected', async () => {
+    const { deps, blobStore, models } = createPipelineFixture();
+    models.detections = [];
+    await upload(blobStore, 'uploads/clear.jpg', await sampleJpeg(), localized);
+    const { record } = await runInference(job('uploads/clear.jpg'), deps);
+    assert.equal(record.status, 'succeeded');
+    assert.equal(record.classification?.input, 'whole-image');
+    assert.equal(record.localization?.roi, null);
+    assert.equal(record.localization?.cropKey, null);
+    assert.match(record.localization?.note ?? '', /whole image/);
+    assert.match(record.recommendation?.uncertainty ?? '', /No lesion was detected/);
+    assert.deepEqual([models.classifyCalls[0]?.width, models.classifyCalls[0]?.height], [120, 90]);
+  });
+
+  it('skips detection on a widespread route', async () => {
+    const { deps, blobStore, models } = createPipelineFixture();
+    await upload(blobStore, 'uploads/rash.jpg', await sampleJpeg(), { extent: 'widespread' });
+    const { record } = await runInference(job('uploads/rash.jpg'), deps);
+    assert.equal(record.route?.name, 'widespread-rash');
+    assert.equal(record.localization, null);
+    assert.equal(models.detectCalls.length, 0);
+    assert.equal(record.classification?.input, 'whole-image');
+  });
+
+  it('routes an upload without metadata through the unspecified-extent route', async () => {
+    const { deps, blobStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/bare.jpg', await sampleJpeg());
+    const { record } = await runInference(job('uploads/bare.jpg'), deps);
+    assert.equal(record.status, 'succeeded');
+    assert.equal(record.route?.name, 'unspecified-extent');
+    assert.equal(record.context?.extent, 'unspecified');
+  });
+
+  it('builds recommendations and checked billing codes from the findings', async () => {
+    const { deps, blobStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/billing.jpg', await sampleJpeg(), localized);
+    const { record } = await runInference(job('uploads/billing.jpg'), deps);
+    assert.equal(record.recommendation?.provider, 'knowledge-base');
+    assert.deepEqual(record.recommendation?.prompt, {
+      name: 'ddx-recommendations',
+      version: 1,
+      isFallback: false,
+    });
+    assert.equal(record.recommendation?.differentials[0]?.condition, 'Cutaneous melanoma');
+    // Site-specific code from the knowledge base (back -> trunk) wins over the card's unspecified one.
+    assert.deepEqual(
+      record.billing?.suggestions.map((suggestion) => [suggestion.code, suggestion.sources]),
+      [['C43.59', ['knowledge-base', 'model-card:fake-classifier']]],
+    );
+  });
+
+  it('overlaps the prompt fetch with the image download', async () => {
+    const { deps, blobStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/overlap.jpg', await sampleJpeg(), localized);
+    // The download cannot finish until the prompt has been requested: sequential code would hang.
+    let promptRequested!: () => void;
+    const promptWasRequested = new Promise<void>((resolve) => {
+      promptRequested = resolve;
+    });
+    const realGet = blobStore.get.bind(blobStore);
+    blobStore.get = async (key, options) => {
+      await promptWasRequested;
+      return realGet(key, options);
+    };
+    const realPrompts = deps.promptSource;
+    deps.promptSource = {
+      name: 'watching',
+      get(name, options) {
+        promptRequested();
+        return realPrompts.get(name, options);
+      },
+    };
+    const { record } = await runInference(
+      { ...job('uploads/overlap.jpg'), deadline: Date.now() + 5000 },
+      deps,
+    );
+    assert.equal(record.status, 'succeeded');
+  });
+
+  it('does no work twice for a redelivered upload and writes nothing new', async () => {
+    const { deps, blobStore, resultStore, models } = createPipelineFixture();
+    await upload(blobStore, 'uploads/again.jpg', await sampleJpeg(), localized);
+    const first = await runInference(job('uploads/again.jpg'), deps);
+    const second = await runInference(job('uploads/again.jpg'), deps);
+    assert.equal(second.reused, true);
+    assert.deepEqual(second.record, first.record);
+    assert.equal(models.detectCalls.length, 1);
+    assert.equal(models.classifyCalls.length, 1);
+    assert.equal(resultStore.saves, 1);
+  });
+
+  it('answers a redelivery that names the ETag before touching the blob store', async () => {
+    const { deps, blobStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/etag.jpg', await sampleJpeg(), localized);
+    const { record } = await runInference(job('uploads/etag.jpg'), deps);
+    blobStore.head = async () => assert.fail('head must not be called');
+    blobStore.get = async () => assert.fail('get must not be called');
+    const again = await runInference(
+      { ...job('uploads/etag.jpg'), source: { key: 'uploads/etag.jpg', etag: record.source.etag } },
+      deps,
+    );
+    assert.equal(again.reused, true);
+    assert.equal(again.record.id, record.id);
+  });
+
+  it('fails with INVALID_METADATA at load-context for wrongly typed metadata', async () => {
+    const { deps, blobStore, models } = createPipelineFixture();
+    await upload(blobStore, 'uploads/typed.jpg', await sampleJpeg(), { extent: 'localized', age: 'fifty' });
+    const { record } = await runInference(job('uploads/typed.jpg'), deps);
+    assert.equal(record.status, 'failed');
+    assert.deepEqual(
+      { code: record.error?.code, step: record.error?.step, retriable: record.error?.retriable },
+      { code: 'INVALID_METADATA', step: 'load-context', retriable: false },
+    );
+    assert.match(record.error?.message ?? '', /ageYears/);
+    assert.equal(models.detectCalls.length, 0);
+  });
+
+  it('fails with INVALID_METADATA for a malformed metadata file', async () => {
+    const { deps, blobStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/malformed.jpg', await sampleJpeg(), '{"extent": localized');
+    const { record } = await runInference(job('uploads/malformed.jpg'), deps);
+    assert.deepEqual(
+      [record.status, record.error?.code, record.error?.step],
+      ['failed', 'INVALID_METADATA', 'load-context'],
+    );
+  });
+
+  it('fails with CORRUPT_IMAGE at fetch-image for a truncated JPEG', async () => {
+    const { deps, blobStore } = createPipelineFixture();
+    const noisy = await sharp(
+      Buffer.from(Array.from({ length: 200 * 150 * 3 }, (_, index) => (index * 7919) % 256)),
+      {
+        raw: { width: 200, height: 150, channels: 3 },
+      },
+    )
+      .jpeg()
+      .toBuffer();
+    await upload(blobStore, 'uploads/truncated.jpg', noisy.subarray(0, noisy.length / 2), localized);
+    const { record } = await runInference(job('uploads/truncated.jpg'), deps);
+    assert.deepEqual(
+      [record.status, record.error?.code, record.error?.step],
+      ['failed', 'CORRUPT_IMAGE', 'fetch-image'],
+    );
+    assert.equal(record.classification, null);
+  });
+
+  it('fails with OBJECT_NOT_FOUND for a missing object', async () => {
+    const { deps } = createPipelineFixture();
+    const { record } = await runInference(job('uploads/nowhere.jpg'), deps);
+    assert.deepEqual(
+      [record.status, record.error?.code, record.error?.step],
+      ['failed', 'OBJECT_NOT_FOUND', 'load-context'],
+    );
+  });
+
+  it('keeps the findings and marks the record degraded when the recommender fails', async () => {
+    const { deps, blobStore } = createPipelineFixture({
+      recommender: {
+        name: 'broken',
+        recommend: async () => {
+          throw new DependencyError('LLM unavailable', {
+            code: ServiceErrorCode.dependencyUnavailable,
+            retriable: true,
+          });
+        },
+      },
+    });
+    await upload(blobStore, 'uploads/degraded.jpg', await sampleJpeg(), localized);
+    const { record } = await runInference(job('uploads/degraded.jpg'), deps);
+    assert.equal(record.status, 'degraded');
+    assert.equal(record.recommendation, null);
+    assert.equal(record.classification?.labels[0]?.label, 'melanoma');
+    assert.deepEqual([record.error?.code, record.error?.step], ['DEPENDENCY_UNAVAILABLE', 'recommend']);
+    assert.deepEqual(
+      record.billing?.suggestions.map((suggestion) => suggestion.code),
+      ['C43.9'],
+    );
+  });
+
+  it('records a retriable failure and replaces it when a redelivery succeeds', async () => {
+    const { deps, blobStore, resultStore, models } = createPipelineFixture();
+    await upload(blobStore, 'uploads/flaky.jpg', await sampleJpeg(), localized);
+    models.classifierError = new DependencyError('endpoint returned 503', {
+      code: ServiceErrorCode.dependencyUnavailable,
+      retriable: true,
+    });
+    const first = await runInference(job('uploads/flaky.jpg'), deps);
+    assert.deepEqual(
+      [first.record.status, first.record.error?.step, first.record.error?.retriable],
+      ['failed', 'classify', true],
+    );
+
+    models.classifierError = undefined;
+    const second = await runInference(job('uploads/flaky.jpg'), deps);
+    assert.equal(second.reused, false);
+    assert.equal(second.record.status, 'succeeded');
+    assert.equal(second.record.createdAt, first.record.createdAt);
+    assert.equal((await resultStore.get(first.record.id))?.status, 'succeeded');
+  });
+
+  it('fails retriably with DEADLINE_EXCEEDED when the deadline has passed', async () => {
+    const { deps, blobStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/late.jpg', await sampleJpeg(), localized);
+    const { record } = await runInference({ ...job('uploads/late.jpg'), deadline: Date.now() - 1 }, deps);
+    assert.deepEqual(
+      [record.status, record.error?.code, record.error?.retriable],
+      ['failed', 'DEADLINE_EXCEEDED', true],
+    );
+  });
+
+  it('ends a hung dependency at the deadline instead of hanging', async () => {
+    const hangingPrompts: PromptSource = {
+      name: 'hanging',
+      get: (_name, options) =>
+        new Promise<Prompt>((_resolve, reject) => {
+          options?.signal?.addEventListener('abort', () => reject(options.signal?.reason));
+        }),
+    };
+    const { deps, blobStore } = createPipelineFixture({ promptSource: hangingPrompts });
+    await upload(blobStore, 'uploads/hung.jpg', await sampleJpeg(), localized);
+    const { record } = await runInference({ ...job('uploads/hung.jpg'), deadline: Date.now() + 300 }, deps);
+    assert.equal(record.status, 'degraded');
+    assert.deepEqual(
+      [record.error?.code, record.error?.step, record.error?.retriable],
+      ['DEADLINE_EXCEEDED', 'recommend', true],
+    );
+  });
+
+  it('keeps patient identifiers apart: stored separately, never in the record, the recommender request or logs', async () => {
+    const requests: unknown[] = [];
+    const fixture = createPipelineFixture();
+    const realRecommender = fixture.deps.recommender;
+    fixture.deps.recommender = {
+      name: 'watching',
+      recommend(request, options) {
+        requests.push(request);
+        return realRecommender.recommend(request, options);
+      },
+    };
+    await upload(fixture.blobStore, 'uploads/phi.jpg', await sampleJpeg(), {
+      ...localized,
+      patientName: 'Quintessa Marlowe-Finch',
+      mrn: 'MRN-55500123',
+      dob: '1961-04-12',
+      notes: 'Call Quintessa on 555-0100 about the mole.',
+    });
+    const { record } = await runInference(job('uploads/phi.jpg'), fixture.deps);
+    assert.equal(record.status, 'succeeded');
+    assert.deepEqual(fixture.resultStore.patients.get(record.id), {
+      name: 'Quintessa Marlowe-Finch',
+      patientId: 'MRN-55500123',
+      dateOfBirth: '1961-04-12',
+    });
+    assert.equal(record.context?.notesProvided, true);
+    const outgoing = JSON.stringify([record, requests, fixture.logLines]);
+    for (const marker of ['Quintessa', 'Marlowe', 'MRN-55500123', '1961-04-12', '555-0100']) {
+      assert.ok(!outgoing.includes(marker), `${marker} leaked`);
+    }
+  });
+
+  it('lets only one of two concurrent runs of the same object write the record', async () => {
+    const { deps, blobStore, resultStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/race.jpg', await sampleJpeg(), localized);
+    const [first, second] = await Promise.all([
+      runInference(job('uploads/race.jpg'), deps),
+      runInference(job('uploads/race.jpg'), deps),
+    ]);
+    assert.equal(first.record.id, second.record.id);
+    assert.deepEqual(first.record, second.record);
+    assert.deepEqual([first.reused, second.reused].sort(), [false, true]);
+    assert.equal(resultStore.records.size, 1);
+  });
+
+  it('derives the record id from bucket, decoded key and ETag', async () => {
+    const { deps, blobStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/id check.jpg', await sampleJpeg(), localized);
+    const { record } = await runInference(job('uploads/id check.jpg'), deps);
+    const head = await blobStore.head('uploads/id check.jpg');
+    assert.equal(
+      record.id,
+      recordIdFor({ bucket: 'test-bucket', key: 'uploads/id check.jpg', etag: head.etag }),
+    );
+  });
+});

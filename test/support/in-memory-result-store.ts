@@ -1,0 +1,49 @@
+/**
+ * An in-memory ResultStore for pipeline tests; passes the ResultStore contract suite.
+ */
+import type { PatientIdentifiers, ResultStore, SaveOutcome } from '../../src/ports.js';
+import type { InferenceRecord } from '../../src/record.js';
+
+export interface InMemoryResultStore extends ResultStore {
+  records: Map<string, InferenceRecord>;
+  patients: Map<string, PatientIdentifiers>;
+  saves: number;
+}
+
+export function createInMemoryResultStore(): InMemoryResultStore {
+  const records = new Map<string, InferenceRecord>();
+  const patients = new Map<string, PatientIdentifiers>();
+  const copy = (record: InferenceRecord): InferenceRecord => structuredClone(record);
+  const store: InMemoryResultStore = {
+    name: 'in-memory',
+    records,
+    patients,
+    saves: 0,
+    async save(record, options): Promise<SaveOutcome> {
+      store.saves++;
+      const existing = records.get(record.id);
+      const allowed =
+        options?.replacing === undefined ? !existing : existing?.updatedAt === options.replacing;
+      if (!allowed) {
+        if (!existing) throw new Error('replaced record vanished');
+        return { written: false, existing: copy(existing) };
+      }
+      records.set(record.id, copy(record));
+      if (options?.patient && Object.keys(options.patient).length > 0)
+        patients.set(record.id, { ...options.patient });
+      return { written: true };
+    },
+    async get(id) {
+      const record = records.get(id);
+      return record ? copy(record) : undefined;
+    },
+    async list(options) {
+      return [...records.values()]
+        .filter((record) => !options?.status || record.status === options.status)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id))
+        .slice(0, options?.limit ?? 50)
+        .map(copy);
+    },
+  };
+  return store;
+}

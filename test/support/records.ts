@@ -1,0 +1,40 @@
+/** Builds valid records for store tests. */
+import { type InferenceRecord, recordIdFor } from '../../src/record.js';
+
+export function sampleRecord(overrides: Partial<InferenceRecord> & { key?: string } = {}): InferenceRecord {
+  const { key = 'uploads/sample.jpg', ...rest } = overrides;
+  const source = { bucket: 'test-bucket', key, etag: '"abc"' };
+  return {
+    id: recordIdFor(source),
+    schemaVersion: 1,
+    status: 'succeeded',
+    source,
+    requestId: 'request-1',
+    trigger: 'cli',
+    inputSha256: 'a'.repeat(64),
+    image: { format: 'jpeg', width: 640, height: 480, bytes: 12345 },
+    context: {
+      extent: 'localized',
+      bodySite: 'back',
+      age: '54',
+      sex: 'female',
+      specialty: 'dermatology',
+      durationDays: 30,
+      notesProvided: true,
+    },
+    route: null,
+    localization: null,
+    classification: {
+      model: { id: 'm', version: '1' },
+      input: 'crop',
+      labels: [{ label: 'a', probability: 1 }],
+    },
+    recommendation: null,
+    billing: null,
+    error: null,
+    timings: { total: 12.5 },
+    createdAt: '2026-11-28T10:00:00.000Z',
+    updatedAt: '2026-11-28T10:00:00.000Z',
+    ...rest,
+  };
+}

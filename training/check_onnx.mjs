@@ -1,0 +1,50 @@
+// ONNX parity check: runs the exported models in onnxruntime-node on the inputs that
+// train_all.py saved (training/.cache/parity) and compares with the torch outputs.
+// Usage: node training/check_onnx.mjs   (train_all.py runs it at the end)
+// Prints one line per case, then a JSON summary as the last line; exits 1 on a mismatch.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+
+const TOLERANCE = 1e-4;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const parityDir = path.join(here, '.cache', 'parity');
+const { modelsDir, cases } = JSON.parse(readFileSync(path.join(parityDir, 'cases.json'), 'utf8'));
+
+function readF32(file) {
+  const bytes = readFileSync(path.join(parityDir, file));
+  return new Float32Array(new Uint8Array(bytes).buffer);
+}
+
+const models = {};
+let ok = true;
+let worst = 0;
+for (const [id, list] of Object.entries(cases)) {
+  const session = await ort.InferenceSession.create(path.join(modelsDir, `${id}.onnx`));
+  const inputName = session.inputNames[0];
+  const outputName = session.outputNames[0];
+  const info = { inputNames: session.inputNames, outputNames: session.outputNames, cases: [] };
+  for (const c of list) {
+    const input = new ort.Tensor('float32', readF32(c.input), c.inputShape);
+    const result = await session.run({ [inputName]: input });
+    const out = result[outputName];
+    const expected = readF32(c.output);
+    let maxAbs = 0;
+    for (let i = 0; i < expected.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(out.data[i] - expected[i]));
+    }
+    const sameShape = JSON.stringify(out.dims) === JSON.stringify(c.outputShape);
+    const pass = sameShape && out.data.length === expected.length && maxAbs <= TOLERANCE;
+    ok &&= pass;
+    worst = Math.max(worst, maxAbs);
+    info.cases.push({ inputShape: c.inputShape, outputShape: out.dims, maxAbsDiff: maxAbs, pass });
+    console.log(
+      `${id}: ${inputName} [${c.inputShape}] -> ${outputName} [${out.dims}] max |ort - torch| = ${maxAbs.toExponential(2)} ${pass ? 'OK' : 'MISMATCH'}`,
+    );
+  }
+  models[id] = info;
+}
+const summary = `${ok ? 'pass' : 'FAIL'}: max |onnxruntime-node ${ort.env.versions?.node ?? ''} - torch| = ${worst.toExponential(2)} (tolerance ${TOLERANCE})`;
+console.log(JSON.stringify({ ran: true, ok, tolerance: TOLERANCE, maxAbsDiff: worst, summary, models }));
+process.exit(ok ? 0 : 1);
