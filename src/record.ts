@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import type { ErrorCode, PipelineStep } from './errors.js';
 import type {
   Box,
-  Detection,
   DeidentifiedContext,
+  Detection,
   Extent,
   LabelScore,
   ModelIdentity,

@@ -184,8 +184,12 @@ def write_readme(out_dir, records):
 
 def parity_inputs(out_dir, records):
     """Real-looking inputs for the ONNX parity check, taken from the written samples."""
-    loc = next(r for r in records if r["extent"] == "localized")
-    wide = next(r for r in records if r["extent"] == "widespread")
+    loc = next((r for r in records if r["extent"] == "localized"), None)
+    wide = next((r for r in records if r["extent"] == "widespread"), None)
+    if loc is None or wide is None:  # (only in smoke runs) fall back to random inputs
+        g = torch.Generator().manual_seed(1)
+        return {"detector": torch.rand(1, 3, 320, 320, generator=g), "lesion": torch.randn(1, 3, 128, 128, generator=g),
+                "rash": torch.randn(1, 3, 128, 128, generator=g)}
     img = np.asarray(Image.open(os.path.join(out_dir, loc["file"])).convert("RGB"))
     lb, _, _, _ = S.letterbox(img, 320)
     crop = S.padded_crop(img, loc["detectorBox"], 0.15, 128)

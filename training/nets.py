@@ -61,14 +61,14 @@ class Detector(nn.Module):
     def __init__(self, nc: int = 1):
         super().__init__()
         self.nc = nc
-        self.stem = nn.Sequential(cbr(3, 16, 3, 2), cbr(16, 32, 3, 2))  # /4
-        self.c8 = nn.Sequential(cbr(32, 48, 3, 2), cbr(48, 48))  # /8
-        self.c16 = nn.Sequential(cbr(48, 64, 3, 2), cbr(64, 64))  # /16
+        self.stem = nn.Sequential(cbr(3, 16, 3, 2), cbr(16, 24, 3, 2))  # /4
+        self.c8 = nn.Sequential(cbr(24, 32, 3, 2), cbr(32, 32))  # /8
+        self.c16 = nn.Sequential(cbr(32, 64, 3, 2), cbr(64, 64))  # /16
         self.c32 = nn.Sequential(cbr(64, 96, 3, 2), cbr(96, 96))  # /32
         self.lat16 = cbr(64 + 96, 64, 1)
-        self.lat8 = cbr(48 + 64, 48, 1)
+        self.lat8 = cbr(32 + 64, 32, 1)
         no = 4 + nc
-        self.h8 = nn.Sequential(cbr(48, 48), nn.Conv2d(48, no, 1))
+        self.h8 = nn.Sequential(cbr(32, 32), nn.Conv2d(32, no, 1))
         self.h16 = nn.Sequential(cbr(64, 64), nn.Conv2d(64, no, 1))
         self.h32 = nn.Sequential(cbr(96, 96), nn.Conv2d(96, no, 1))
         # start with low objectness (prior 0.01) like RetinaNet/YOLO

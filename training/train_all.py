@@ -43,7 +43,7 @@ SAMPLES = os.path.join(ROOT, "samples")
 PARITY = os.path.join(HERE, ".cache", "parity")
 
 FULL = dict(det_train=3000, det_test=300, lesion_train=5000, lesion_test=1000, rash_train=4000, rash_test=800,
-            det_crop_epochs=14, det_full_epochs=3, lesion_epochs=16, rash_epochs=12)
+            det_crop_epochs=10, det_full_epochs=1, lesion_epochs=16, rash_epochs=12)
 QUICK = dict(det_train=200, det_test=40, lesion_train=300, lesion_test=100, rash_train=200, rash_test=80,
              det_crop_epochs=1, det_full_epochs=1, lesion_epochs=1, rash_epochs=1)
 
@@ -76,21 +76,21 @@ def to_tensor(u8):
 
 def det_batch(images, boxes, idx, rng, crop):
     """Batch with random flips / transposes and, when crop, random crop x crop windows."""
-    x = to_tensor(images[idx])
-    size = x.shape[-1]
+    size = images.shape[1]
+    out_size = crop or size
+    out = np.empty((len(idx), out_size, out_size, 3), np.uint8)
     gts, igs = [], []
-    xs = []
     for k, i in enumerate(idx):
         b = boxes[i].copy()
-        xi = x[k]
+        xi = images[i]
         if rng.random() < 0.5:  # horizontal flip
-            xi = xi.flip(2)
+            xi = xi[:, ::-1]
             b[:, [0, 2]] = size - b[:, [2, 0]]
         if rng.random() < 0.5:  # vertical flip
-            xi = xi.flip(1)
+            xi = xi[::-1]
             b[:, [1, 3]] = size - b[:, [3, 1]]
         if rng.random() < 0.5:  # transpose (a 90-degree turn up to a flip)
-            xi = xi.transpose(1, 2)
+            xi = xi.transpose(1, 0, 2)
             b = b[:, [1, 0, 3, 2]]
         ig = np.zeros((0, 4), np.float32)
         if crop:
@@ -100,7 +100,7 @@ def det_batch(images, boxes, idx, rng, crop):
                 ox, oy = int(np.clip(cx - crop / 2, 0, size - crop)), int(np.clip(cy - crop / 2, 0, size - crop))
             else:
                 ox, oy = int(rng.integers(0, size - crop + 1)), int(rng.integers(0, size - crop + 1))
-            xi = xi[:, oy:oy + crop, ox:ox + crop]
+            xi = xi[oy:oy + crop, ox:ox + crop]
             if len(b):
                 area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
                 b = b - np.array([ox, oy, ox, oy], np.float32)
@@ -109,10 +109,10 @@ def det_batch(images, boxes, idx, rng, crop):
                 keep = (vis >= 0.6 * area) & (b[:, 2] - b[:, 0] >= 3) & (b[:, 3] - b[:, 1] >= 3)
                 ig = b[~keep & (vis > 0)]
                 b = b[keep]
-        xs.append(xi)
+        out[k] = xi
         gts.append(torch.from_numpy(np.ascontiguousarray(b)))
         igs.append(torch.from_numpy(np.ascontiguousarray(ig)))
-    x = torch.stack(xs)
+    x = to_tensor(out)
     # photometric jitter: exposure and colour balance
     g = torch.from_numpy(rng.uniform(0.85, 1.15, (len(idx), 1, 1, 1)).astype(np.float32))
     c = torch.from_numpy(rng.uniform(0.95, 1.05, (len(idx), 3, 1, 1)).astype(np.float32))
@@ -125,18 +125,20 @@ def train_detector(images, boxes, cfg, rng):
     n = len(images)
     bs = 32
     crop_ep, full_ep = cfg["det_crop_epochs"], cfg["det_full_epochs"]
-    steps_per_ep = n // bs
-    total = (crop_ep + full_ep) * steps_per_ep
+    total = crop_ep * (n // bs) + full_ep * (n // (bs // 2))
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=5e-4)
     step = 0
     for ep in range(crop_ep + full_ep):
-        crop = 224 if ep < crop_ep else None
+        crop = 192 if ep < crop_ep else None
+        bsz = bs if crop else bs // 2  # full 320 px: half batches, twice as many steps
         model.train()
         perm = rng.permutation(n)
         t0 = time.time()
         tot = [0.0, 0.0, 0.0]
-        for b in range(steps_per_ep):
-            idx = perm[b * bs:(b + 1) * bs]
+        k = 0
+        for b in range(0, n - bsz + 1, bsz):
+            idx = perm[b:b + bsz]
+            k += 1
             x, gts, igs = det_batch(images, boxes, idx, rng, crop)
             cosine_lr(opt, 3e-3, step, total, 150)
             loss, lc, lb = nets.detector_loss(model(x), gts, igs, x.shape[-2:])
@@ -148,7 +150,7 @@ def train_detector(images, boxes, cfg, rng):
             tot[0] += loss.item()
             tot[1] += lc.item()
             tot[2] += lb.item()
-        k = max(1, steps_per_ep)
+        k = max(1, k)
         log(f"  detector epoch {ep + 1}/{crop_ep + full_ep} ({crop or 320}px) loss {tot[0] / k:.3f} "
             f"(obj {tot[1] / k:.3f}, giou {tot[2] / k:.3f}) {time.time() - t0:.0f}s")
     model.eval()
@@ -485,7 +487,7 @@ def main():
     for mid, card in cards.items():
         write_json(os.path.join(models_dir, f"{mid}.card.json"), card)
 
-    samples = make_samples.run(det_export, les, rash, samples_dir, log=log)
+    samples = make_samples.run(det_export, les, rash, samples_dir, log=log, max_tries=3 if args.quick else 80)
 
     log("6/6 ONNX parity check (onnxruntime-node)")
     cases = {}

@@ -62,9 +62,9 @@ export function formatRecordSummary(record: InferenceRecord, reused: boolean): s
     heading(
       `Differential diagnoses (${recommendation.provider}, prompt ${recommendation.prompt.name} v${recommendation.prompt.version})`,
     );
-    recommendation.differentials.forEach((item, index) =>
-      lines.push(`    ${index + 1}. ${item.condition} [${item.likelihood}] ${item.rationale}`),
-    );
+    for (const [index, item] of recommendation.differentials.entries()) {
+      lines.push(`    ${index + 1}. ${item.condition} [${item.likelihood}] ${item.rationale}`);
+    }
     heading('Follow-up tests');
     for (const item of recommendation.followUpTests) lines.push(`    - ${item.test}: ${item.rationale}`);
     heading('Treatment considerations');

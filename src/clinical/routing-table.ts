@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BadInputError, ConfigurationError, InputErrorCode, PipelineStep } from '../errors.js';
-import { type ModelCard, loadModelCard } from '../models/model-card.js';
+import { loadModelCard, type ModelCard } from '../models/model-card.js';
 import type { ClinicalContext, Extent } from '../ports.js';
 import type { RouteDecision } from '../record.js';
 
@@ -83,7 +83,7 @@ export async function loadRoutingTable(path: string): Promise<RoutingTable> {
   const models = new Map<string, ConfiguredModel>();
   for (const [id, config] of Object.entries(parsed.data.models)) {
     const modelPath = resolve(baseDir, config.path);
-    const cardPath = resolve(baseDir, config.card ?? config.path.replace(/\.onnx$/, '') + '.card.json');
+    const cardPath = resolve(baseDir, config.card ?? `${config.path.replace(/\.onnx$/, '')}.card.json`);
     models.set(id, { id, config, path: modelPath, card: await loadModelCard(cardPath) });
   }
 

@@ -1,7 +1,7 @@
 /**
  * Step 6: clinical recommendations from the findings and the de-identified context.
  */
-import type { Prompt, Recommender, RecommendationRequest } from '../ports.js';
+import type { Prompt, RecommendationRequest, Recommender } from '../ports.js';
 import type { RecommendationRecord } from '../record.js';
 import type { StepContext } from './pipeline-deps.js';
 

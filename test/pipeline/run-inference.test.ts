@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { DependencyError, ServiceErrorCode } from '../../src/errors.js';
-import type { Prompt, PromptSource } from '../../src/ports.js';
 import { runInference } from '../../src/pipeline/run-inference.js';
+import type { Prompt, PromptSource } from '../../src/ports.js';
 import { recordIdFor } from '../../src/record.js';
 import { createPipelineFixture, sampleJpeg, upload } from '../support/pipeline-fixture.js';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { decodeImage } from '../../src/imaging/decode-image.js';
 import { BadInputError } from '../../src/errors.js';
+import { decodeImage } from '../../src/imaging/decode-image.js';
 import {
   failureOf,
   noisyPixels,
@@ -30,7 +30,10 @@ async function badInputOf(bytes: Uint8Array, code: string): Promise<BadInputErro
 function assertColourNear(actual: readonly number[], expected: readonly number[], tolerance: number): void {
   for (const [channel, value] of expected.entries()) {
     const got = actual[channel] ?? Number.NaN;
-    assert.ok(Math.abs(got - value) <= tolerance, `channel ${channel}: ${got} is not within ${tolerance} of ${value}`);
+    assert.ok(
+      Math.abs(got - value) <= tolerance,
+      `channel ${channel}: ${got} is not within ${tolerance} of ${value}`,
+    );
   }
 }
 
@@ -45,7 +48,10 @@ describe('decodeImage: refused input', () => {
   });
 
   it('names HEIC in the UNSUPPORTED_FORMAT message', async () => {
-    const heic = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1')]);
+    const heic = Buffer.concat([
+      Buffer.from([0, 0, 0, 0x18]),
+      Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'),
+    ]);
     const error = await badInputOf(heic, 'UNSUPPORTED_FORMAT');
     assert.match(error.message, /HEIC/);
   });
@@ -67,7 +73,10 @@ describe('decodeImage: refused input', () => {
     const header = Buffer.concat([pngSignature, pngHeaderChunk(20000, 20000)]);
     const started = performance.now();
     const error = await badInputOf(header, 'IMAGE_TOO_LARGE');
-    assert.ok(performance.now() - started < 500, 'the size check must come from the header, not from decoding');
+    assert.ok(
+      performance.now() - started < 500,
+      'the size check must come from the header, not from decoding',
+    );
     assert.match(error.message, /20000 x 20000/);
     assert.match(error.message, /50000000/);
   });
@@ -82,7 +91,10 @@ describe('decodeImage: refused input', () => {
     ]);
     const started = performance.now();
     const error = await badInputOf(bomb, 'IMAGE_TOO_LARGE');
-    assert.ok(performance.now() - started < 500, 'the size check must come from the header, not from decoding');
+    assert.ok(
+      performance.now() - started < 500,
+      'the size check must come from the header, not from decoding',
+    );
     assert.match(error.message, /20000 x 20000/);
   });
 
@@ -156,7 +168,9 @@ describe('decodeImage: normalised pixels', () => {
   });
 
   it('turns a 16-bit PNG into 8-bit 3-channel pixels with the same colour', async () => {
-    const png16 = await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 200, g: 30, b: 40 } } })
+    const png16 = await sharp({
+      create: { width: 4, height: 3, channels: 3, background: { r: 200, g: 30, b: 40 } },
+    })
       .toColourspace('rgb16')
       .png()
       .toBuffer();
@@ -168,7 +182,9 @@ describe('decodeImage: normalised pixels', () => {
   });
 
   it('turns a greyscale PNG into 3 equal channels', async () => {
-    const grey = await sharp({ create: { width: 5, height: 4, channels: 3, background: { r: 77, g: 77, b: 77 } } })
+    const grey = await sharp({
+      create: { width: 5, height: 4, channels: 3, background: { r: 77, g: 77, b: 77 } },
+    })
       .toColourspace('b-w')
       .png()
       .toBuffer();
@@ -182,7 +198,9 @@ describe('decodeImage: normalised pixels', () => {
   });
 
   it('converts a CMYK JPEG to sRGB', async () => {
-    const cmyk = await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 200, g: 30, b: 40 } } })
+    const cmyk = await sharp({
+      create: { width: 16, height: 16, channels: 3, background: { r: 200, g: 30, b: 40 } },
+    })
       .toColourspace('cmyk')
       .jpeg()
       .toBuffer();
@@ -201,7 +219,11 @@ describe('decodeImage: normalised pixels', () => {
       sharp({ create: { width: 40, height: 30, channels: 3, background } })
         .png()
         .toBuffer();
-    const frames = await Promise.all([frame({ r: 255, g: 0, b: 0 }), frame({ r: 0, g: 0, b: 255 }), frame({ r: 0, g: 255, b: 0 })]);
+    const frames = await Promise.all([
+      frame({ r: 255, g: 0, b: 0 }),
+      frame({ r: 0, g: 0, b: 255 }),
+      frame({ r: 0, g: 255, b: 0 }),
+    ]);
     const gif = await sharp(frames, { join: { animated: true } })
       .gif()
       .toBuffer();

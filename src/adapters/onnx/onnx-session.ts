@@ -49,7 +49,7 @@ export async function openOnnxModel(path: string, card: ModelCard): Promise<Onnx
         const feeds = { [card.input.name]: new ort.Tensor('float32', input, dims) };
         const results = await session.run(feeds, [card.output.name]);
         const output = results[card.output.name];
-        if (!output || output.type !== 'float32') {
+        if (output?.type !== 'float32') {
           throw new Error(`output ${card.output.name} is missing or not float32`);
         }
         return { data: output.data as Float32Array, dims: output.dims };

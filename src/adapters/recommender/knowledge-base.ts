@@ -4,7 +4,7 @@
  * recommenders and this one judge "uncertain" the same way.
  */
 import { z } from 'zod';
-import { type KnowledgeBase, bodyRegionOf, codesFor } from '../../clinical/knowledge-base.js';
+import { bodyRegionOf, codesFor, type KnowledgeBase } from '../../clinical/knowledge-base.js';
 import type {
   Differential,
   LabelScore,

@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { loadRoutingTable } from '../../src/clinical/routing-table.js';
+import { createModelProvider } from '../../src/compose.js';
+import { packageRoot } from '../../src/config.js';
+import { classifierContract, detectorContract } from './models.contract.js';
+
+const models = loadRoutingTable(join(packageRoot, 'models', 'routes.yaml')).then(createModelProvider);
+after(async () => (await models).close?.());
+
+detectorContract('ONNX Runtime (lesion-detector)', async () => (await models).detector('lesion-detector'));
+classifierContract(
+  'ONNX Runtime (lesion-classifier)',
+  async () => (await models).classifier('lesion-classifier'),
+  'localized-nevus-forearm.jpg',
+);
+classifierContract(
+  'ONNX Runtime (rash-classifier)',
+  async () => (await models).classifier('rash-classifier'),
+  'widespread-urticaria-trunk.jpg',
+);

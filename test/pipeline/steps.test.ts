@@ -1,0 +1,281 @@
+/**
+ * Unit tests of each pipeline step on its own, with the in-memory fakes.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { DdxError } from '../../src/errors.js';
+import { StepTimer } from '../../src/observability/step-timer.js';
+import { classify } from '../../src/pipeline/classify.js';
+import { fetchImage } from '../../src/pipeline/fetch-image.js';
+import { loadContext } from '../../src/pipeline/load-context.js';
+import { localize, pickRegionOfInterest } from '../../src/pipeline/localize.js';
+import { recommend } from '../../src/pipeline/recommend.js';
+import { failureStatus, toResponse } from '../../src/pipeline/respond.js';
+import { suggestBilling } from '../../src/pipeline/suggest-billing.js';
+import type { Prompt } from '../../src/ports.js';
+import { createInMemoryBlobStore } from '../support/in-memory-blob-store.js';
+import {
+  classifierCard,
+  codeTable,
+  createFakeModels,
+  createPipelineFixture,
+  sampleJpeg,
+  upload,
+} from '../support/pipeline-fixture.js';
+import { sampleRecord } from '../support/records.js';
+
+const step = () => ({ signal: new AbortController().signal, logger: createPipelineFixture().deps.logger });
+const prompt: Prompt = {
+  name: 'p',
+  version: 3,
+  type: 'text',
+  prompt: 'x',
+  config: {},
+  labels: [],
+  isFallback: true,
+};
+
+describe('load-context step', () => {
+  it('returns the head, the validated context and the identifiers apart', async () => {
+    const blobStore = createInMemoryBlobStore();
+    await upload(blobStore, 'uploads/a.jpg', await sampleJpeg(), {
+      'body-site': 'Back',
+      age: '91',
+      mrn: 'MRN-1',
+    });
+    const loaded = await loadContext(blobStore, 'uploads/a.jpg', step());
+    assert.equal(loaded.context.bodySite, 'back');
+    assert.equal(loaded.context.ageYears, 91);
+    assert.deepEqual(loaded.patient, { patientId: 'MRN-1' });
+    assert.match(loaded.head.etag ?? '', /^"[0-9a-f]{32}"$/);
+  });
+});
+
+describe('fetch-image step', () => {
+  it('downloads, digests and decodes, timing download and decode', async () => {
+    const blobStore = createInMemoryBlobStore();
+    const bytes = await sampleJpeg(100, 80);
+    await upload(blobStore, 'uploads/b.jpg', bytes);
+    const timer = new StepTimer();
+    const fetched = await fetchImage(
+      blobStore,
+      'uploads/b.jpg',
+      { maxImageBytes: 1e6, maxImagePixels: 1e6 },
+      timer,
+      step(),
+    );
+    assert.deepEqual(
+      [fetched.image.width, fetched.image.height, fetched.format, fetched.bytes],
+      [100, 80, 'jpeg', bytes.length],
+    );
+    assert.equal(fetched.image.pixels.length, 100 * 80 * 3);
+    assert.match(fetched.sha256, /^[0-9a-f]{64}$/);
+    assert.ok('fetch-image.download' in timer.snapshot() && 'fetch-image.decode' in timer.snapshot());
+  });
+
+  it('refuses an image over the pixel limit before decoding it', async () => {
+    const blobStore = createInMemoryBlobStore();
+    await upload(blobStore, 'uploads/c.jpg', await sampleJpeg(100, 80));
+    await assert.rejects(
+      fetchImage(
+        blobStore,
+        'uploads/c.jpg',
+        { maxImageBytes: 1e6, maxImagePixels: 7999 },
+        new StepTimer(),
+        step(),
+      ),
+      (error: unknown) => error instanceof DdxError && error.code === 'IMAGE_TOO_LARGE',
+    );
+  });
+});
+
+describe('localize step', () => {
+  const settings = async () => {
+    const models = createFakeModels();
+    return {
+      models,
+      blobStore: createInMemoryBlobStore(),
+      detector: await models.detector('fake-detector'),
+      image: { width: 100, height: 80, pixels: Buffer.alloc(100 * 80 * 3, 128) },
+    };
+  };
+
+  it('picks the most confident box, the larger on a tie', () => {
+    const small = { box: { x: 0, y: 0, width: 5, height: 5 }, confidence: 0.8, label: 'lesion' };
+    const large = { box: { x: 0, y: 0, width: 50, height: 50 }, confidence: 0.8, label: 'lesion' };
+    const best = { box: { x: 0, y: 0, width: 1, height: 1 }, confidence: 0.9, label: 'lesion' };
+    assert.equal(pickRegionOfInterest([small, large]), large);
+    assert.equal(pickRegionOfInterest([small, best, large]), best);
+    assert.equal(pickRegionOfInterest([]), undefined);
+  });
+
+  it('crops the padded region, clamped to the image, and stores it with links to its source', async () => {
+    const { models, blobStore, detector, image } = await settings();
+    models.detections = [{ box: { x: 80, y: 60, width: 20, height: 20 }, confidence: 0.7, label: 'lesion' }];
+    const result = await localize(
+      image,
+      {
+        detector,
+        blobStore,
+        cropPadding: 0.5,
+        cropKey: 'derived/crops/r.jpg',
+        sourceKey: 'uploads/ä b.jpg',
+        recordId: 'r',
+      },
+      new StepTimer(),
+      step(),
+    );
+    assert.equal(result.input, 'crop');
+    assert.deepEqual(result.localization.roi?.paddedBox, { x: 70, y: 50, width: 30, height: 30 });
+    assert.deepEqual([result.classifierInput.width, result.classifierInput.height], [30, 30]);
+    const stored = blobStore.objects.get('derived/crops/r.jpg');
+    assert.ok(stored);
+    assert.equal((await sharp(stored.body).metadata()).format, 'jpeg');
+    assert.deepEqual(stored.metadata, { 'source-key': 'uploads%2F%C3%A4%20b.jpg', 'record-id': 'r' });
+  });
+
+  it('hands the whole image on and stores nothing when nothing is detected', async () => {
+    const { models, blobStore, detector, image } = await settings();
+    models.detections = [];
+    const result = await localize(
+      image,
+      {
+        detector,
+        blobStore,
+        cropPadding: 0.15,
+        cropKey: 'derived/crops/n.jpg',
+        sourceKey: 'k',
+        recordId: 'n',
+      },
+      new StepTimer(),
+      step(),
+    );
+    assert.equal(result.input, 'whole-image');
+    assert.equal(result.classifierInput, image);
+    assert.equal(blobStore.objects.size, 0);
+  });
+});
+
+describe('classify step', () => {
+  it('names the model and rounds probabilities to four places', async () => {
+    const models = createFakeModels();
+    models.labels = [
+      { label: 'melanoma', probability: 0.123456 },
+      { label: 'melanocytic-nevus', probability: 0.876544 },
+    ];
+    const result = await classify(
+      await models.classifier('fake-classifier'),
+      { width: 1, height: 1, pixels: Buffer.alloc(3) },
+      'crop',
+      new StepTimer(),
+      step(),
+    );
+    assert.deepEqual(result, {
+      model: { id: 'fake-classifier', version: '0.2.0' },
+      input: 'crop',
+      labels: [
+        { label: 'melanoma', probability: 0.1235 },
+        { label: 'melanocytic-nevus', probability: 0.8765 },
+      ],
+    });
+  });
+});
+
+describe('recommend step', () => {
+  it('records provider, model and the prompt version and fallback flag', async () => {
+    const { deps } = createPipelineFixture();
+    const result = await recommend(
+      deps.recommender,
+      {
+        findings: {
+          classifier: { id: 'c', version: '1' },
+          input: 'whole-image',
+          labels: [{ label: 'melanoma', probability: 0.9 }],
+          lesionFound: null,
+        },
+        context: {
+          extent: 'localized',
+          bodySite: null,
+          age: null,
+          sex: null,
+          specialty: null,
+          durationDays: null,
+        },
+        prompt,
+      },
+      step(),
+    );
+    assert.equal(result.provider, 'knowledge-base');
+    assert.equal(result.model, 'ddx-knowledge-base@test-1');
+    assert.deepEqual(result.prompt, { name: 'p', version: 3, isFallback: true });
+  });
+});
+
+describe('billing suggestions', () => {
+  it('takes likely differentials first, then card codes for findings of 25% or more', () => {
+    const classification = {
+      model: { id: 'fake-classifier', version: '0.2.0' },
+      input: 'crop' as const,
+      labels: [
+        { label: 'melanocytic-nevus', probability: 0.7 },
+        { label: 'melanoma', probability: 0.2 },
+      ],
+    };
+    const billing = suggestBilling(classification, classifierCard, null, codeTable);
+    assert.deepEqual(
+      billing.suggestions.map((suggestion) => suggestion.code),
+      ['D22.9'],
+    );
+    const withRecommendation = suggestBilling(
+      classification,
+      classifierCard,
+      {
+        differentials: [
+          { condition: 'Nevus of trunk', likelihood: 'high', rationale: 'r', icd10cm: ['D22.5'] },
+          { condition: 'Melanoma', likelihood: 'low', rationale: 'r', icd10cm: ['C43.9'] },
+          { condition: 'Made up', likelihood: 'moderate', rationale: 'r', icd10cm: ['Q99.999'] },
+        ],
+        followUpTests: [],
+        treatmentConsiderations: [],
+        redFlags: [],
+        uncertainty: null,
+        disclaimer: 'd',
+        provider: 'llm',
+        model: 'm',
+        prompt: { name: 'p', version: 1, isFallback: false },
+      },
+      codeTable,
+    );
+    assert.deepEqual(
+      withRecommendation.suggestions.map((suggestion) => [suggestion.code, suggestion.sources]),
+      [['D22.5', ['llm', 'model-card:fake-classifier']]],
+    );
+    assert.deepEqual(withRecommendation.dropped, [
+      { code: 'Q99.999', source: 'llm', reason: 'not in the ICD-10-CM code table' },
+    ]);
+  });
+});
+
+describe('respond step', () => {
+  it('answers 200 for usable records and 422, 503 or 500 for failures', () => {
+    assert.equal(toResponse({ record: sampleRecord(), reused: false }).statusCode, 200);
+    assert.equal(toResponse({ record: sampleRecord({ status: 'degraded' }), reused: true }).statusCode, 200);
+    const failed = sampleRecord({
+      status: 'failed',
+      error: {
+        code: 'CORRUPT_IMAGE',
+        step: 'fetch-image',
+        message: 'the jpeg image is truncated',
+        retriable: false,
+      },
+    });
+    const response = toResponse({ record: failed, reused: false });
+    assert.equal(response.statusCode, 422);
+    assert.ok(response.body.status === 'failed');
+    assert.deepEqual(response.body.error, failed.error);
+    assert.equal(failureStatus({ code: 'THROTTLED', retriable: true }), 503);
+    assert.equal(failureStatus({ code: 'MODEL_ERROR', retriable: false }), 500);
+    assert.equal(failureStatus({ code: 'INTERNAL_ERROR', retriable: true }), 500);
+  });
+});

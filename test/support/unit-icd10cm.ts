@@ -1,0 +1,37 @@
+/**
+ * A small ICD-10-CM table in the format of data/icd10cm-codes.tsv, with descriptions copied from
+ * the CMS code files, for the unit tests of the code table and the billing checks.
+ */
+export const smallIcd10CmTsv = [
+  'code\tbillable\tdescription',
+  'B07\t0\tViral warts',
+  'B07.0\t1\tPlantar wart',
+  'B07.8\t1\tOther viral warts',
+  'B07.9\t1\tViral wart, unspecified',
+  'C43\t0\tMalignant melanoma of skin',
+  'C43.0\t1\tMalignant melanoma of lip',
+  'C43.3\t0\tMalignant melanoma of other and unspecified parts of face',
+  'C43.30\t1\tMalignant melanoma of unspecified part of face',
+  'C43.31\t1\tMalignant melanoma of nose',
+  'C43.39\t1\tMalignant melanoma of other parts of face',
+  'C43.5\t0\tMalignant melanoma of trunk',
+  'C43.51\t1\tMalignant melanoma of anal skin',
+  'C43.52\t1\tMalignant melanoma of skin of breast',
+  'C43.59\t1\tMalignant melanoma of other part of trunk',
+  'C43.9\t1\tMalignant melanoma of skin, unspecified',
+  'D22\t0\tMelanocytic nevi',
+  'D22.5\t1\tMelanocytic nevi of trunk',
+  'D22.6\t0\tMelanocytic nevi of upper limb, including shoulder',
+  'D22.60\t1\tMelanocytic nevi of unspecified upper limb, including shoulder',
+  'D22.61\t1\tMelanocytic nevi of right upper limb, including shoulder',
+  'D22.62\t1\tMelanocytic nevi of left upper limb, including shoulder',
+  'D22.9\t1\tMelanocytic nevi, unspecified',
+  'L40\t0\tPsoriasis',
+  'L40.0\t1\tPsoriasis vulgaris',
+  'L40.9\t1\tPsoriasis, unspecified',
+  'L82\t0\tSeborrheic keratosis',
+  'L82.0\t1\tInflamed seborrheic keratosis',
+  'L82.1\t1\tOther seborrheic keratosis',
+  'R21\t1\tRash and other nonspecific skin eruption',
+  '',
+].join('\n');
