@@ -85,19 +85,29 @@ export class BadInputError extends DdxError {
 
 /** A dependency (store, model, prompt source, LLM) failed; `retriable` says whether trying again may help. */
 export class DependencyError extends DdxError {
+  /** How long the dependency asked us to wait (HTTP `Retry-After`), when it said. */
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     message: string,
-    options: { code: ServiceErrorCode; step?: PipelineStep; retriable: boolean; cause?: unknown },
+    options: {
+      code: ServiceErrorCode;
+      step?: PipelineStep;
+      retriable: boolean;
+      cause?: unknown;
+      retryAfterMs?: number;
+    },
   ) {
     super(message, options);
     this.name = 'DependencyError';
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
 /** The job ran out of time before a step could finish; another delivery may succeed. */
 export class DeadlineExceededError extends DdxError {
-  constructor(step: PipelineStep, cause?: unknown) {
-    super(`the job deadline passed during ${step}`, {
+  constructor(step?: PipelineStep, cause?: unknown) {
+    super(step ? `the job deadline passed during ${step}` : 'the job deadline passed', {
       code: ServiceErrorCode.deadlineExceeded,
       step,
       retriable: true,

@@ -3,7 +3,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadIcd10CmTable, normaliseIcd10CmCode, parseIcd10CmTable } from '../../src/clinical/icd10cm-table.js';
+import {
+  loadIcd10CmTable,
+  normaliseIcd10CmCode,
+  parseIcd10CmTable,
+} from '../../src/clinical/icd10cm-table.js';
 import { loadKnowledgeBase } from '../../src/clinical/knowledge-base.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { smallIcd10CmTsv } from '../support/unit-icd10cm.js';
@@ -56,7 +60,11 @@ describe('parseIcd10CmTable', () => {
       billable: true,
       description: 'Malignant melanoma of other part of trunk',
     });
-    assert.deepEqual(table.lookup('C43'), { code: 'C43', billable: false, description: 'Malignant melanoma of skin' });
+    assert.deepEqual(table.lookup('C43'), {
+      code: 'C43',
+      billable: false,
+      description: 'Malignant melanoma of skin',
+    });
     assert.equal(table.lookup('C44.99'), undefined);
     assert.equal(table.version, 'small@test');
   });
@@ -104,14 +112,22 @@ describe('parseIcd10CmTable', () => {
 
   it('refuses a line with a billable flag other than 0 or 1, naming its line', () => {
     assert.equal(
-      parseProblem(`${header}\nC43\t0\tMalignant melanoma of skin\nC43.9\tyes\tMalignant melanoma of skin, unspecified\n`),
+      parseProblem(
+        `${header}\nC43\t0\tMalignant melanoma of skin\nC43.9\tyes\tMalignant melanoma of skin, unspecified\n`,
+      ),
       'ICD-10-CM table line 3 is malformed',
     );
   });
 
   it('refuses a lower-case or undotted code', () => {
-    assert.match(parseProblem(`${header}\nc43.9\t1\tMalignant melanoma of skin, unspecified\n`), /line 2 is malformed/);
-    assert.match(parseProblem(`${header}\nC439\t1\tMalignant melanoma of skin, unspecified\n`), /line 2 is malformed/);
+    assert.match(
+      parseProblem(`${header}\nc43.9\t1\tMalignant melanoma of skin, unspecified\n`),
+      /line 2 is malformed/,
+    );
+    assert.match(
+      parseProblem(`${header}\nC439\t1\tMalignant melanoma of skin, unspecified\n`),
+      /line 2 is malformed/,
+    );
   });
 
   it('refuses a line without a description', () => {
@@ -119,7 +135,10 @@ describe('parseIcd10CmTable', () => {
   });
 
   it('refuses a line separated by spaces instead of tabs', () => {
-    assert.match(parseProblem(`${header}\nC43.9 1 Malignant melanoma of skin, unspecified\n`), /line 2 is malformed/);
+    assert.match(
+      parseProblem(`${header}\nC43.9 1 Malignant melanoma of skin, unspecified\n`),
+      /line 2 is malformed/,
+    );
   });
 
   it('counts blank lines when naming the malformed line', () => {
@@ -140,7 +159,9 @@ describe('the project code table data/icd10cm-codes.tsv', () => {
     const table = await loadIcd10CmTable(tablePath);
     assert.match(table.version, /^icd10cm-codes\.tsv@[0-9a-f]{12}$/);
     assert.equal(table.lookup('C43.9')?.billable, true);
-    const lineCount = (await readFile(tablePath, 'utf8')).split('\n').filter((line) => line.trim() !== '').length;
+    const lineCount = (await readFile(tablePath, 'utf8'))
+      .split('\n')
+      .filter((line) => line.trim() !== '').length;
     assert.ok(lineCount > 100, `${lineCount} lines`);
   });
 
@@ -158,11 +179,14 @@ describe('the project code table data/icd10cm-codes.tsv', () => {
         for (const code of siteCodes ?? []) codes.set(code, `${label}.siteSpecificIcd10cm.${region}`);
       }
       for (const differential of condition.differentials) {
-        for (const code of differential.icd10cm) codes.set(code, `${label} differential ${differential.condition}`);
+        for (const code of differential.icd10cm)
+          codes.set(code, `${label} differential ${differential.condition}`);
       }
     }
     assert.ok(codes.size > 10, `only ${codes.size} codes found in the knowledge base`);
-    const missing = [...codes].filter(([code]) => table.lookup(code) === undefined).map(([code, where]) => `${code} (${where})`);
+    const missing = [...codes]
+      .filter(([code]) => table.lookup(code) === undefined)
+      .map(([code, where]) => `${code} (${where})`);
     assert.deepEqual(missing, []);
   });
 });
