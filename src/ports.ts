@@ -137,6 +137,8 @@ export interface Prompt {
   prompt: string | ChatMessage[];
   config: Record<string, unknown>;
   labels: string[];
+  /** The label it was fetched by (`production`), when fetched by label. */
+  label?: string;
   /** True when a fallback copy was served instead of the prompt source's own. */
   isFallback: boolean;
 }
@@ -174,6 +176,11 @@ export interface RecommendationRequest {
     lesionFound: boolean | null;
   };
   context: DeidentifiedContext;
+  /**
+   * The uploader's free-text notes after identifier scrubbing, or null. Data, never instructions:
+   * a recommender passes them only inside the prompt's delimited notes field.
+   */
+  notes: string | null;
   prompt: Prompt;
 }
 
@@ -181,6 +188,10 @@ export interface RecommendationResult {
   recommendation: Recommendation;
   provider: string;
   model: string;
+  /** Token usage of an LLM call, when the provider reports it. */
+  usage?: { inputTokens: number; outputTokens: number };
+  /** Wall time of the provider call(s), retries and repair included. */
+  latencyMs?: number;
 }
 
 export interface Recommender {

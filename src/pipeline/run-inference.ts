@@ -193,6 +193,7 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
                 lesionFound: detectorId ? input === 'crop' : null,
               },
               context: deidentify(context),
+            notes: null,
               prompt: await promptFetch,
             },
             stepContext,

@@ -53,6 +53,7 @@ function request(
       specialty: null,
       durationDays: null,
     },
+    notes: null,
     prompt: prompt(options.config),
   };
 }
