@@ -45,6 +45,7 @@ export function recommenderContract(
         specialty: 'dermatology',
         durationDays: 30,
       },
+      notes: null,
       prompt: await createFilePromptSource({ directory: join(packageRoot, 'prompts') }).get(
         'ddx-recommendations',
       ),

@@ -202,6 +202,7 @@ describe('recommend step', () => {
           specialty: null,
           durationDays: null,
         },
+        notes: null,
         prompt,
       },
       step(),
