@@ -9,6 +9,8 @@ import type { InferenceRecord, RecordStatus } from './record.js';
 /** Options every external call accepts: the job's deadline travels as an AbortSignal. */
 export interface CallOptions {
   signal?: AbortSignal;
+  /** The record the call works for: remote models tag their request with it (SageMaker InferenceId). */
+  recordId?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

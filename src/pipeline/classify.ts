@@ -10,11 +10,12 @@ export async function classify(
   classifier: Classifier,
   image: DecodedImage,
   input: 'crop' | 'whole-image',
+  recordId: string,
   timer: StepTimer,
   step: StepContext,
 ): Promise<Classification> {
   const labels = await timer.measure('classify.inference', () =>
-    classifier.classify(image, { signal: step.signal }),
+    classifier.classify(image, { signal: step.signal, recordId }),
   );
   return {
     model: { id: classifier.card.id, version: classifier.card.version },

@@ -40,7 +40,7 @@ export async function localize(
 ): Promise<LocalizeResult> {
   const { detector } = settings;
   const detections = await timer.measure('localize.inference', () =>
-    detector.detect(image, { signal: step.signal }),
+    detector.detect(image, { signal: step.signal, recordId: settings.recordId }),
   );
   const detectorIdentity = { id: detector.card.id, version: detector.card.version };
   const recorded = detections.map(roundDetection);

@@ -176,7 +176,7 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
         const classifier = await deps.models.classifier(route.classifier);
         return {
           classifier,
-          classification: await classify(classifier, classifierInput, input, timer, stepContext),
+          classification: await classify(classifier, classifierInput, input, id, timer, stepContext),
         };
       });
       fields.classification = classification;

@@ -168,6 +168,7 @@ describe('classify step', () => {
       await models.classifier('fake-classifier'),
       { width: 1, height: 1, pixels: Buffer.alloc(3) },
       'crop',
+      'rec_1',
       new StepTimer(),
       step(),
     );
