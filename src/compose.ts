@@ -3,6 +3,8 @@
  * and dynamic imports, so a process only loads the backends it is configured for (local mode never
  * loads the AWS SDK; a Lambda never loads onnxruntime unless an ONNX model is routed to).
  */
+import { createKnowledgeBaseRecommender } from './adapters/recommender/knowledge-base.js';
+import { loadCptMapping } from './clinical/cpt-mapping.js';
 import { loadIcd10CmTable } from './clinical/icd10cm-table.js';
 import { loadKnowledgeBase } from './clinical/knowledge-base.js';
 import { type ConfiguredModel, loadRoutingTable, type RoutingTable } from './clinical/routing-table.js';
@@ -29,13 +31,16 @@ export async function composeDependencies(
   overrides: { logger?: Logger } = {},
 ): Promise<ComposedDependencies> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
-  const [routingTable, codeTable, recommender, promptSource, blobStore] = await Promise.all([
+  const [routingTable, codeTable, knowledgeBase, cptMapping, promptSource, blobStore] = await Promise.all([
     loadRoutingTable(config.routesPath),
     loadIcd10CmTable(config.icd10cmTablePath),
-    createRecommender(config),
+    loadKnowledgeBase(config.knowledgeBasePath),
+    config.cptMappingPath ? loadCptMapping(config.cptMappingPath) : null,
     createPromptSource(config),
     createBlobStore(config),
   ]);
+  const knowledgeRecommender = createKnowledgeBaseRecommender(knowledgeBase);
+  const recommender = await createRecommender(config, knowledgeRecommender);
   const resultStore = await createResultStore(config);
   const models = createModelProvider(routingTable);
   return {
@@ -45,7 +50,9 @@ export async function composeDependencies(
     routingTable,
     promptSource,
     recommender,
+    knowledgeRecommender,
     codeTable,
+    cptMapping,
     logger,
     limits: config.limits,
     cropPadding: config.cropPadding,
@@ -76,19 +83,54 @@ async function createResultStore(config: Config): Promise<ResultStore> {
 }
 
 async function createPromptSource(config: Config): Promise<PromptSource> {
-  switch (config.promptSource.kind) {
+  const { promptSource } = config;
+  switch (promptSource.kind) {
     case 'files': {
       const { createFilePromptSource } = await import('./adapters/prompt-source/files.js');
-      return createFilePromptSource({ directory: config.promptSource.directory });
+      return createFilePromptSource({ directory: promptSource.directory });
+    }
+    case 'langfuse': {
+      const [{ createFilePromptSource }, { createLangfusePromptSource }] = await Promise.all([
+        import('./adapters/prompt-source/files.js'),
+        import('./adapters/prompt-source/langfuse.js'),
+      ]);
+      return createLangfusePromptSource({
+        baseUrl: promptSource.baseUrl,
+        publicKey: promptSource.publicKey,
+        secretKey: promptSource.secretKey,
+        label: promptSource.label,
+        version: promptSource.version,
+        cacheTtlSeconds: promptSource.cacheTtlSeconds,
+        fetchTimeoutMs: promptSource.fetchTimeoutMs,
+        fallback: createFilePromptSource({ directory: promptSource.fallbackDirectory }),
+      });
     }
   }
 }
 
-async function createRecommender(config: Config): Promise<Recommender> {
-  switch (config.recommender.kind) {
-    case 'knowledge-base': {
-      const { createKnowledgeBaseRecommender } = await import('./adapters/recommender/knowledge-base.js');
-      return createKnowledgeBaseRecommender(await loadKnowledgeBase(config.knowledgeBasePath));
+async function createRecommender(config: Config, knowledgeRecommender: Recommender): Promise<Recommender> {
+  const { recommender } = config;
+  switch (recommender.kind) {
+    case 'knowledge-base':
+      return knowledgeRecommender;
+    case 'openai': {
+      const { createOpenAiCompatibleRecommender } = await import(
+        './adapters/recommender/openai-compatible.js'
+      );
+      return createOpenAiCompatibleRecommender({
+        baseURL: recommender.baseURL,
+        apiKey: recommender.apiKey,
+        model: recommender.model,
+        policy: recommender.policy,
+      });
+    }
+    case 'bedrock': {
+      const { createBedrockRecommender } = await import('./adapters/recommender/bedrock.js');
+      return createBedrockRecommender({
+        modelId: recommender.modelId,
+        region: recommender.region,
+        policy: recommender.policy,
+      });
     }
   }
 }

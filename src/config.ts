@@ -1,52 +1,101 @@
 /**
  * The one validated configuration, read from environment variables (the same ones drive the CLI,
  * the server and the Lambda). Every variable is documented in the README's configuration table.
+ * Where an ecosystem already names a setting (AWS_REGION, OPENAI_BASE_URL, LANGFUSE_*), that name
+ * is used; DDX_* names are ours.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 import { logLevels } from './observability/logger.js';
+import type { RetryPolicy } from './resilience/retry.js';
 
 /** The package root: one level above `src/` (when run from source) or `dist/` (when built). */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const number = (fallback: number) => z.coerce.number().positive().default(fallback);
+const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
+const wholePositive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const prefix = (fallback: string) =>
   z
     .string()
     .default(fallback)
     .transform((value) => (value === '' || value.endsWith('/') ? value : `${value}/`));
+const text = z.string().min(1);
 
 const environmentSchema = z.object({
-  DDX_DATA_DIR: z.string().min(1).default('.ddx'),
+  DDX_DATA_DIR: text.default('.ddx'),
   DDX_BLOB_STORE: z.enum(['fs']).default('fs'),
-  DDX_BLOB_DIR: z.string().min(1).optional(),
+  DDX_BLOB_DIR: text.optional(),
   DDX_RESULT_STORE: z.enum(['sqlite']).default('sqlite'),
-  DDX_SQLITE_PATH: z.string().min(1).optional(),
-  DDX_ROUTES: z.string().min(1).default(resolve(packageRoot, 'models/routes.yaml')),
-  DDX_PROMPT_SOURCE: z.enum(['files']).default('files'),
-  DDX_PROMPTS_DIR: z.string().min(1).default(resolve(packageRoot, 'prompts')),
-  DDX_RECOMMENDER: z.enum(['knowledge-base']).default('knowledge-base'),
-  DDX_KNOWLEDGE_BASE: z.string().min(1).default(resolve(packageRoot, 'data/knowledge-base.json')),
-  DDX_ICD10CM_TABLE: z.string().min(1).default(resolve(packageRoot, 'data/icd10cm-codes.tsv')),
+  DDX_SQLITE_PATH: text.optional(),
+  DDX_ROUTES: text.default(resolve(packageRoot, 'models/routes.yaml')),
+  DDX_PROMPT_SOURCE: z.enum(['files', 'langfuse']).default('files'),
+  DDX_PROMPTS_DIR: text.default(resolve(packageRoot, 'prompts')),
+  DDX_PROMPT_LABEL: text.default('production'),
+  DDX_PROMPT_VERSION: z.coerce.number().int().positive().optional(),
+  DDX_PROMPT_CACHE_TTL_SECONDS: wholePositive(60),
+  DDX_PROMPT_FETCH_TIMEOUT_MS: wholePositive(3000),
+  LANGFUSE_BASE_URL: z.url().default('https://cloud.langfuse.com'),
+  LANGFUSE_PUBLIC_KEY: text.optional(),
+  LANGFUSE_SECRET_KEY: text.optional(),
+  DDX_RECOMMENDER: z.enum(['knowledge-base', 'openai', 'bedrock']).default('knowledge-base'),
+  DDX_LLM_MODEL: text.optional(),
+  DDX_LLM_TIMEOUT_MS: wholePositive(30_000),
+  DDX_LLM_ATTEMPTS: wholePositive(3),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_API_KEY: text.optional(),
+  AWS_REGION: text.optional(),
+  DDX_KNOWLEDGE_BASE: text.default(resolve(packageRoot, 'data/knowledge-base.json')),
+  DDX_ICD10CM_TABLE: text.default(resolve(packageRoot, 'data/icd10cm-codes.tsv')),
+  DDX_CPT_MAPPING: text.optional(),
   DDX_INPUT_PREFIX: prefix('uploads/'),
   DDX_DERIVED_PREFIX: prefix('derived/'),
-  DDX_MAX_IMAGE_BYTES: number(30 * 1024 * 1024),
-  DDX_MAX_IMAGE_PIXELS: number(50_000_000),
+  DDX_MAX_IMAGE_BYTES: positive(30 * 1024 * 1024),
+  DDX_MAX_IMAGE_PIXELS: positive(50_000_000),
   DDX_CROP_PADDING: z.coerce.number().min(0).max(2).default(0.15),
-  DDX_JOB_TIMEOUT_MS: number(120_000),
+  DDX_JOB_TIMEOUT_MS: positive(120_000),
   DDX_LOG_LEVEL: z.enum(logLevels).default('info'),
 });
+
+type Environment = z.infer<typeof environmentSchema>;
+
+export type PromptSourceConfig =
+  | { kind: 'files'; directory: string }
+  | {
+      kind: 'langfuse';
+      baseUrl: string;
+      publicKey: string;
+      secretKey: string;
+      label: string;
+      version: number | undefined;
+      cacheTtlSeconds: number;
+      fetchTimeoutMs: number;
+      /** The bundled prompts, served when Langfuse cannot be reached. */
+      fallbackDirectory: string;
+    };
+
+export type RecommenderConfig =
+  | { kind: 'knowledge-base' }
+  | {
+      kind: 'openai';
+      baseURL: string | undefined;
+      apiKey: string | undefined;
+      model: string;
+      policy: RetryPolicy;
+    }
+  | { kind: 'bedrock'; modelId: string; region: string | undefined; policy: RetryPolicy };
 
 export interface Config {
   blobStore: { kind: 'fs'; root: string };
   resultStore: { kind: 'sqlite'; path: string };
   routesPath: string;
-  promptSource: { kind: 'files'; directory: string };
-  recommender: { kind: 'knowledge-base' };
+  promptSource: PromptSourceConfig;
+  recommender: RecommenderConfig;
   knowledgeBasePath: string;
   icd10cmTablePath: string;
+  /** A user-supplied CPT mapping: CPT descriptors are AMA-licensed, so none ship with the project. */
+  cptMappingPath: string | undefined;
   inputPrefix: string;
   derivedPrefix: string;
   limits: { maxImageBytes: number; maxImagePixels: number };
@@ -55,9 +104,11 @@ export interface Config {
   logLevel: (typeof logLevels)[number];
 }
 
+const ecosystemNames = /^(DDX|LANGFUSE|OPENAI|AWS)_/;
+
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   const relevant = Object.fromEntries(
-    Object.entries(environment).filter(([name, value]) => name.startsWith('DDX_') && value !== ''),
+    Object.entries(environment).filter(([name, value]) => ecosystemNames.test(name) && value !== ''),
   );
   const parsed = environmentSchema.safeParse(relevant);
   if (!parsed.success) {
@@ -72,10 +123,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       path: resolve(env.DDX_SQLITE_PATH ?? resolve(dataDir, 'results.db')),
     },
     routesPath: resolve(env.DDX_ROUTES),
-    promptSource: { kind: env.DDX_PROMPT_SOURCE, directory: resolve(env.DDX_PROMPTS_DIR) },
-    recommender: { kind: env.DDX_RECOMMENDER },
+    promptSource: promptSourceConfig(env),
+    recommender: recommenderConfig(env),
     knowledgeBasePath: resolve(env.DDX_KNOWLEDGE_BASE),
     icd10cmTablePath: resolve(env.DDX_ICD10CM_TABLE),
+    cptMappingPath: env.DDX_CPT_MAPPING ? resolve(env.DDX_CPT_MAPPING) : undefined,
     inputPrefix: env.DDX_INPUT_PREFIX,
     derivedPrefix: env.DDX_DERIVED_PREFIX,
     limits: { maxImageBytes: env.DDX_MAX_IMAGE_BYTES, maxImagePixels: env.DDX_MAX_IMAGE_PIXELS },
@@ -83,4 +135,57 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     jobTimeoutMs: env.DDX_JOB_TIMEOUT_MS,
     logLevel: env.DDX_LOG_LEVEL,
   };
+}
+
+function promptSourceConfig(env: Environment): PromptSourceConfig {
+  const directory = resolve(env.DDX_PROMPTS_DIR);
+  switch (env.DDX_PROMPT_SOURCE) {
+    case 'files':
+      return { kind: 'files', directory };
+    case 'langfuse':
+      return {
+        kind: 'langfuse',
+        baseUrl: env.LANGFUSE_BASE_URL,
+        publicKey: required(env.LANGFUSE_PUBLIC_KEY, 'LANGFUSE_PUBLIC_KEY', 'DDX_PROMPT_SOURCE=langfuse'),
+        secretKey: required(env.LANGFUSE_SECRET_KEY, 'LANGFUSE_SECRET_KEY', 'DDX_PROMPT_SOURCE=langfuse'),
+        label: env.DDX_PROMPT_LABEL,
+        version: env.DDX_PROMPT_VERSION,
+        cacheTtlSeconds: env.DDX_PROMPT_CACHE_TTL_SECONDS,
+        fetchTimeoutMs: env.DDX_PROMPT_FETCH_TIMEOUT_MS,
+        fallbackDirectory: directory,
+      };
+  }
+}
+
+function recommenderConfig(env: Environment): RecommenderConfig {
+  const policy: RetryPolicy = {
+    attempts: env.DDX_LLM_ATTEMPTS,
+    timeoutMs: env.DDX_LLM_TIMEOUT_MS,
+    baseDelayMs: 500,
+    maxDelayMs: 8_000,
+  };
+  switch (env.DDX_RECOMMENDER) {
+    case 'knowledge-base':
+      return { kind: 'knowledge-base' };
+    case 'openai':
+      return {
+        kind: 'openai',
+        baseURL: env.OPENAI_BASE_URL,
+        apiKey: env.OPENAI_API_KEY,
+        model: required(env.DDX_LLM_MODEL, 'DDX_LLM_MODEL', 'DDX_RECOMMENDER=openai'),
+        policy,
+      };
+    case 'bedrock':
+      return {
+        kind: 'bedrock',
+        modelId: required(env.DDX_LLM_MODEL, 'DDX_LLM_MODEL', 'DDX_RECOMMENDER=bedrock'),
+        region: env.AWS_REGION,
+        policy,
+      };
+  }
+}
+
+function required(value: string | undefined, name: string, because: string): string {
+  if (!value) throw new ConfigurationError(`invalid configuration: ${name} is required with ${because}`);
+  return value;
 }

@@ -59,7 +59,7 @@ export interface Classification {
 }
 
 export interface BillingSuggestion {
-  system: 'ICD-10-CM';
+  system: 'ICD-10-CM' | 'CPT';
   code: string;
   description: string;
   billable: boolean;
@@ -74,12 +74,16 @@ export interface Billing {
   /** Codes proposed by a source but not in the code table: dropped, reported here. */
   dropped: { code: string; source: string; reason: string }[];
   codeTableVersion: string;
+  /** The user-supplied CPT mapping used, or null: no CPT code is suggested without one. */
+  cptMappingVersion: string | null;
 }
 
 export interface RecommendationRecord extends Recommendation {
   provider: string;
   model: string;
-  prompt: { name: string; version: number; isFallback: boolean };
+  prompt: { name: string; version: number; label: string | null; isFallback: boolean };
+  usage: { inputTokens: number; outputTokens: number } | null;
+  latencyMs: number | null;
 }
 
 export interface InferenceRecord {
@@ -92,7 +96,9 @@ export interface InferenceRecord {
   inputSha256: string | null;
   image: { format: string; width: number; height: number; bytes: number } | null;
   /** The de-identified clinical context; identifiers and notes are not part of the record. */
-  context: (DeidentifiedContext & { notesProvided: boolean }) | null;
+  context:
+    | (DeidentifiedContext & { notesProvided: boolean; notesRedactions: Record<string, number> | null })
+    | null;
   route: RouteDecision | null;
   localization: Localization | null;
   classification: Classification | null;

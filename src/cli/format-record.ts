@@ -1,7 +1,7 @@
 /**
  * The CLI's readable summary of a record: what was found, what is suggested, how long it took.
  */
-import type { InferenceRecord } from '../record.js';
+import type { InferenceRecord, RecommendationRecord } from '../record.js';
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 const bar = (value: number) => '█'.repeat(Math.round(value * 20));
@@ -33,6 +33,12 @@ export function formatRecordSummary(record: InferenceRecord, reused: boolean): s
       durationDays !== null && `${durationDays} days`,
     ];
     add('context', parts.filter(Boolean).join(' · '));
+    if (record.context.notesRedactions && Object.keys(record.context.notesRedactions).length > 0) {
+      const removed = Object.entries(record.context.notesRedactions).map(
+        ([kind, count]) => `${count} ${kind}`,
+      );
+      add('notes', `identifiers removed before any model saw them: ${removed.join(', ')}`);
+    }
   }
   if (record.route) add('route', `${record.route.name} (${record.route.reason})`);
   if (record.localization) {
@@ -59,9 +65,7 @@ export function formatRecordSummary(record: InferenceRecord, reused: boolean): s
   }
   const recommendation = record.recommendation;
   if (recommendation) {
-    heading(
-      `Differential diagnoses (${recommendation.provider}, prompt ${recommendation.prompt.name} v${recommendation.prompt.version})`,
-    );
+    heading(`Differential diagnoses (${describeRecommender(recommendation)})`);
     for (const [index, item] of recommendation.differentials.entries()) {
       lines.push(`    ${index + 1}. ${item.condition} [${item.likelihood}] ${item.rationale}`);
     }
@@ -103,4 +107,15 @@ export function formatTimings(timings: Record<string, number>): string {
   return Object.entries(timings)
     .map(([step, milliseconds]) => `${step} ${milliseconds.toFixed(1)}`)
     .join(' · ');
+}
+
+function describeRecommender(recommendation: RecommendationRecord): string {
+  const { prompt, usage, latencyMs } = recommendation;
+  const parts = [
+    `${recommendation.provider} ${recommendation.model}`,
+    `prompt ${prompt.name} v${prompt.version}${prompt.label ? ` (${prompt.label})` : ''}${prompt.isFallback ? ' bundled fallback' : ''}`,
+  ];
+  if (usage) parts.push(`${usage.inputTokens}+${usage.outputTokens} tokens`);
+  if (latencyMs !== null) parts.push(`${Math.round(latencyMs)} ms`);
+  return parts.join(', ');
 }

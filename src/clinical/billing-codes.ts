@@ -17,7 +17,10 @@ export interface CodeCandidate {
   reason: string;
 }
 
-export function checkBillingCodes(candidates: readonly CodeCandidate[], table: Icd10CmTable): Billing {
+export function checkBillingCodes(
+  candidates: readonly CodeCandidate[],
+  table: Icd10CmTable,
+): Omit<Billing, 'cptMappingVersion'> {
   const byCategory = new Map<string, BillingSuggestion>();
   const dropped: Billing['dropped'] = [];
 
@@ -64,7 +67,9 @@ export function checkBillingCodes(candidates: readonly CodeCandidate[], table: I
 function billableEntry(code: string, table: Icd10CmTable) {
   const entry = table.lookup(code);
   if (!entry || entry.billable) return entry;
-  const unspecified = table.children(code).filter((child) => /unspecified/i.test(child.description));
+  const unspecified = table
+    .children(code)
+    .filter((child) => child.billable && /unspecified/i.test(child.description));
   const only = unspecified.length === 1 ? unspecified[0] : undefined;
-  return only?.billable ? only : entry;
+  return only ?? entry;
 }

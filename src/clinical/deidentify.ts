@@ -1,8 +1,10 @@
 /**
  * The allow-list of what may leave the service towards a model (HIPAA Safe Harbor style): derived
- * clinical fields only. Names, identifiers, dates of birth and free-text notes are not included.
+ * clinical fields only, and free-text notes only after their identifiers are scrubbed. Names,
+ * identifiers, dates of birth, addresses and contact details never leave.
  */
-import type { ClinicalContext, DeidentifiedContext } from '../ports.js';
+import type { ClinicalContext, DeidentifiedContext, PatientIdentifiers } from '../ports.js';
+import { scrubNotes } from './scrub-notes.js';
 
 export function deidentify(context: ClinicalContext): DeidentifiedContext {
   return {
@@ -13,4 +15,18 @@ export function deidentify(context: ClinicalContext): DeidentifiedContext {
     specialty: context.specialty,
     durationDays: context.durationDays,
   };
+}
+
+export interface DeidentifiedNotes {
+  text: string;
+  /** How many identifiers of each kind were removed: counts only, safe to store and log. */
+  removed: Record<string, number>;
+}
+
+/** Notes with identifiers removed, the patient's own known identifiers first; null without notes. */
+export function deidentifyNotes(notes: string | null, patient: PatientIdentifiers): DeidentifiedNotes | null {
+  if (notes === null) return null;
+  const identifiers = [patient.patientId, patient.dateOfBirth].filter((value) => value !== undefined);
+  const { text, removed } = scrubNotes(notes, { names: patient.name ? [patient.name] : [], identifiers });
+  return { text, removed: Object.fromEntries(Object.entries(removed).filter(([, count]) => count > 0)) };
 }

@@ -31,17 +31,20 @@ export function normaliseIcd10CmCode(input: string): string | null {
 
 export function parseIcd10CmTable(text: string, version: string): Icd10CmTable {
   const codes = new Map<string, Icd10CmCode>();
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((line, index) => ({ line, number: index + 1 }))
+    .filter(({ line }) => line.trim() !== '');
   const [header, ...rows] = lines;
-  if (header?.split('\t').join(',') !== 'code,billable,description') {
+  if (header?.line.split('\t').join(',') !== 'code,billable,description') {
     throw new ConfigurationError(
       'ICD-10-CM table must start with the header "code<TAB>billable<TAB>description"',
     );
   }
-  for (const [index, row] of rows.entries()) {
-    const [code = '', billable, description = ''] = row.split('\t');
+  for (const { line, number } of rows) {
+    const [code = '', billable, description = ''] = line.split('\t');
     if (normaliseIcd10CmCode(code) !== code || (billable !== '0' && billable !== '1') || !description) {
-      throw new ConfigurationError(`ICD-10-CM table line ${index + 2} is malformed`);
+      throw new ConfigurationError(`ICD-10-CM table line ${number} is malformed`);
     }
     codes.set(code, { code, billable: billable === '1', description });
   }

@@ -32,8 +32,9 @@ const routeSchema = z.object({
   when: z
     .object({
       extent: z.union([extentSchema, z.array(extentSchema).min(1)]).optional(),
-      bodySite: z.array(z.string().min(1)).min(1).optional(),
-      specialty: z.array(z.string().min(1)).min(1).optional(),
+      // Context values are lower-cased when parsed; so are these, or `Face` would never match.
+      bodySite: z.array(z.string().trim().min(1).toLowerCase()).min(1).optional(),
+      specialty: z.array(z.string().trim().min(1).toLowerCase()).min(1).optional(),
       minAge: z.number().int().min(0).optional(),
       maxAge: z.number().int().min(0).optional(),
     })

@@ -7,8 +7,8 @@ import type { Box, DecodedImage } from '../ports.js';
 
 /** Grows a box by `padding` of its size on each side, rounds outwards and clamps to the image. */
 export function padBox(box: Box, padding: number, imageWidth: number, imageHeight: number): Box {
-  const left = Math.max(0, Math.floor(box.x - box.width * padding));
-  const top = Math.max(0, Math.floor(box.y - box.height * padding));
+  const left = Math.min(imageWidth - 1, Math.max(0, Math.floor(box.x - box.width * padding)));
+  const top = Math.min(imageHeight - 1, Math.max(0, Math.floor(box.y - box.height * padding)));
   const right = Math.min(imageWidth, Math.ceil(box.x + box.width * (1 + padding)));
   const bottom = Math.min(imageHeight, Math.ceil(box.y + box.height * (1 + padding)));
   return { x: left, y: top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) };
@@ -16,6 +16,12 @@ export function padBox(box: Box, padding: number, imageWidth: number, imageHeigh
 
 /** Copies the rows of `box` (integer, inside the image) out of the decoded pixels. */
 export function cropImage(image: DecodedImage, box: Box): DecodedImage {
+  const inside = box.x >= 0 && box.y >= 0 && box.width >= 1 && box.height >= 1;
+  if (!inside || box.x + box.width > image.width || box.y + box.height > image.height) {
+    throw new RangeError(
+      `crop box ${JSON.stringify(box)} is not inside the ${image.width}x${image.height} image`,
+    );
+  }
   const rowBytes = box.width * 3;
   const pixels = Buffer.allocUnsafe(rowBytes * box.height);
   for (let row = 0; row < box.height; row++) {

@@ -6,6 +6,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 import type { DecodedImage } from '../ports.js';
+import { claimedDimensions } from './claimed-dimensions.js';
 import { type SupportedFormat, sniffImageFormat } from './image-format.js';
 
 export interface DecodeLimits {
@@ -33,6 +34,9 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
     );
   }
 
+  const claimed = claimedDimensions(bytes, sniffed.format);
+  if (claimed) assertWithinPixelLimit(claimed.width, claimed.height, limits);
+
   let header: Metadata;
   try {
     // limitInputPixels is off here on purpose: reading the header is cheap and lets the error
@@ -55,13 +59,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       step,
     );
   }
-  if (width * height > limits.maxPixels) {
-    throw new BadInputError(
-      `the image claims ${width} x ${height} pixels, over the limit of ${limits.maxPixels} (possible decompression bomb)`,
-      InputErrorCode.imageTooLarge,
-      step,
-    );
-  }
+  assertWithinPixelLimit(width, height, limits);
 
   try {
     const { data, info } = await sharp(bytes, {
@@ -84,6 +82,16 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       InputErrorCode.corruptImage,
       step,
       error,
+    );
+  }
+}
+
+function assertWithinPixelLimit(width: number, height: number, limits: DecodeLimits): void {
+  if (width * height > limits.maxPixels) {
+    throw new BadInputError(
+      `the image claims ${width} x ${height} pixels, over the limit of ${limits.maxPixels} (possible decompression bomb)`,
+      InputErrorCode.imageTooLarge,
+      step,
     );
   }
 }

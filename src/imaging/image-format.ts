@@ -45,7 +45,8 @@ function sniffIsoMedia(bytes: Uint8Array): SniffedFormat | undefined {
 }
 
 function looksLikeMarkup(bytes: Uint8Array): boolean {
-  const head = ascii(bytes, 0, 512)
+  const head = Buffer.from(bytes.subarray(0, 512))
+    .toString('utf8')
     .replace(/^\uFEFF/, '')
     .trimStart()
     .toLowerCase();

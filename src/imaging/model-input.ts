@@ -6,9 +6,10 @@ import sharp, { type Sharp } from 'sharp';
 import type { ModelInput } from '../models/model-card.js';
 import type { DecodedImage } from '../ports.js';
 
-/** How a letterboxed input maps back to the original image: original = (input - pad) / scale. */
+/** How the model input maps back to the original image: x = (inputX - padX) / scaleX, likewise y. */
 export interface Letterbox {
-  scale: number;
+  scaleX: number;
+  scaleY: number;
   padX: number;
   padY: number;
 }
@@ -39,10 +40,10 @@ export async function prepareModelInput(image: DecodedImage, input: ModelInput):
       right: targetWidth - resizedWidth - padX,
       background: { r: pad, g: pad, b: pad },
     });
-    letterbox = { scale: resizedWidth / image.width, padX, padY };
+    letterbox = { scaleX: resizedWidth / image.width, scaleY: resizedHeight / image.height, padX, padY };
   } else {
     pipeline = source.resize(targetWidth, targetHeight, { fit: 'fill', kernel: 'linear' });
-    letterbox = { scale: 1, padX: 0, padY: 0 };
+    letterbox = { scaleX: targetWidth / image.width, scaleY: targetHeight / image.height, padX: 0, padY: 0 };
   }
   const pixels = await pipeline.raw().toBuffer();
   return {

@@ -27,6 +27,11 @@ export function decodeYoloOutput(
   if (dims.length !== 3 || batch !== 1 || rows !== 4 + classCount || anchors === undefined) {
     throw new Error(`expected detector output [1, ${4 + classCount}, anchors], got [${dims.join(', ')}]`);
   }
+  if (output.length !== rows * anchors) {
+    throw new Error(
+      `detector output holds ${output.length} values, its shape [${dims.join(', ')}] says ${rows * anchors}`,
+    );
+  }
   const at = (row: number, anchor: number): number => output[row * anchors + anchor] ?? 0;
 
   const candidates: Detection[] = [];
@@ -55,11 +60,11 @@ function toOriginalPixels(
   height: number,
   options: YoloDecodeOptions,
 ): Box {
-  const { scale, padX, padY } = options.letterbox;
-  const left = clamp((centreX - width / 2 - padX) / scale, 0, options.imageWidth);
-  const top = clamp((centreY - height / 2 - padY) / scale, 0, options.imageHeight);
-  const right = clamp((centreX + width / 2 - padX) / scale, 0, options.imageWidth);
-  const bottom = clamp((centreY + height / 2 - padY) / scale, 0, options.imageHeight);
+  const { scaleX, scaleY, padX, padY } = options.letterbox;
+  const left = clamp((centreX - width / 2 - padX) / scaleX, 0, options.imageWidth);
+  const top = clamp((centreY - height / 2 - padY) / scaleY, 0, options.imageHeight);
+  const right = clamp((centreX + width / 2 - padX) / scaleX, 0, options.imageWidth);
+  const bottom = clamp((centreY + height / 2 - padY) / scaleY, 0, options.imageHeight);
   return { x: left, y: top, width: right - left, height: bottom - top };
 }
 

@@ -2,6 +2,7 @@
  * What `runInference` needs: the ports, the validated clinical configuration and the limits. The
  * composition root (compose.ts) builds it once per process; tests build it from fakes.
  */
+import type { CptMapping } from '../clinical/cpt-mapping.js';
 import type { Icd10CmTable } from '../clinical/icd10cm-table.js';
 import type { RoutingTable } from '../clinical/routing-table.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,8 +15,12 @@ export interface PipelineDeps {
   models: ModelProvider;
   routingTable: RoutingTable;
   promptSource: PromptSource;
+  /** The configured recommender (the knowledge base itself, or an LLM). */
   recommender: Recommender;
+  /** The offline knowledge base: always consulted, and the fallback when an LLM fails. */
+  knowledgeRecommender: Recommender;
   codeTable: Icd10CmTable;
+  cptMapping: CptMapping | null;
   logger: Logger;
   limits: { maxImageBytes: number; maxImagePixels: number };
   /** Fraction of the detection box added on each side of a crop, for context. */

@@ -16,7 +16,7 @@
  * const deps = await composeDependencies(loadConfig());
  * const { record } = await runInference({ source: { key: 'uploads/a.jpg' }, requestId: 'r1', trigger: 'cli' }, deps);
  */
-import { deidentify } from '../clinical/deidentify.js';
+import { type DeidentifiedNotes, deidentify, deidentifyNotes } from '../clinical/deidentify.js';
 import { selectRoute } from '../clinical/routing-table.js';
 import { asDdxError, type DdxError, PipelineStep } from '../errors.js';
 import { StepTimer } from '../observability/step-timer.js';
@@ -28,7 +28,7 @@ import { fetchImage } from './fetch-image.js';
 import { loadContext } from './load-context.js';
 import { localize } from './localize.js';
 import type { Job, PipelineDeps, StepContext } from './pipeline-deps.js';
-import { recommend } from './recommend.js';
+import { recommendWithFallback } from './recommend.js';
 import { suggestBilling } from './suggest-billing.js';
 
 export interface InferenceOutcome {
@@ -97,6 +97,7 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
     imageFetch.catch(() => undefined);
 
     let context: ClinicalContext;
+    let notes: DeidentifiedNotes | null = null;
     try {
       const loaded = await step(PipelineStep.loadContext, () =>
         loadContext(deps.blobStore, source.key, stepContext),
@@ -105,7 +106,12 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
       patient = loaded.patient;
       source.etag ??= loaded.head.etag;
       source.versionId ??= loaded.head.versionId;
-      fields.context = { ...deidentify(context), notesProvided: context.notes !== null };
+      notes = deidentifyNotes(context.notes, loaded.patient);
+      fields.context = {
+        ...deidentify(context),
+        notesProvided: context.notes !== null,
+        notesRedactions: notes?.removed ?? null,
+      };
     } catch (error) {
       deadline.cancel();
       await imageFetch.catch(() => undefined);
@@ -182,9 +188,10 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
       fields.classification = classification;
 
       try {
-        const recommendation = await step(PipelineStep.recommend, async () =>
-          recommend(
+        const outcome = await step(PipelineStep.recommend, async () =>
+          recommendWithFallback(
             deps.recommender,
+            deps.knowledgeRecommender,
             {
               findings: {
                 classifier: classification.model,
@@ -193,17 +200,31 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
                 lesionFound: detectorId ? input === 'crop' : null,
               },
               context: deidentify(context),
-            notes: null,
+              notes: notes?.text ?? null,
               prompt: await promptFetch,
             },
             stepContext,
           ),
         );
-        fields.recommendation = recommendation;
-        fields.billing = suggestBilling(classification, classifier.card, recommendation, deps.codeTable);
+        fields.recommendation = outcome.recommendation;
+        fields.billing = suggestBilling({
+          classification,
+          card: classifier.card,
+          recommendations: [outcome.knowledgeBase, outcome.recommendation].filter((item) => item !== null),
+          codeTable: deps.codeTable,
+          cptMapping: deps.cptMapping,
+        });
+        // The LLM failed: the clinician gets the findings and the knowledge base's recommendations.
+        if (outcome.failure) return finish(RecordStatus.degraded, outcome.failure);
       } catch (error) {
-        // The clinician still gets the model findings; the record says what was lost and why.
-        fields.billing = suggestBilling(classification, classifier.card, null, deps.codeTable);
+        // Even the offline recommendations failed: the findings stand alone, and the record says why.
+        fields.billing = suggestBilling({
+          classification,
+          card: classifier.card,
+          recommendations: [],
+          codeTable: deps.codeTable,
+          cptMapping: deps.cptMapping,
+        });
         return finish(RecordStatus.degraded, asDdxError(error, PipelineStep.recommend));
       }
       return finish(RecordStatus.succeeded, null);

@@ -13,10 +13,16 @@ export function errorFromHttpStatus(
 ): DependencyError {
   const message = `${operation} answered HTTP ${status}${detail ? `: ${detail.slice(0, 200)}` : ''}`;
   const retryAfterMs = parseRetryAfter(retryAfterHeader);
-  if (status === 429) return new DependencyError(message, { code: ServiceErrorCode.throttled, retriable: true, retryAfterMs });
-  if (status === 408) return new DependencyError(message, { code: ServiceErrorCode.dependencyTimeout, retriable: true });
+  if (status === 429)
+    return new DependencyError(message, { code: ServiceErrorCode.throttled, retriable: true, retryAfterMs });
+  if (status === 408)
+    return new DependencyError(message, { code: ServiceErrorCode.dependencyTimeout, retriable: true });
   if (status >= 500) {
-    return new DependencyError(message, { code: ServiceErrorCode.dependencyUnavailable, retriable: true, retryAfterMs });
+    return new DependencyError(message, {
+      code: ServiceErrorCode.dependencyUnavailable,
+      retriable: true,
+      retryAfterMs,
+    });
   }
   return new DependencyError(message, { code: ServiceErrorCode.dependencyUnavailable, retriable: false });
 }

@@ -15,7 +15,12 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { attempts: 3, timeoutMs: 10_000, baseDelayMs: 200, maxDelayMs: 5_000 };
+export const defaultRetryPolicy: RetryPolicy = {
+  attempts: 3,
+  timeoutMs: 10_000,
+  baseDelayMs: 200,
+  maxDelayMs: 5_000,
+};
 
 export interface RetryOptions {
   policy: RetryPolicy;
@@ -31,7 +36,10 @@ export interface RetryOptions {
   onRetry?: (attempt: number, error: DdxError, delayMs: number) => void;
 }
 
-export async function withRetry<T>(call: (signal: AbortSignal) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function withRetry<T>(
+  call: (signal: AbortSignal) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const { policy, signal } = options;
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? abortableSleep;

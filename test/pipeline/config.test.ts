@@ -10,7 +10,7 @@ describe('configuration', () => {
     assert.deepEqual(config.blobStore, { kind: 'fs', root: resolve('.ddx/blobs') });
     assert.deepEqual(config.resultStore, { kind: 'sqlite', path: resolve('.ddx/results.db') });
     assert.equal(config.routesPath, join(packageRoot, 'models/routes.yaml'));
-    assert.equal(config.promptSource.directory, join(packageRoot, 'prompts'));
+    assert.deepEqual(config.promptSource, { kind: 'files', directory: join(packageRoot, 'prompts') });
     assert.equal(config.recommender.kind, 'knowledge-base');
     assert.equal(config.inputPrefix, 'uploads/');
     assert.equal(config.derivedPrefix, 'derived/');

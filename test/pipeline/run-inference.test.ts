@@ -216,10 +216,10 @@ describe('runInference', () => {
     );
   });
 
-  it('keeps the findings and marks the record degraded when the recommender fails', async () => {
+  it('serves the knowledge base and marks the record degraded when the configured recommender fails', async () => {
     const { deps, blobStore } = createPipelineFixture({
       recommender: {
-        name: 'broken',
+        name: 'broken-llm',
         recommend: async () => {
           throw new DependencyError('LLM unavailable', {
             code: ServiceErrorCode.dependencyUnavailable,
@@ -231,9 +231,31 @@ describe('runInference', () => {
     await upload(blobStore, 'uploads/degraded.jpg', await sampleJpeg(), localized);
     const { record } = await runInference(job('uploads/degraded.jpg'), deps);
     assert.equal(record.status, 'degraded');
-    assert.equal(record.recommendation, null);
+    assert.equal(record.recommendation?.provider, 'knowledge-base');
     assert.equal(record.classification?.labels[0]?.label, 'melanoma');
-    assert.deepEqual([record.error?.code, record.error?.step], ['DEPENDENCY_UNAVAILABLE', 'recommend']);
+    assert.deepEqual(
+      [record.error?.code, record.error?.step, record.error?.retriable],
+      ['DEPENDENCY_UNAVAILABLE', 'recommend', true],
+    );
+    assert.deepEqual(
+      record.billing?.suggestions.map((suggestion) => suggestion.code),
+      ['C43.59'],
+    );
+  });
+
+  it('keeps the findings alone when even the knowledge base fails', async () => {
+    const broken = {
+      name: 'broken',
+      recommend: async () => {
+        throw new Error('knowledge base unreadable');
+      },
+    };
+    const { deps, blobStore } = createPipelineFixture({ recommender: broken, knowledgeRecommender: broken });
+    await upload(blobStore, 'uploads/no-kb.jpg', await sampleJpeg(), localized);
+    const { record } = await runInference(job('uploads/no-kb.jpg'), deps);
+    assert.equal(record.status, 'degraded');
+    assert.equal(record.recommendation, null);
+    assert.deepEqual([record.error?.code, record.error?.step], ['INTERNAL_ERROR', 'recommend']);
     assert.deepEqual(
       record.billing?.suggestions.map((suggestion) => suggestion.code),
       ['C43.9'],

@@ -210,7 +210,7 @@ describe('recommend step', () => {
     );
     assert.equal(result.provider, 'knowledge-base');
     assert.equal(result.model, 'ddx-knowledge-base@test-1');
-    assert.deepEqual(result.prompt, { name: 'p', version: 3, isFallback: true });
+    assert.deepEqual(result.prompt, { name: 'p', version: 3, label: null, isFallback: true });
   });
 });
 
@@ -224,31 +224,42 @@ describe('billing suggestions', () => {
         { label: 'melanoma', probability: 0.2 },
       ],
     };
-    const billing = suggestBilling(classification, classifierCard, null, codeTable);
+    const billing = suggestBilling({
+      classification,
+      card: classifierCard,
+      recommendations: [],
+      codeTable,
+      cptMapping: null,
+    });
     assert.deepEqual(
       billing.suggestions.map((suggestion) => suggestion.code),
       ['D22.9'],
     );
-    const withRecommendation = suggestBilling(
+    const withRecommendation = suggestBilling({
       classification,
-      classifierCard,
-      {
-        differentials: [
-          { condition: 'Nevus of trunk', likelihood: 'high', rationale: 'r', icd10cm: ['D22.5'] },
-          { condition: 'Melanoma', likelihood: 'low', rationale: 'r', icd10cm: ['C43.9'] },
-          { condition: 'Made up', likelihood: 'moderate', rationale: 'r', icd10cm: ['Q99.999'] },
-        ],
-        followUpTests: [],
-        treatmentConsiderations: [],
-        redFlags: [],
-        uncertainty: null,
-        disclaimer: 'd',
-        provider: 'llm',
-        model: 'm',
-        prompt: { name: 'p', version: 1, isFallback: false },
-      },
+      card: classifierCard,
       codeTable,
-    );
+      cptMapping: null,
+      recommendations: [
+        {
+          differentials: [
+            { condition: 'Nevus of trunk', likelihood: 'high', rationale: 'r', icd10cm: ['D22.5'] },
+            { condition: 'Melanoma', likelihood: 'low', rationale: 'r', icd10cm: ['C43.9'] },
+            { condition: 'Made up', likelihood: 'moderate', rationale: 'r', icd10cm: ['Q99.999'] },
+          ],
+          followUpTests: [],
+          treatmentConsiderations: [],
+          redFlags: [],
+          uncertainty: null,
+          disclaimer: 'd',
+          provider: 'llm',
+          model: 'm',
+          prompt: { name: 'p', version: 1, label: null, isFallback: false },
+          usage: null,
+          latencyMs: null,
+        },
+      ],
+    });
     assert.deepEqual(
       withRecommendation.suggestions.map((suggestion) => [suggestion.code, suggestion.sources]),
       [['D22.5', ['llm', 'model-card:fake-classifier']]],
@@ -256,6 +267,42 @@ describe('billing suggestions', () => {
     assert.deepEqual(withRecommendation.dropped, [
       { code: 'Q99.999', source: 'llm', reason: 'not in the ICD-10-CM code table' },
     ]);
+  });
+});
+
+describe('CPT suggestions', () => {
+  const classification = {
+    model: { id: 'fake-classifier', version: '0.2.0' },
+    input: 'crop' as const,
+    labels: [
+      { label: 'melanoma', probability: 0.7 },
+      { label: 'melanocytic-nevus', probability: 0.3 },
+    ],
+  };
+
+  it('suggests none without a user-supplied mapping', () => {
+    const billing = suggestBilling({ classification, card: classifierCard, recommendations: [], codeTable, cptMapping: null });
+    assert.ok(billing.suggestions.every((suggestion) => suggestion.system === 'ICD-10-CM'));
+    assert.equal(billing.cptMappingVersion, null);
+  });
+
+  it('suggests the mapped procedures of likely findings, once each', () => {
+    const cptMapping = {
+      version: 'practice-1',
+      labels: {
+        melanoma: [{ code: '11102', description: 'user-supplied descriptor A' }],
+        'melanocytic-nevus': [
+          { code: '11102', description: 'user-supplied descriptor A' },
+          { code: '11300', description: 'user-supplied descriptor B' },
+        ],
+      },
+    };
+    const billing = suggestBilling({ classification, card: classifierCard, recommendations: [], codeTable, cptMapping });
+    assert.deepEqual(
+      billing.suggestions.filter((suggestion) => suggestion.system === 'CPT').map((suggestion) => suggestion.code),
+      ['11102', '11300'],
+    );
+    assert.equal(billing.cptMappingVersion, 'practice-1');
   });
 });
 

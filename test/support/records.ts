@@ -21,6 +21,7 @@ export function sampleRecord(overrides: Partial<InferenceRecord> & { key?: strin
       specialty: 'dermatology',
       durationDays: 30,
       notesProvided: true,
+      notesRedactions: { name: 1 },
     },
     route: null,
     localization: null,

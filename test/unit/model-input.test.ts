@@ -71,7 +71,8 @@ describe('prepareModelInput: geometry', () => {
       uniformImage(200, 100, { r: 0, g: 0, b: 0 }),
       modelInput({ resize: 'letterbox' }),
     );
-    assert.equal(tensor.letterbox.scale, 0.32);
+    assert.equal(tensor.letterbox.scaleX, 0.32);
+    assert.equal(tensor.letterbox.scaleY, 0.32);
     assert.equal(tensor.letterbox.padX, 0);
     assert.equal(tensor.letterbox.padY, 16);
     assert.deepEqual(tensor.dims, [1, 3, 64, 64]);
@@ -82,7 +83,8 @@ describe('prepareModelInput: geometry', () => {
       uniformImage(100, 200, { r: 0, g: 0, b: 0 }),
       modelInput({ resize: 'letterbox' }),
     );
-    assert.equal(tensor.letterbox.scale, 0.32);
+    assert.equal(tensor.letterbox.scaleX, 0.32);
+    assert.equal(tensor.letterbox.scaleY, 0.32);
     assert.equal(tensor.letterbox.padX, 16);
     assert.equal(tensor.letterbox.padY, 0);
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Letterbox } from '../../src/imaging/model-input.js';
 import {
   decodeYoloOutput,
   intersectionOverUnion,
@@ -27,12 +28,20 @@ function yoloOutput(anchors: Anchor[], classCount: number): { data: Float32Array
   return { data, dims: [1, rows, anchors.length] };
 }
 
+/** The input-to-original mapping of one letterboxed image: original = (input - pad) / scale. */
+const letterbox = (scale: number, padX: number, padY: number): Letterbox => ({
+  scaleX: scale,
+  scaleY: scale,
+  padX,
+  padY,
+});
+
 const labels = ['nevus', 'melanoma'] as const;
 const identity: YoloDecodeOptions = {
   labels,
   confidence: 0.25,
   iou: 0.45,
-  letterbox: { scale: 1, padX: 0, padY: 0 },
+  letterbox: letterbox(1, 0, 0),
   imageWidth: 640,
   imageHeight: 640,
 };
@@ -112,7 +121,7 @@ describe('decodeYoloOutput', () => {
     );
     const [detection] = decodeYoloOutput(data, dims, {
       ...identity,
-      letterbox: { scale: 0.5, padX: 0, padY: 160 },
+      letterbox: letterbox(0.5, 0, 160),
       imageWidth: 1280,
       imageHeight: 640,
     });
@@ -129,7 +138,7 @@ describe('decodeYoloOutput', () => {
     );
     const [detection] = decodeYoloOutput(data, dims, {
       ...identity,
-      letterbox: { scale: 1.6, padX: 80, padY: 0 },
+      letterbox: letterbox(1.6, 80, 0),
       imageWidth: 300,
       imageHeight: 400,
     });
@@ -148,7 +157,7 @@ describe('decodeYoloOutput', () => {
     );
     const [detection] = decodeYoloOutput(data, dims, {
       ...identity,
-      letterbox: { scale: 0.5, padX: 0, padY: 160 },
+      letterbox: letterbox(0.5, 0, 160),
       imageWidth: 1280,
       imageHeight: 640,
     });
@@ -164,7 +173,7 @@ describe('decodeYoloOutput', () => {
     );
     const detections = decodeYoloOutput(data, dims, {
       ...identity,
-      letterbox: { scale: 0.5, padX: 0, padY: 160 },
+      letterbox: letterbox(0.5, 0, 160),
       imageWidth: 1280,
       imageHeight: 640,
     });

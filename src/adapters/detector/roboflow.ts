@@ -1,0 +1,126 @@
+/**
+ * Detector on Roboflow's detect API, hosted (`detect.roboflow.com`) or a self-hosted inference
+ * server: `POST {apiUrl}/{project}/{version}?api_key=..&confidence=..&overlap=..` with the base64
+ * of a JPEG as a form-urlencoded body. Images are sent at most 1280 px on their long side (what
+ * Roboflow recommends; larger ones only cost upload time) and the centre boxes that come back are
+ * mapped to top-left boxes in original-image pixels.
+ */
+import { DependencyError, ServiceErrorCode } from '../../errors.js';
+import type { DetectionCard } from '../../models/model-card.js';
+import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
+import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
+import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
+import { encodeImagePayload } from '../remote-image-payload.js';
+import { detectionsFromCentreBoxes, type RoboflowResponse, roboflowResponseSchema } from './roboflow-response.js';
+
+export interface RoboflowDetectorSettings {
+  apiUrl: string;
+  /** Sent as `api_key`; left out of the request when empty (a self-hosted server without keys). */
+  apiKey: string;
+  project: string;
+  version: string | number;
+  card: DetectionCard;
+  /** 0..1, sent as a percentage; defaults to the card's threshold. */
+  confidence?: number;
+  /** NMS overlap 0..1, sent as a percentage; defaults to the card's IoU. */
+  overlap?: number;
+  fetch?: typeof fetch;
+  policy?: RetryPolicy;
+  /** Long side of the sent image. */
+  maxSide?: number;
+}
+
+const roboflowMaxSide = 1280;
+
+/**
+ * @example
+ * const detector = createRoboflowDetector({ apiUrl: 'https://detect.roboflow.com', apiKey, project: 'skin-lesions', version: 3, card });
+ * const detections = await detector.detect(image, { signal });
+ */
+export function createRoboflowDetector(settings: RoboflowDetectorSettings): Detector {
+  const { card, apiKey } = settings;
+  const fetchImplementation = settings.fetch ?? fetch;
+  const policy = settings.policy ?? defaultRetryPolicy;
+  const confidence = settings.confidence ?? card.defaults.confidence;
+  const overlap = settings.overlap ?? card.defaults.iou;
+  // The operation names the call in errors and logs; the URL is never logged (it carries the key).
+  const operation = `Roboflow detect ${settings.project}/${settings.version}`;
+  const url = detectUrl(settings, confidence, overlap);
+  const scrub = (text: string) => (apiKey ? text.split(apiKey).join('***') : text);
+
+  return {
+    name: 'roboflow',
+    card,
+    async detect(image: DecodedImage, options?: CallOptions): Promise<Detection[]> {
+      options?.signal?.throwIfAborted();
+      const payload = await encodeImagePayload(image, { maxSide: settings.maxSide ?? roboflowMaxSide });
+      const body = payload.jpeg.toString('base64');
+      const answer = await withRetry(
+        async (attemptSignal) => {
+          const response = await fetchImplementation(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+            body,
+            signal: attemptSignal,
+          });
+          const text = await response.text();
+          if (!response.ok) {
+            throw errorFromHttpStatus(operation, response.status, scrub(text), response.headers.get('retry-after'));
+          }
+          return text;
+        },
+        {
+          policy,
+          signal: options?.signal,
+          operation,
+          toError: (error) => errorFromNetworkFailure(operation, error),
+        },
+      );
+      const parsed = parseResponse(answer, operation);
+      try {
+        return detectionsFromCentreBoxes(parsed.predictions, {
+          scaleX: image.width / parsed.image.width,
+          scaleY: image.height / parsed.image.height,
+          imageWidth: image.width,
+          imageHeight: image.height,
+          labels: card.labels,
+          confidence,
+        });
+      } catch (error) {
+        throw invalidOutput(operation, (error as Error).message, error);
+      }
+    },
+  };
+}
+
+function detectUrl(settings: RoboflowDetectorSettings, confidence: number, overlap: number): URL {
+  const base = settings.apiUrl.replace(/\/+$/, '');
+  const url = new URL(
+    `${base}/${encodeURIComponent(settings.project)}/${encodeURIComponent(String(settings.version))}`,
+  );
+  if (settings.apiKey) url.searchParams.set('api_key', settings.apiKey);
+  // Roboflow reads both as percentages.
+  url.searchParams.set('confidence', String(Math.round(confidence * 100)));
+  url.searchParams.set('overlap', String(Math.round(overlap * 100)));
+  return url;
+}
+
+function parseResponse(text: string, operation: string): RoboflowResponse {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw invalidOutput(operation, `the body is not JSON (${text.length} characters)`, error);
+  }
+  const parsed = roboflowResponseSchema.safeParse(json);
+  if (!parsed.success) throw invalidOutput(operation, 'not a Roboflow detection response', parsed.error);
+  return parsed.data;
+}
+
+function invalidOutput(operation: string, problem: string, cause?: unknown): DependencyError {
+  return new DependencyError(`${operation} answered an unusable response: ${problem}`, {
+    code: ServiceErrorCode.invalidModelOutput,
+    retriable: false,
+    cause,
+  });
+}

@@ -1,0 +1,236 @@
+/**
+ * Recommender on Amazon Bedrock's Converse API (`POST /model/{modelId}/converse`). JSON comes out
+ * through a forced call of one tool whose input schema is the recommendation schema; the tool
+ * input is validated with the same zod schema as every other recommender, repaired once, and the
+ * adapter fails closed.
+ */
+import {
+  BedrockRuntimeClient,
+  type ContentBlock,
+  ConverseCommand,
+  type ConverseCommandInput,
+  type ConverseCommandOutput,
+  type Message,
+  type SystemContentBlock,
+  type ToolConfiguration,
+  type ToolInputSchema,
+} from '@aws-sdk/client-bedrock-runtime';
+import { compileRecommendationPrompt } from '../../clinical/compile-prompt.js';
+import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
+import type { CallOptions, ChatMessage, RecommendationRequest, RecommendationResult, Recommender } from '../../ports.js';
+import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
+import {
+  defaultRetryPolicy,
+  parseRetryAfter,
+  type RetryOptions,
+  type RetryPolicy,
+  withRetry,
+} from '../../resilience/retry.js';
+import { checkReplyText, checkReplyValue, type ReplyCheck, recommendationJsonSchema } from './llm-reply.js';
+
+export interface BedrockRecommenderSettings {
+  /** A model id or inference profile, e.g. `anthropic.claude-3-5-sonnet-20240620-v1:0`. */
+  modelId: string;
+  region?: string;
+  /** A preconfigured client; give it `maxAttempts: 1`, as `withRetry` owns retries. */
+  client?: BedrockRuntimeClient;
+  policy?: RetryPolicy;
+  /** Observes each retry (logs, metrics). */
+  onRetry?: RetryOptions['onRetry'];
+}
+
+const provider = 'bedrock';
+const toolName = 'record_recommendation';
+
+const toolConfig: ToolConfiguration = {
+  tools: [
+    {
+      toolSpec: {
+        name: toolName,
+        description:
+          'Records the decision-support recommendation for the clinician: differentials, follow-up tests, treatment considerations, red flags, uncertainty and disclaimer.',
+        // The SDK types the schema as a smithy document; the JSON Schema is one by construction.
+        inputSchema: { json: recommendationJsonSchema as ToolInputSchema.JsonMember['json'] },
+      },
+    },
+  ],
+  toolChoice: { tool: { name: toolName } },
+};
+
+/**
+ * @example
+ * const recommender = createBedrockRecommender({ modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0', region: 'us-east-1' });
+ * const { recommendation, usage } = await recommender.recommend(request, { signal });
+ */
+export function createBedrockRecommender(settings: BedrockRecommenderSettings): Recommender {
+  const client = settings.client ?? new BedrockRuntimeClient({ region: settings.region, maxAttempts: 1 });
+  const policy = settings.policy ?? defaultRetryPolicy;
+  const operation = `Bedrock Converse ${settings.modelId}`;
+
+  function converse(input: ConverseCommandInput, signal: AbortSignal | undefined): Promise<ConverseCommandOutput> {
+    return withRetry((attemptSignal) => client.send(new ConverseCommand(input), { abortSignal: attemptSignal }), {
+      policy,
+      signal,
+      operation,
+      toError: (error) => errorFromBedrock(operation, error),
+      onRetry: settings.onRetry,
+    });
+  }
+
+  return {
+    name: provider,
+    async recommend(request: RecommendationRequest, options?: CallOptions): Promise<RecommendationResult> {
+      const started = performance.now();
+      const compiled = compileRecommendationPrompt(request);
+      const temperature = request.prompt.config.temperature;
+      const input: ConverseCommandInput = {
+        modelId: settings.modelId,
+        system: compiled.filter(isSystem).map((message): SystemContentBlock => ({ text: message.content })),
+        messages: conversationOf(compiled.filter((message) => !isSystem(message))),
+        toolConfig,
+        ...(typeof temperature === 'number' && temperature >= 0 && temperature <= 1
+          ? { inferenceConfig: { temperature } }
+          : {}),
+      };
+      const outputs = [await converse(input, options?.signal)];
+      let check = checkOutput(outputs[0]);
+      if (!check.ok) {
+        const messages = [...(input.messages ?? []), ...repairTurns(outputs[0], check.problem)];
+        outputs.push(await converse({ ...input, messages: mergedByRole(messages) }, options?.signal));
+        check = checkOutput(outputs[1]);
+      }
+      if (!check.ok) {
+        throw new DependencyError(
+          `${operation} gave no valid recommendation after one repair attempt: ${check.problem.slice(0, 500)}`,
+          { code: ServiceErrorCode.invalidModelOutput, retriable: false },
+        );
+      }
+      return {
+        recommendation: check.recommendation,
+        provider,
+        model: settings.modelId,
+        ...usageOf(outputs),
+        latencyMs: Math.round(performance.now() - started),
+      };
+    },
+  };
+}
+
+function isSystem(message: ChatMessage): boolean {
+  return message.role === 'system';
+}
+
+/** Converse wants strictly alternating user/assistant turns. */
+function conversationOf(messages: ChatMessage[]): Message[] {
+  return mergedByRole(
+    messages.map((message) => ({
+      role: message.role === 'assistant' ? 'assistant' : 'user',
+      content: [{ text: message.content }],
+    })),
+  );
+}
+
+function mergedByRole(messages: Message[]): Message[] {
+  const merged: Message[] = [];
+  for (const message of messages) {
+    const previous = merged.at(-1);
+    if (previous && previous.role === message.role) {
+      previous.content = [...(previous.content ?? []), ...(message.content ?? [])];
+    } else {
+      merged.push({ role: message.role, content: [...(message.content ?? [])] });
+    }
+  }
+  return merged;
+}
+
+function toolUseOf(output: ConverseCommandOutput | undefined) {
+  return output?.output?.message?.content?.find((block) => block.toolUse?.name === toolName)?.toolUse;
+}
+
+function replyTextOf(output: ConverseCommandOutput | undefined): string {
+  const blocks = output?.output?.message?.content ?? [];
+  return blocks.flatMap((block) => (block.text ? [block.text] : [])).join('\n');
+}
+
+function checkOutput(output: ConverseCommandOutput | undefined): ReplyCheck {
+  const toolUse = toolUseOf(output);
+  if (toolUse) return checkReplyValue(toolUse.input);
+  // A model that ignored the forced tool may still have written the JSON as text.
+  const fromText = checkReplyText(replyTextOf(output));
+  if (fromText.ok) return fromText;
+  return { ok: false, problem: `the reply did not call ${toolName} (stop reason ${output?.stopReason ?? 'unknown'})` };
+}
+
+/**
+ * The repair turn: the model's own answer, then a tool result naming the problems (a tool call
+ * must be answered by its result). `status: 'error'` is left out: only some model families accept it.
+ */
+function repairTurns(output: ConverseCommandOutput | undefined, problem: string): Message[] {
+  const answer = output?.output?.message;
+  const toolUse = toolUseOf(output);
+  const instruction: ContentBlock = {
+    text: `Call ${toolName} again with the corrected input; the previous input cannot be used: ${problem}.`,
+  };
+  if (!answer?.content?.length) return [{ role: 'user', content: [instruction] }];
+  const assistant: Message = { role: 'assistant', content: answer.content };
+  if (!toolUse?.toolUseId) return [assistant, { role: 'user', content: [instruction] }];
+  return [
+    assistant,
+    {
+      role: 'user',
+      content: [
+        { toolResult: { toolUseId: toolUse.toolUseId, content: [{ text: `Error: ${problem}` }] } },
+        instruction,
+      ],
+    },
+  ];
+}
+
+function usageOf(outputs: ConverseCommandOutput[]): Pick<RecommendationResult, 'usage'> {
+  const reported = outputs.flatMap((output) => (output.usage ? [output.usage] : []));
+  if (reported.length === 0) return {};
+  return {
+    usage: {
+      inputTokens: reported.reduce((sum, usage) => sum + (usage.inputTokens ?? 0), 0),
+      outputTokens: reported.reduce((sum, usage) => sum + (usage.outputTokens ?? 0), 0),
+    },
+  };
+}
+
+interface SdkErrorFields {
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string | undefined> };
+}
+
+/** SDK exceptions by name: throttling, unavailability and model timeouts are worth a retry. */
+export function errorFromBedrock(operation: string, error: unknown): DdxError {
+  if (!(error instanceof Error)) return errorFromNetworkFailure(operation, error);
+  const fields = error as Error & SdkErrorFields;
+  const message = `${operation} failed with ${error.name}: ${error.message.slice(0, 200)}`;
+  const typed = (code: ServiceErrorCode, retriable: boolean, retryAfterMs?: number) =>
+    new DependencyError(message, { code, retriable, retryAfterMs, cause: error });
+  switch (error.name) {
+    case 'ThrottlingException':
+      return typed(ServiceErrorCode.throttled, true, parseRetryAfter(fields.$response?.headers?.['retry-after']));
+    case 'ServiceUnavailableException':
+    case 'InternalServerException':
+    case 'ModelNotReadyException':
+      return typed(ServiceErrorCode.dependencyUnavailable, true);
+    case 'ModelTimeoutException':
+      return typed(ServiceErrorCode.dependencyTimeout, true);
+    case 'ModelErrorException':
+      return typed(ServiceErrorCode.modelError, false);
+    case 'ValidationException':
+    case 'AccessDeniedException':
+    case 'ResourceNotFoundException':
+    case 'ServiceQuotaExceededException':
+      return typed(ServiceErrorCode.dependencyUnavailable, false);
+  }
+  const status = fields.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 400) {
+    const fromStatus = errorFromHttpStatus(operation, status, `${error.name}: ${error.message}`);
+    fromStatus.cause = error;
+    return fromStatus;
+  }
+  return errorFromNetworkFailure(operation, error);
+}

@@ -1,0 +1,37 @@
+/**
+ * CPT suggestions need CPT descriptors, which the AMA licenses: the project ships none. A user
+ * with a licence supplies a mapping file (DDX_CPT_MAPPING) from finding labels to the procedure
+ * codes their practice bills for them; without one, no CPT code is ever suggested.
+ *
+ * ```json
+ * { "version": "practice-2026-1", "labels": { "melanoma": [{ "code": "11102", "description": "..." }] } }
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigurationError } from '../errors.js';
+
+const cptCode = z.string().regex(/^\d{4}[0-9FTU]$/, 'a CPT code is four digits and a digit, F, T or U');
+
+const cptMappingSchema = z.object({
+  version: z.string().min(1),
+  labels: z.record(
+    z.string().min(1),
+    z.array(z.object({ code: cptCode, description: z.string().min(1) })).min(1),
+  ),
+});
+
+export type CptMapping = z.infer<typeof cptMappingSchema>;
+
+export async function loadCptMapping(path: string): Promise<CptMapping> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigurationError(`cannot read CPT mapping ${path}: ${(error as Error).message}`, error);
+  }
+  const parsed = cptMappingSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new ConfigurationError(`invalid CPT mapping ${path}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
