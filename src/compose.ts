@@ -4,6 +4,7 @@
  * loads the AWS SDK; a Lambda never loads onnxruntime unless an ONNX model is routed to).
  */
 import { createKnowledgeBaseRecommender } from './adapters/recommender/knowledge-base.js';
+import type { SageMakerModelConfig } from './adapters/remote-model-config.js';
 import { loadCptMapping } from './clinical/cpt-mapping.js';
 import { loadIcd10CmTable } from './clinical/icd10cm-table.js';
 import { loadKnowledgeBase } from './clinical/knowledge-base.js';
@@ -41,7 +42,7 @@ export async function composeDependencies(
   ]);
   const knowledgeRecommender = createKnowledgeBaseRecommender(knowledgeBase);
   const recommender = await createRecommender(config, knowledgeRecommender);
-  const resultStore = await createResultStore(config);
+  const resultStore = await createResultStore(config, blobStore);
   const models = createModelProvider(routingTable);
   return {
     blobStore,
@@ -65,19 +66,34 @@ export async function composeDependencies(
 }
 
 async function createBlobStore(config: Config): Promise<BlobStore> {
-  switch (config.blobStore.kind) {
+  const { blobStore } = config;
+  switch (blobStore.kind) {
     case 'fs': {
       const { createLocalFolderBlobStore } = await import('./adapters/blob-store/local-folder.js');
-      return createLocalFolderBlobStore({ root: config.blobStore.root });
+      return createLocalFolderBlobStore({ root: blobStore.root });
+    }
+    case 's3': {
+      const { createS3BlobStore } = await import('./adapters/blob-store/s3.js');
+      return createS3BlobStore({ bucket: blobStore.bucket, region: blobStore.region });
     }
   }
 }
 
-async function createResultStore(config: Config): Promise<ResultStore> {
-  switch (config.resultStore.kind) {
+async function createResultStore(config: Config, blobStore: BlobStore): Promise<ResultStore> {
+  const { resultStore } = config;
+  switch (resultStore.kind) {
     case 'sqlite': {
       const { createSqliteResultStore } = await import('./adapters/result-store/sqlite.js');
-      return createSqliteResultStore({ path: config.resultStore.path });
+      return createSqliteResultStore({ path: resultStore.path });
+    }
+    case 'dynamodb': {
+      const { createDynamoDbResultStore } = await import('./adapters/result-store/dynamodb.js');
+      // Records too large for one item go to the blob store, beside the crops.
+      return createDynamoDbResultStore({
+        table: resultStore.table,
+        region: resultStore.region,
+        overflow: { blobStore, prefix: config.derivedPrefix },
+      });
     }
   }
 }
@@ -176,10 +192,28 @@ async function createDetector(model: ConfiguredModel): Promise<ClosableModel<Det
     case 'onnx': {
       const { createOnnxDetector } = await import('./adapters/detector/onnx.js');
       return createOnnxDetector({
-        path: model.path,
+        path: onnxPath(model),
         card,
         confidence: config.confidence,
         iou: config.iou,
+      });
+    }
+    case 'sagemaker': {
+      const { createSageMakerDetector } = await import('./adapters/detector/sagemaker.js');
+      return createSageMakerDetector({ ...sageMakerSettings(config), card });
+    }
+    case 'roboflow': {
+      const [{ createRoboflowDetector }, { roboflowConnection }] = await Promise.all([
+        import('./adapters/detector/roboflow.js'),
+        import('./adapters/remote-model-config.js'),
+      ]);
+      return createRoboflowDetector({
+        ...roboflowConnection(config),
+        project: config.project,
+        version: config.version,
+        card,
+        confidence: config.confidence,
+        overlap: config.overlap,
       });
     }
   }
@@ -191,7 +225,28 @@ async function createClassifier(model: ConfiguredModel): Promise<ClosableModel<C
   switch (config.kind) {
     case 'onnx': {
       const { createOnnxClassifier } = await import('./adapters/classifier/onnx.js');
-      return createOnnxClassifier({ path: model.path, card });
+      return createOnnxClassifier({ path: onnxPath(model), card });
     }
+    case 'sagemaker': {
+      const { createSageMakerClassifier } = await import('./adapters/classifier/sagemaker.js');
+      return createSageMakerClassifier({ ...sageMakerSettings(config), card });
+    }
+    case 'roboflow':
+      throw new ConfigurationError(`model "${model.id}": Roboflow serves detectors only`);
   }
+}
+
+function onnxPath(model: ConfiguredModel): string {
+  if (!model.path) throw new ConfigurationError(`model "${model.id}" has no file`);
+  return model.path;
+}
+
+function sageMakerSettings(config: SageMakerModelConfig) {
+  return {
+    endpoint: config.endpoint,
+    contentType: config.contentType,
+    accept: config.accept,
+    customAttributes: config.customAttributes,
+    targetModel: config.targetModel,
+  };
 }

@@ -25,10 +25,12 @@ const text = z.string().min(1);
 
 const environmentSchema = z.object({
   DDX_DATA_DIR: text.default('.ddx'),
-  DDX_BLOB_STORE: z.enum(['fs']).default('fs'),
+  DDX_BLOB_STORE: z.enum(['fs', 's3']).default('fs'),
   DDX_BLOB_DIR: text.optional(),
-  DDX_RESULT_STORE: z.enum(['sqlite']).default('sqlite'),
+  DDX_BUCKET: text.optional(),
+  DDX_RESULT_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
   DDX_SQLITE_PATH: text.optional(),
+  DDX_TABLE: text.optional(),
   DDX_ROUTES: text.default(resolve(packageRoot, 'models/routes.yaml')),
   DDX_PROMPT_SOURCE: z.enum(['files', 'langfuse']).default('files'),
   DDX_PROMPTS_DIR: text.default(resolve(packageRoot, 'prompts')),
@@ -86,9 +88,17 @@ export type RecommenderConfig =
     }
   | { kind: 'bedrock'; modelId: string; region: string | undefined; policy: RetryPolicy };
 
+export type BlobStoreConfig =
+  | { kind: 'fs'; root: string }
+  | { kind: 's3'; bucket: string; region: string | undefined };
+
+export type ResultStoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'dynamodb'; table: string; region: string | undefined };
+
 export interface Config {
-  blobStore: { kind: 'fs'; root: string };
-  resultStore: { kind: 'sqlite'; path: string };
+  blobStore: BlobStoreConfig;
+  resultStore: ResultStoreConfig;
   routesPath: string;
   promptSource: PromptSourceConfig;
   recommender: RecommenderConfig;
@@ -117,11 +127,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const env = parsed.data;
   const dataDir = resolve(env.DDX_DATA_DIR);
   return {
-    blobStore: { kind: env.DDX_BLOB_STORE, root: resolve(env.DDX_BLOB_DIR ?? resolve(dataDir, 'blobs')) },
-    resultStore: {
-      kind: env.DDX_RESULT_STORE,
-      path: resolve(env.DDX_SQLITE_PATH ?? resolve(dataDir, 'results.db')),
-    },
+    blobStore: blobStoreConfig(env, dataDir),
+    resultStore: resultStoreConfig(env, dataDir),
     routesPath: resolve(env.DDX_ROUTES),
     promptSource: promptSourceConfig(env),
     recommender: recommenderConfig(env),
@@ -135,6 +142,32 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     jobTimeoutMs: env.DDX_JOB_TIMEOUT_MS,
     logLevel: env.DDX_LOG_LEVEL,
   };
+}
+
+function blobStoreConfig(env: Environment, dataDir: string): BlobStoreConfig {
+  switch (env.DDX_BLOB_STORE) {
+    case 'fs':
+      return { kind: 'fs', root: resolve(env.DDX_BLOB_DIR ?? resolve(dataDir, 'blobs')) };
+    case 's3':
+      return {
+        kind: 's3',
+        bucket: required(env.DDX_BUCKET, 'DDX_BUCKET', 'DDX_BLOB_STORE=s3'),
+        region: env.AWS_REGION,
+      };
+  }
+}
+
+function resultStoreConfig(env: Environment, dataDir: string): ResultStoreConfig {
+  switch (env.DDX_RESULT_STORE) {
+    case 'sqlite':
+      return { kind: 'sqlite', path: resolve(env.DDX_SQLITE_PATH ?? resolve(dataDir, 'results.db')) };
+    case 'dynamodb':
+      return {
+        kind: 'dynamodb',
+        table: required(env.DDX_TABLE, 'DDX_TABLE', 'DDX_RESULT_STORE=dynamodb'),
+        region: env.AWS_REGION,
+      };
+  }
 }
 
 function promptSourceConfig(env: Environment): PromptSourceConfig {

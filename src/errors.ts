@@ -40,6 +40,7 @@ export const ServiceErrorCode = {
   deadlineExceeded: 'DEADLINE_EXCEEDED',
   invalidConfiguration: 'INVALID_CONFIGURATION',
   storageError: 'STORAGE_ERROR',
+  inProgress: 'IN_PROGRESS',
   internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -114,6 +115,21 @@ export class DeadlineExceededError extends DdxError {
       cause,
     });
     this.name = 'DeadlineExceededError';
+  }
+}
+
+/**
+ * Another run holds the claim on this object: nothing is written, and a later delivery will find
+ * that run's record (or take over its claim if it crashed).
+ */
+export class InProgressError extends DdxError {
+  constructor(recordId: string) {
+    super(`record ${recordId} is being processed by another run`, {
+      code: ServiceErrorCode.inProgress,
+      step: PipelineStep.loadContext,
+      retriable: true,
+    });
+    this.name = 'InProgressError';
   }
 }
 

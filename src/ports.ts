@@ -67,6 +67,14 @@ export interface ResultStore {
     options?: { replacing?: string; patient?: PatientIdentifiers } & CallOptions,
   ): Promise<SaveOutcome>;
   get(id: string, options?: CallOptions): Promise<InferenceRecord | undefined>;
+  /**
+   * Claims a record id for one run for `leaseMs`, so two concurrent deliveries of the same object
+   * do not both run the models. False while another run's claim is live; an expired claim (a run
+   * that crashed) can be taken over.
+   */
+  claim(id: string, options: { owner: string; leaseMs: number } & CallOptions): Promise<boolean>;
+  /** Gives a claim back once the record is stored. */
+  release(id: string, owner: string): Promise<void>;
   /** Newest first. */
   list(options?: ListOptions & CallOptions): Promise<InferenceRecord[]>;
   close?(): Promise<void>;

@@ -44,7 +44,7 @@ def det_item(args):
     if native:
         w, h = W, H
     else:  # render at about the letterbox resolution (features are relative to image size)
-        r = min(1.0, rng.uniform(330, 420) / max(W, H))
+        r = min(1.0, DET_SIZE / max(W, H))
         w, h = max(64, round(W * r)), max(64, round(H * r))
     u = rng.random()
     if u < 0.1:
@@ -68,7 +68,8 @@ def lesion_scene(rng, cls):
         w = int(max(96, lesion_px * rng.uniform(2.2, 4.5)))
         h = int(max(96, w * math.exp(rng.uniform(math.log(0.75), math.log(1.33)))))
         h = max(h, int(lesion_px * 2.2))
-        img, boxes = S.render_localized(rng, w, h, classes=[cls], size_px=lesion_px)
+        img, boxes = S.render_localized(rng, w, h, classes=[cls], size_px=lesion_px,
+                                        background=bool(rng.random() < 0.1))
         if boxes:
             return img, boxes[0][:4]
 
@@ -108,7 +109,7 @@ def rash_item(args):
     seed, ds, idx, _ = args
     rng = np.random.default_rng([seed, ds, idx])
     cls = idx % 4
-    w, h = _native_size(rng, 224, 448)
+    w, h = _native_size(rng, 176, 352)
     img = S.render_widespread(rng, w, h, cls)
     return np.asarray(Image.fromarray(img).resize((CLS_SIZE, CLS_SIZE), Image.BILINEAR)), cls
 

@@ -74,9 +74,22 @@ def _interp_taps(n_in: int, n_out: int):
     return idx, w.astype(F32)
 
 
+@lru_cache(maxsize=4096)
+def _interp_dense(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) matrix form of _interp_taps, for small grids."""
+    idx, w = _interp_taps(n_in, n_out)
+    m = np.zeros((n_out, n_in), F32)
+    cols = np.arange(n_out)
+    for k in range(4):
+        np.add.at(m, (cols, idx[k]), w[k])
+    return m
+
+
 def upsample(a: np.ndarray, h: int, w: int) -> np.ndarray:
     """Smoothly upsample a small 2-D array to (h, w) (separable cubic B-spline)."""
     a = a.astype(F32)
+    if a.shape[0] <= 48 and a.shape[1] <= 48:  # coarse grid: two small matrix products
+        return _interp_dense(a.shape[0], h) @ a @ _interp_dense(a.shape[1], w).T
     iy, wy = _interp_taps(a.shape[0], h)
     t = a[iy[0]] * wy[0][:, None]
     for k in range(1, 4):
@@ -114,10 +127,11 @@ def smoothstep(e0, e1, x):
 
 
 def blend(img, color, alpha):
-    """img (h,w,3) <- img*(1-a) + color*a ; color broadcastable to img."""
+    """In place: img (h,w,3) <- img*(1-a) + color*a ; color broadcastable to img."""
     a = alpha[..., None] if alpha.ndim == 2 else alpha
-    img *= 1.0 - a
-    img += np.asarray(color, F32) * a
+    d = np.subtract(np.asarray(color, F32), img)
+    d *= a
+    img += d
     return img
 
 

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { roboflowModelSchema, sageMakerModelSchema } from '../adapters/remote-model-config.js';
 import { BadInputError, ConfigurationError, InputErrorCode, PipelineStep } from '../errors.js';
 import { loadModelCard, type ModelCard } from '../models/model-card.js';
 import type { ClinicalContext, Extent } from '../ports.js';
@@ -24,7 +25,11 @@ const onnxModelSchema = z.object({
   iou: z.number().min(0).max(1).optional(),
 });
 
-const modelConfigSchema = z.discriminatedUnion('kind', [onnxModelSchema]);
+const modelConfigSchema = z.discriminatedUnion('kind', [
+  onnxModelSchema,
+  sageMakerModelSchema,
+  roboflowModelSchema,
+]);
 
 const routeSchema = z.object({
   name: z.string().min(1),
@@ -57,8 +62,8 @@ export type RouteRule = z.infer<typeof routeSchema>;
 export interface ConfiguredModel {
   id: string;
   config: ModelConfig;
-  /** Absolute path of the model file, for file-based kinds. */
-  path: string;
+  /** Absolute path of the model file, for file-based kinds (ONNX); null for remote models. */
+  path: string | null;
   card: ModelCard;
 }
 
@@ -83,9 +88,13 @@ export async function loadRoutingTable(path: string): Promise<RoutingTable> {
   const baseDir = dirname(path);
   const models = new Map<string, ConfiguredModel>();
   for (const [id, config] of Object.entries(parsed.data.models)) {
-    const modelPath = resolve(baseDir, config.path);
-    const cardPath = resolve(baseDir, config.card ?? `${config.path.replace(/\.onnx$/, '')}.card.json`);
-    models.set(id, { id, config, path: modelPath, card: await loadModelCard(cardPath) });
+    // Remote models name their card; an ONNX file's card sits beside it by default.
+    const modelPath = config.kind === 'onnx' ? resolve(baseDir, config.path) : null;
+    const cardFile =
+      config.kind === 'onnx'
+        ? (config.card ?? `${config.path.replace(/\.onnx$/, '')}.card.json`)
+        : config.card;
+    models.set(id, { id, config, path: modelPath, card: await loadModelCard(resolve(baseDir, cardFile)) });
   }
 
   const problems: string[] = [];

@@ -10,15 +10,18 @@
  *
  * Every outcome ends as one record: `succeeded`, `degraded` (findings kept although the
  * recommendation failed) or `failed` (with the error's code, step and retriable flag). Only a
- * failure to store the record itself escapes as an exception, so the caller can retry.
+ * failure to store the record itself, or another run holding the object's claim
+ * (`InProgressError`), escapes as an exception, so the caller can retry later.
  *
  * @example
  * const deps = await composeDependencies(loadConfig());
  * const { record } = await runInference({ source: { key: 'uploads/a.jpg' }, requestId: 'r1', trigger: 'cli' }, deps);
  */
+
+import { randomUUID } from 'node:crypto';
 import { type DeidentifiedNotes, deidentify, deidentifyNotes } from '../clinical/deidentify.js';
 import { selectRoute } from '../clinical/routing-table.js';
-import { asDdxError, type DdxError, PipelineStep } from '../errors.js';
+import { asDdxError, type DdxError, InProgressError, PipelineStep } from '../errors.js';
 import { StepTimer } from '../observability/step-timer.js';
 import type { ClinicalContext, PatientIdentifiers } from '../ports.js';
 import { type InferenceRecord, isFinal, RecordStatus, recordIdFor, type SourceObject } from '../record.js';
@@ -30,6 +33,9 @@ import { localize } from './localize.js';
 import type { Job, PipelineDeps, StepContext } from './pipeline-deps.js';
 import { recommendWithFallback } from './recommend.js';
 import { suggestBilling } from './suggest-billing.js';
+
+/** How long a claim outlives the job's deadline before another delivery may take it over. */
+const claimGraceMs = 30_000;
 
 export interface InferenceOutcome {
   record: InferenceRecord;
@@ -45,7 +51,8 @@ type RecordFields = Omit<
 export async function runInference(job: Job, deps: PipelineDeps): Promise<InferenceOutcome> {
   const now = deps.now ?? (() => new Date());
   const timer = new StepTimer();
-  const deadline = startDeadline(job.deadline ?? Date.now() + deps.jobTimeoutMs);
+  const deadlineEpochMs = job.deadline ?? Date.now() + deps.jobTimeoutMs;
+  const deadline = startDeadline(deadlineEpochMs);
   const { signal } = deadline;
   const source: SourceObject = { ...job.source, bucket: job.source.bucket ?? deps.blobStore.bucket };
   // Keys are not logged: an uploader may have put a patient's name in a file name.
@@ -76,11 +83,13 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
   };
   let patient: PatientIdentifiers | undefined;
   let previous: InferenceRecord | undefined;
+  let claim: { id: string; owner: string } | undefined;
 
   try {
     return await run();
   } finally {
     deadline.stop();
+    if (claim) await deps.resultStore.release(claim.id, claim.owner).catch(() => undefined);
   }
 
   async function run(): Promise<InferenceOutcome> {
@@ -128,6 +137,18 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
         return reuse(previous);
       }
     }
+    // Two deliveries of one object at once: only the claim holder runs the models. The lease
+    // outlives this job's deadline, so it only expires for a run that died.
+    const owner = `${job.requestId}:${randomUUID()}`;
+    if (
+      !(await deps.resultStore.claim(id, { owner, leaseMs: deadlineEpochMs - Date.now() + claimGraceMs }))
+    ) {
+      deadline.cancel();
+      await imageFetch.catch(() => undefined);
+      log.info('another run holds this record: leaving it to that run', { step: PipelineStep.loadContext });
+      throw new InProgressError(id);
+    }
+    claim = { id, owner };
 
     try {
       const route = await step(PipelineStep.route, async () => selectRoute(deps.routingTable, context));

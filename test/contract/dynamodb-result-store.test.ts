@@ -27,7 +27,7 @@ resultStoreContract('DynamoDB (dynalite)', async () => {
 
 /** A record over DynamoDB's 400 KB item limit: a detector that found thousands of boxes. */
 function oversizedRecord(key: string): InferenceRecord {
-  const detections: Detection[] = Array.from({ length: 6_000 }, (_, index) => ({
+  const detections: Detection[] = Array.from({ length: 4_500 }, (_, index) => ({
     box: { x: index, y: index * 2, width: 31.25, height: 17.5 },
     confidence: 0.123456789,
     label: `lesion-candidate-${index}`,
@@ -48,7 +48,8 @@ describe('DynamoDB result store: table layout', () => {
   let dynamo: RunningDynalite;
   let s3: RunningS3rver;
   let store: ResultStore;
-  const scanAll = async () => (await dynamo.client.send(new ScanCommand({ TableName: dynamo.table }))).Items ?? [];
+  const scanAll = async () =>
+    (await dynamo.client.send(new ScanCommand({ TableName: dynamo.table }))).Items ?? [];
 
   before(async () => {
     [dynamo, s3] = await Promise.all([startDynalite(), startS3rver()]);
@@ -56,7 +57,10 @@ describe('DynamoDB result store: table layout', () => {
       table: dynamo.table,
       client: dynamo.client,
       policy: testPolicy,
-      overflow: { blobStore: createS3BlobStore({ bucket: s3.bucket, client: s3.client }), prefix: 'derived/' },
+      overflow: {
+        blobStore: createS3BlobStore({ bucket: s3.bucket, client: s3.client }),
+        prefix: 'derived/',
+      },
     });
   });
   after(async () => {
@@ -69,17 +73,22 @@ describe('DynamoDB result store: table layout', () => {
 
   it('keeps patient identifiers in their own item, outside the status index', async () => {
     const record = sampleRecord({ key: 'uploads/identified.jpg' });
-    await store.save(record, { patient: { name: 'Zelda Marker-Quill', patientId: 'MRN-1', dateOfBirth: undefined } });
+    await store.save(record, {
+      patient: { name: 'Zelda Marker-Quill', patientId: 'MRN-1', dateOfBirth: undefined },
+    });
 
     const patientItem = (
-      await dynamo.client.send(new GetCommand({ TableName: dynamo.table, Key: { id: patientItemId(record.id) } }))
+      await dynamo.client.send(
+        new GetCommand({ TableName: dynamo.table, Key: { id: patientItemId(record.id) } }),
+      )
     ).Item;
     assert.deepEqual(patientItem, {
       id: patientItemId(record.id),
       identifiers: { name: 'Zelda Marker-Quill', patientId: 'MRN-1' },
     });
-    const recordItem = (await dynamo.client.send(new GetCommand({ TableName: dynamo.table, Key: { id: record.id } })))
-      .Item;
+    const recordItem = (
+      await dynamo.client.send(new GetCommand({ TableName: dynamo.table, Key: { id: record.id } }))
+    ).Item;
     assert.ok(recordItem && !JSON.stringify(recordItem).includes('Zelda'));
 
     // The index holds record items only.
@@ -105,7 +114,10 @@ describe('DynamoDB result store: table layout', () => {
   it('does not store identifiers when the record was already there', async () => {
     const record = sampleRecord({ key: 'uploads/identified-twice.jpg' });
     await store.save(record);
-    const outcome = await store.save({ ...record, updatedAt: '2026-11-28T12:00:00.000Z' }, { patient: { name: 'Late Arrival' } });
+    const outcome = await store.save(
+      { ...record, updatedAt: '2026-11-28T12:00:00.000Z' },
+      { patient: { name: 'Late Arrival' } },
+    );
     assert.equal(outcome.written, false);
     assert.ok(!JSON.stringify(await scanAll()).includes('Late Arrival'));
   });
@@ -115,7 +127,9 @@ describe('DynamoDB result store: table layout', () => {
     assert.ok(Buffer.byteLength(JSON.stringify(record)) > 400 * 1024);
 
     assert.deepEqual(await store.save(record), { written: true });
-    const item = (await dynamo.client.send(new GetCommand({ TableName: dynamo.table, Key: { id: record.id } }))).Item;
+    const item = (
+      await dynamo.client.send(new GetCommand({ TableName: dynamo.table, Key: { id: record.id } }))
+    ).Item;
     assert.equal(item?.record, undefined);
     assert.match(String(item?.recordRef), new RegExp(`^derived/records/${record.id}/[0-9a-f]{32}\\.json$`));
     assert.deepEqual(await store.get(record.id), record);
@@ -131,7 +145,11 @@ describe('DynamoDB result store: table layout', () => {
   });
 
   it('refuses a record over the item limit when no overflow store is configured', async () => {
-    const withoutOverflow = createDynamoDbResultStore({ table: dynamo.table, client: dynamo.client, policy: testPolicy });
+    const withoutOverflow = createDynamoDbResultStore({
+      table: dynamo.table,
+      client: dynamo.client,
+      policy: testPolicy,
+    });
     const record = oversizedRecord('uploads/too-many-boxes.jpg');
     await assert.rejects(withoutOverflow.save(record), { code: 'STORAGE_ERROR', retriable: false });
     assert.equal(await store.get(record.id), undefined);
@@ -142,19 +160,21 @@ describe('DynamoDB result store: table layout', () => {
     const padding = maxInlineRecordBytes - Buffer.byteLength(JSON.stringify(record)) - 100;
     const atBudget = { ...record, requestId: 'r'.repeat(padding) };
     await store.save(atBudget);
-    const item = (await dynamo.client.send(new GetCommand({ TableName: dynamo.table, Key: { id: record.id } }))).Item;
+    const item = (
+      await dynamo.client.send(new GetCommand({ TableName: dynamo.table, Key: { id: record.id } }))
+    ).Item;
     assert.equal(typeof item?.record, 'string');
     assert.deepEqual(await store.get(record.id), atBudget);
   });
 
   it('lists past a page boundary to fill the limit', async () => {
-    // Query pages stop at 1 MB: four records of ~300 KB need two pages.
+    // A Query page stops once it holds 1 MB: three records of ~345 KB fill it, the fourth is on page two.
     const large = Array.from({ length: 4 }, (_, index) =>
       sampleRecord({
         key: `uploads/page-${index}.jpg`,
         status: 'degraded',
         createdAt: `2040-01-0${index + 1}T00:00:00.000Z`,
-        requestId: 'p'.repeat(300 * 1024),
+        requestId: 'p'.repeat(345 * 1024),
       }),
     );
     for (const record of large) await store.save(record);

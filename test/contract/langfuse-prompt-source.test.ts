@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { LangfuseClient } from '@langfuse/client';
 import { createFilePromptSource, promptFileSchema } from '../../src/adapters/prompt-source/files.js';
 import {
@@ -76,7 +76,8 @@ promptSourceContract('Langfuse', async () => {
   return sourceFor(await contractServer);
 });
 
-describe('Langfuse prompt source', () => {
+// Each test has its own server and source, and most wait on timers: they run side by side.
+describe('Langfuse prompt source', { concurrency: true, timeout: 15_000 }, () => {
   it('fetches the production label and records the version and label it got', async () => {
     const server = await langfuseServing(inLangfuse);
     const prompt = await sourceFor(server).get(promptName);
@@ -157,46 +158,6 @@ describe('Langfuse prompt source', () => {
     assert.deepEqual(prompt.prompt, bundled.prompt);
     assert.equal(lines.length, 1);
     assert.match(lines[0] ?? '', /"code":"DEPENDENCY_UNAVAILABLE"/);
-  });
-
-  it('serves the fallback after fetchTimeoutMs when Langfuse never answers, without retrying', async () => {
-    const server = await langfuseServing(inLangfuse);
-    server.setBehaviour({ kind: 'hang' });
-
-    const { result, elapsed } = await elapsedMs(() =>
-      sourceFor(server, { fetchTimeoutMs: 200 }).get(promptName),
-    );
-
-    assert.equal(result.isFallback, true);
-    assert.ok(elapsed < 5_000, `returned after ${elapsed} ms`);
-    // The SDK retries only HTTP 408, 429 and 5xx answers, never its own timeouts.
-    assert.equal(server.requests.length, 1);
-  });
-
-  it('serves the fallback when Langfuse sends headers and then never the body', async () => {
-    // The SDK's fetch timeout stops at the headers: only the source's own bound ends this wait.
-    const server = await langfuseServing(inLangfuse);
-    server.setBehaviour({ kind: 'hang-after-headers' });
-
-    const { result, elapsed } = await elapsedMs(() =>
-      sourceFor(server, { fetchTimeoutMs: 200 }).get(promptName),
-    );
-
-    assert.equal(result.isFallback, true);
-    assert.ok(elapsed < 5_000, `returned after ${elapsed} ms`);
-  });
-
-  it('does not wait out a long Retry-After on a 5xx', async () => {
-    // Unbounded, the SDK would sleep 4 s before its retry.
-    const server = await langfuseServing(inLangfuse);
-    server.setBehaviour({ kind: 'fail', status: 503, headers: { 'retry-after': '4' } });
-
-    const { result, elapsed } = await elapsedMs(() =>
-      sourceFor(server, { fetchTimeoutMs: 100 }).get(promptName),
-    );
-
-    assert.equal(result.isFallback, true);
-    assert.ok(elapsed < 3_000, `returned after ${elapsed} ms`);
   });
 
   it('retries a 500 once, then serves the fallback', async () => {
@@ -304,7 +265,7 @@ describe('Langfuse prompt source', () => {
     server.setBehaviour({ kind: 'hang' });
 
     await assert.rejects(
-      sourceFor(server, { fetchTimeoutMs: 2_000 }).get(promptName, { signal: AbortSignal.timeout(50) }),
+      sourceFor(server, { fetchTimeoutMs: 1_000 }).get(promptName, { signal: AbortSignal.timeout(50) }),
       DeadlineExceededError,
     );
   });
@@ -339,5 +300,61 @@ describe('Langfuse prompt source', () => {
       () => createLangfusePromptSource({ ...connection, fallback, secretKey: '' }),
       ConfigurationError,
     );
+  });
+});
+
+// Short timeouts: these run after the functional tests, on a warm process, so a busy event loop at
+// start-up cannot expire a 200 ms timeout before the request has even reached the server.
+describe('Langfuse prompt source when Langfuse stalls', { concurrency: true, timeout: 15_000 }, () => {
+  before(async () => {
+    const server = await langfuseServing(inLangfuse);
+    await sourceFor(server).get(promptName);
+  });
+
+  it('serves the fallback after fetchTimeoutMs when Langfuse never answers, without retrying', async () => {
+    const server = await langfuseServing(inLangfuse);
+    server.setBehaviour({ kind: 'hang' });
+    const { logger, lines } = capturedLogger();
+
+    const { result, elapsed } = await elapsedMs(() =>
+      sourceFor(server, { fetchTimeoutMs: 200, logger }).get(promptName),
+    );
+
+    assert.equal(result.isFallback, true);
+    assert.ok(elapsed < 5_000, `returned after ${elapsed} ms`);
+    assert.match(lines[0] ?? '', /Langfuse GET prompt timed out/);
+    // The SDK retries only HTTP 408, 429 and 5xx answers, never its own timeouts.
+    assert.equal(server.requests.length, 1);
+  });
+
+  it('serves the fallback when Langfuse sends headers and then never the body', async () => {
+    // The SDK's fetch timeout stops at the headers: only the source's own bound ends this wait.
+    const server = await langfuseServing(inLangfuse);
+    server.setBehaviour({ kind: 'hang-after-headers' });
+    const { logger, lines } = capturedLogger();
+
+    const { result, elapsed } = await elapsedMs(() =>
+      sourceFor(server, { fetchTimeoutMs: 300, logger }).get(promptName),
+    );
+
+    assert.equal(result.isFallback, true);
+    assert.ok(elapsed < 5_000, `returned after ${elapsed} ms`);
+    assert.match(lines[0] ?? '', /did not finish within/, 'ended by the source, not the SDK');
+  });
+
+  it('does not wait out a long Retry-After on a 5xx', async () => {
+    // Unbounded, the SDK would sleep 3 s before its retry; the source's bound is 2 x 200 + 1500 ms.
+    const server = await langfuseServing(inLangfuse);
+    server.setBehaviour({ kind: 'fail', status: 503, headers: { 'retry-after': '3' } });
+    const { logger, lines } = capturedLogger();
+
+    const { result, elapsed } = await elapsedMs(() =>
+      sourceFor(server, { fetchTimeoutMs: 200, logger }).get(promptName),
+    );
+
+    assert.equal(result.isFallback, true);
+    assert.match(lines[0] ?? '', /did not finish within/);
+    assert.ok(elapsed < 2_800, `returned after ${elapsed} ms`);
+    assert.equal(server.requests.length, 1, 'the 503 was answered; the retry was still waiting');
   });
 });

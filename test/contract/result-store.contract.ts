@@ -85,6 +85,37 @@ export function resultStoreContract(adapterName: string, create: () => Promise<R
       assert.equal((await fixture.store.list({ limit: 1 })).length, 1);
     });
 
+    it('grants a claim to one owner at a time until it is released or expires', async () => {
+      const { store } = fixture;
+      assert.equal(await store.claim('rec_claimed', { owner: 'run-a', leaseMs: 60_000 }), true);
+      assert.equal(await store.claim('rec_claimed', { owner: 'run-b', leaseMs: 60_000 }), false);
+      assert.equal(
+        await store.claim('rec_claimed', { owner: 'run-a', leaseMs: 60_000 }),
+        true,
+        'the holder may renew',
+      );
+      await store.release('rec_claimed', 'run-b');
+      assert.equal(
+        await store.claim('rec_claimed', { owner: 'run-b', leaseMs: 60_000 }),
+        false,
+        'only the holder releases',
+      );
+      await store.release('rec_claimed', 'run-a');
+      assert.equal(await store.claim('rec_claimed', { owner: 'run-b', leaseMs: -1 }), true);
+      assert.equal(
+        await store.claim('rec_claimed', { owner: 'run-c', leaseMs: 60_000 }),
+        true,
+        'an expired claim is taken over',
+      );
+    });
+
+    it('never lists claims as records', async () => {
+      await fixture.store.claim('rec_claim_only', { owner: 'run-a', leaseMs: 60_000 });
+      const listed = await fixture.store.list({ limit: 1000 });
+      assert.ok(listed.every((record) => record.id !== 'rec_claim_only'));
+      assert.equal(await fixture.store.get('rec_claim_only'), undefined);
+    });
+
     it('keeps patient identifiers out of what get and list return', async () => {
       const record = sampleRecord({ key: 'uploads/phi.jpg', createdAt: '2031-01-01T00:00:00.000Z' });
       await fixture.store.save(record, {

@@ -56,7 +56,10 @@ describe('S3 blob store: beyond the contract', () => {
     await store.put('uploads/both.jpg.meta.json', Buffer.from('{"extent":"localized"}'), {
       contentType: 'application/json',
     });
-    assert.deepEqual((await store.head('uploads/both.jpg')).metadata, { extent: 'localized', 'body-site': 'arm' });
+    assert.deepEqual((await store.head('uploads/both.jpg')).metadata, {
+      extent: 'localized',
+      'body-site': 'arm',
+    });
   });
 
   it('skips the sidecar when told to', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { DependencyError, ServiceErrorCode } from '../../src/errors.js';
+import { DdxError, DependencyError, ServiceErrorCode } from '../../src/errors.js';
 import { runInference } from '../../src/pipeline/run-inference.js';
 import type { Prompt, PromptSource } from '../../src/ports.js';
 import { recordIdFor } from '../../src/record.js';
@@ -343,17 +343,34 @@ describe('runInference', () => {
     }
   });
 
-  it('lets only one of two concurrent runs of the same object write the record', async () => {
-    const { deps, blobStore, resultStore } = createPipelineFixture();
+  it('runs the models once for two concurrent deliveries of the same object', async () => {
+    const { deps, blobStore, resultStore, models } = createPipelineFixture();
     await upload(blobStore, 'uploads/race.jpg', await sampleJpeg(), localized);
-    const [first, second] = await Promise.all([
+    const outcomes = await Promise.allSettled([
       runInference(job('uploads/race.jpg'), deps),
       runInference(job('uploads/race.jpg'), deps),
     ]);
-    assert.equal(first.record.id, second.record.id);
-    assert.deepEqual(first.record, second.record);
-    assert.deepEqual([first.reused, second.reused].sort(), [false, true]);
+    const finished = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    assert.equal(finished.length, 1);
+    assert.equal(refused.length, 1);
+    assert.ok(refused[0]?.reason instanceof DdxError);
+    assert.deepEqual([refused[0].reason.code, refused[0].reason.retriable], ['IN_PROGRESS', true]);
+    assert.equal(models.classifyCalls.length, 1);
     assert.equal(resultStore.records.size, 1);
+    // The claim was released: a redelivery now finds the finished record.
+    const again = await runInference(job('uploads/race.jpg'), deps);
+    assert.equal(again.reused, true);
+  });
+
+  it('takes over the claim of a run that died', async () => {
+    const { deps, blobStore, resultStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/orphan.jpg', await sampleJpeg(), localized);
+    const head = await blobStore.head('uploads/orphan.jpg');
+    const id = recordIdFor({ bucket: 'test-bucket', key: 'uploads/orphan.jpg', etag: head.etag });
+    assert.equal(await resultStore.claim(id, { owner: 'crashed-run', leaseMs: -1 }), true);
+    const { record } = await runInference(job('uploads/orphan.jpg'), deps);
+    assert.equal(record.status, 'succeeded');
   });
 
   it('derives the record id from bucket, decoded key and ETag', async () => {

@@ -281,7 +281,13 @@ describe('CPT suggestions', () => {
   };
 
   it('suggests none without a user-supplied mapping', () => {
-    const billing = suggestBilling({ classification, card: classifierCard, recommendations: [], codeTable, cptMapping: null });
+    const billing = suggestBilling({
+      classification,
+      card: classifierCard,
+      recommendations: [],
+      codeTable,
+      cptMapping: null,
+    });
     assert.ok(billing.suggestions.every((suggestion) => suggestion.system === 'ICD-10-CM'));
     assert.equal(billing.cptMappingVersion, null);
   });
@@ -297,9 +303,17 @@ describe('CPT suggestions', () => {
         ],
       },
     };
-    const billing = suggestBilling({ classification, card: classifierCard, recommendations: [], codeTable, cptMapping });
+    const billing = suggestBilling({
+      classification,
+      card: classifierCard,
+      recommendations: [],
+      codeTable,
+      cptMapping,
+    });
     assert.deepEqual(
-      billing.suggestions.filter((suggestion) => suggestion.system === 'CPT').map((suggestion) => suggestion.code),
+      billing.suggestions
+        .filter((suggestion) => suggestion.system === 'CPT')
+        .map((suggestion) => suggestion.code),
       ['11102', '11300'],
     );
     assert.equal(billing.cptMappingVersion, 'practice-1');

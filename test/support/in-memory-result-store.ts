@@ -12,6 +12,7 @@ export interface InMemoryResultStore extends ResultStore {
 
 export function createInMemoryResultStore(): InMemoryResultStore {
   const records = new Map<string, InferenceRecord>();
+  const claims = new Map<string, { owner: string; expiresAt: number }>();
   const patients = new Map<string, PatientIdentifiers>();
   const copy = (record: InferenceRecord): InferenceRecord => structuredClone(record);
   const store: InMemoryResultStore = {
@@ -32,6 +33,15 @@ export function createInMemoryResultStore(): InMemoryResultStore {
       if (options?.patient && Object.keys(options.patient).length > 0)
         patients.set(record.id, { ...options.patient });
       return { written: true };
+    },
+    async claim(id, { owner, leaseMs }) {
+      const current = claims.get(id);
+      if (current && current.owner !== owner && current.expiresAt >= Date.now()) return false;
+      claims.set(id, { owner, expiresAt: Date.now() + leaseMs });
+      return true;
+    },
+    async release(id, owner) {
+      if (claims.get(id)?.owner === owner) claims.delete(id);
     },
     async get(id) {
       const record = records.get(id);

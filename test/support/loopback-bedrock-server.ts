@@ -1,12 +1,19 @@
 /**
  * A loopback stand-in for Bedrock's Converse API (`POST /model/{modelId}/converse`), for the real
- * `@aws-sdk/client-bedrock-runtime` pointed at it with `endpoint`. It accepts any SigV4 signature,
+ * `@aws-sdk/client-bedrock-runtime` pointed at it with `endpoint`. It speaks HTTP/2 (cleartext),
+ * because the client's default handler is HTTP/2 only. It accepts any SigV4 signature,
  * validates the request body, answers with a forced tool call (`stopReason: 'tool_use'`) and
  * signals errors the way AWS does: an `x-amzn-errortype` header and a JSON `{ message }`, which
  * the SDK turns into its exception classes. Every request is recorded.
  */
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+  type IncomingHttpHeaders,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Recommendation } from '../../src/ports.js';
@@ -100,15 +107,20 @@ export interface RecordedConverseRequest {
   headers: IncomingHttpHeaders;
   /** Undefined when the body was not a valid Converse request (answered with a ValidationException). */
   body: ConverseRequestBody | undefined;
+  rawBody: string;
 }
 
 export class LoopbackBedrockServer {
   readonly requests: RecordedConverseRequest[] = [];
   private readonly steps: BedrockScriptStep[] = [];
+  private readonly sessions = new Set<Http2Session>();
   private readonly server = createServer((request, response) => {
     this.handle(request, response).catch((error: unknown) => {
       response.writeHead(500).end(String(error));
     });
+  }).on('session', (session) => {
+    this.sessions.add(session);
+    session.on('close', () => this.sessions.delete(session));
   });
 
   async start(): Promise<this> {
@@ -132,12 +144,13 @@ export class LoopbackBedrockServer {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
+    // Hung requests keep their sessions open: end them, or close() would wait for them.
+    for (const session of this.sessions) session.destroy();
     this.server.close();
     await once(this.server, 'close');
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async handle(request: Http2ServerRequest, response: Http2ServerResponse): Promise<void> {
     const rawBody = await readBody(request);
     const parsed = converseRequestSchema.safeParse(safeJson(rawBody));
     const route = /^\/model\/([^/]+)\/converse$/.exec(request.url ?? '');
@@ -147,6 +160,7 @@ export class LoopbackBedrockServer {
       modelId: route?.[1] ? decodeURIComponent(route[1]) : '',
       headers: request.headers,
       body: parsed.success ? parsed.data : undefined,
+      rawBody,
     });
     if (request.method !== 'POST' || !route) {
       return sendError(response, 404, 'UnknownOperationException', 'Unknown operation');
@@ -196,7 +210,7 @@ function userText(body: ConverseRequestBody): string {
 }
 
 function sendError(
-  response: ServerResponse,
+  response: Http2ServerResponse,
   status: number,
   errorType: string,
   message: string,

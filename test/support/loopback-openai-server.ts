@@ -329,9 +329,10 @@ export function recommendationForFindings(text: string): Recommendation {
 // ---------------------------------------------------------------------------------------------
 // HTTP helpers, shared with the Bedrock stand-in.
 
-export async function readBody(request: IncomingMessage): Promise<string> {
+/** Any request stream: node:http's and node:http2's. */
+export async function readBody(request: AsyncIterable<Buffer | string>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  for await (const chunk of request) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -343,8 +344,13 @@ export function safeJson(text: string): unknown {
   }
 }
 
+/** The part of node:http's and node:http2's responses that sending JSON needs. */
+export interface JsonResponse {
+  writeHead(status: number, headers: Record<string, string>): { end(body: string): unknown };
+}
+
 export function sendJson(
-  response: ServerResponse,
+  response: JsonResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},

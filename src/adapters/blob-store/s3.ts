@@ -11,13 +11,7 @@
  */
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  BadInputError,
-  DdxError,
-  DependencyError,
-  InputErrorCode,
-  ServiceErrorCode,
-} from '../../errors.js';
+import { BadInputError, DdxError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
 import type { BlobHead, BlobStore, CallOptions, GetOptions, PutOptions } from '../../ports.js';
 import { errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
@@ -196,7 +190,10 @@ function encodeHeaderMetadata(metadata: Record<string, string>): Record<string, 
   const encoded: Record<string, string> = {};
   for (const [name, value] of Object.entries(metadata)) {
     if (!/^[a-z0-9-]+$/i.test(name)) {
-      throw new BadInputError(`metadata name ${JSON.stringify(name)} is not a header token`, InputErrorCode.invalidMetadata);
+      throw new BadInputError(
+        `metadata name ${JSON.stringify(name)} is not a header token`,
+        InputErrorCode.invalidMetadata,
+      );
     }
     encoded[name] = printableAscii.test(value)
       ? value
@@ -220,7 +217,9 @@ function decodeEncodedWords(value: string): string {
       encoding.toLowerCase() === 'b'
         ? Buffer.from(text, 'base64')
         : Buffer.from(
-            text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+            text
+              .replace(/_/g, ' ')
+              .replace(/=([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
             'latin1',
           );
     try {
@@ -260,15 +259,30 @@ function awsErrorFields(error: unknown): AwsErrorFields {
   };
 }
 
-const throttlingCodes = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequests']);
-const transientCodes = new Set(['InternalError', 'ServiceUnavailable', 'RequestTimeout', 'RequestTimeTooSkewed']);
+const throttlingCodes = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequests',
+]);
+const transientCodes = new Set([
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+]);
 
 function s3Error(operation: string, key: string, error: unknown): DdxError {
   if (error instanceof DdxError) return error;
   const { name, status, throttling, retryable, message } = awsErrorFields(error);
   const described = `${operation} ${key} failed: ${name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${message}`;
   const storage = (isRetriable: boolean) =>
-    new DependencyError(described, { code: ServiceErrorCode.storageError, retriable: isRetriable, cause: error });
+    new DependencyError(described, {
+      code: ServiceErrorCode.storageError,
+      retriable: isRetriable,
+      cause: error,
+    });
 
   // A missing bucket is a deployment problem, not a missing upload.
   if (name === 'NoSuchBucket') return storage(false);
@@ -278,9 +292,17 @@ function s3Error(operation: string, key: string, error: unknown): DdxError {
   // Permissions never fix themselves within a job's retries.
   if (name === 'AccessDenied' || status === 403) return storage(false);
   if (throttling || (name !== undefined && throttlingCodes.has(name)) || status === 429 || status === 503) {
-    return new DependencyError(described, { code: ServiceErrorCode.throttled, retriable: true, cause: error });
+    return new DependencyError(described, {
+      code: ServiceErrorCode.throttled,
+      retriable: true,
+      cause: error,
+    });
   }
-  if (retryable || (name !== undefined && transientCodes.has(name)) || (status !== undefined && status >= 500)) {
+  if (
+    retryable ||
+    (name !== undefined && transientCodes.has(name)) ||
+    (status !== undefined && status >= 500)
+  ) {
     return storage(true);
   }
   if (status !== undefined) return storage(false);

@@ -5,13 +5,17 @@
  * Roboflow recommends; larger ones only cost upload time) and the centre boxes that come back are
  * mapped to top-left boxes in original-image pixels.
  */
-import { DependencyError, ServiceErrorCode } from '../../errors.js';
 import type { DetectionCard } from '../../models/model-card.js';
 import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
 import { encodeImagePayload } from '../remote-image-payload.js';
-import { detectionsFromCentreBoxes, type RoboflowResponse, roboflowResponseSchema } from './roboflow-response.js';
+import { invalidModelOutput } from '../sagemaker/parse-response.js';
+import {
+  detectionsFromCentreBoxes,
+  type RoboflowResponse,
+  roboflowResponseSchema,
+} from './roboflow-response.js';
 
 export interface RoboflowDetectorSettings {
   apiUrl: string;
@@ -65,7 +69,12 @@ export function createRoboflowDetector(settings: RoboflowDetectorSettings): Dete
           });
           const text = await response.text();
           if (!response.ok) {
-            throw errorFromHttpStatus(operation, response.status, scrub(text), response.headers.get('retry-after'));
+            throw errorFromHttpStatus(
+              operation,
+              response.status,
+              scrub(text),
+              response.headers.get('retry-after'),
+            );
           }
           return text;
         },
@@ -87,7 +96,7 @@ export function createRoboflowDetector(settings: RoboflowDetectorSettings): Dete
           confidence,
         });
       } catch (error) {
-        throw invalidOutput(operation, (error as Error).message, error);
+        throw invalidModelOutput(operation, (error as Error).message, error);
       }
     },
   };
@@ -110,17 +119,9 @@ function parseResponse(text: string, operation: string): RoboflowResponse {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw invalidOutput(operation, `the body is not JSON (${text.length} characters)`, error);
+    throw invalidModelOutput(operation, `the body is not JSON (${text.length} characters)`, error);
   }
   const parsed = roboflowResponseSchema.safeParse(json);
-  if (!parsed.success) throw invalidOutput(operation, 'not a Roboflow detection response', parsed.error);
+  if (!parsed.success) throw invalidModelOutput(operation, 'not a Roboflow detection response', parsed.error);
   return parsed.data;
-}
-
-function invalidOutput(operation: string, problem: string, cause?: unknown): DependencyError {
-  return new DependencyError(`${operation} answered an unusable response: ${problem}`, {
-    code: ServiceErrorCode.invalidModelOutput,
-    retriable: false,
-    cause,
-  });
 }

@@ -21,7 +21,9 @@ export interface SageMakerDetectorSettings extends SageMakerEndpointSettings {
  * const detector = createSageMakerDetector({ endpoint: 'derm-lesion-detector', card });
  * const detections = await detector.detect(image, { signal, recordId });
  */
-export function createSageMakerDetector(settings: SageMakerDetectorSettings): Detector & { close(): Promise<void> } {
+export function createSageMakerDetector(
+  settings: SageMakerDetectorSettings,
+): Detector & { close(): Promise<void> } {
   const { card } = settings;
   const endpoint = createEndpointInvoker(settings);
   const confidence = settings.confidence ?? card.defaults.confidence;

@@ -33,7 +33,11 @@ export interface LangfusePromptSourceSettings {
   label?: string;
   /** Pins one prompt version; wins over `label`. */
   version?: number;
-  /** How long a fetched prompt is served from memory; 60 by default, 0 fetches every time. */
+  /**
+   * How long a fetched prompt is served from memory; 60 by default, 0 fetches every time. After
+   * it, the SDK serves the cached prompt while it refreshes in the background, and keeps serving it
+   * while refreshes fail.
+   */
   cacheTtlSeconds?: number;
   /** Timeout of one request to Langfuse; 3000 by default. */
   fetchTimeoutMs?: number;
@@ -75,6 +79,8 @@ export function createLangfusePromptSource(settings: LangfusePromptSourceSetting
   // 60 s, so the whole call gets its own bound.
   const budgetMs = fetchTimeoutMs * (maxRetries + 1) + retryDelayAllowanceMs;
 
+  // The SDK's own `fallback` option is not used: its fallback has version 0 and an empty config,
+  // where the bundled file has both.
   async function fetchFromLangfuse(name: string, signal: AbortSignal | undefined): Promise<Prompt> {
     const fetched = await settleWithin(
       client.prompt.get(name, { ...selector, cacheTtlSeconds, fetchTimeoutMs, maxRetries }),
@@ -199,7 +205,7 @@ function promptFromLangfuse(fetched: unknown, name: string, label: string | unde
 
 function invalidPrompt(name: string, reason: string): DependencyError {
   return new DependencyError(`Langfuse prompt "${name}" is invalid: ${reason}`, {
-    code: ServiceErrorCode.invalidModelOutput,
+    code: ServiceErrorCode.invalidConfiguration,
     retriable: false,
   });
 }

@@ -17,7 +17,13 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { compileRecommendationPrompt } from '../../clinical/compile-prompt.js';
 import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { CallOptions, ChatMessage, RecommendationRequest, RecommendationResult, Recommender } from '../../ports.js';
+import type {
+  CallOptions,
+  ChatMessage,
+  RecommendationRequest,
+  RecommendationResult,
+  Recommender,
+} from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import {
   defaultRetryPolicy,
@@ -67,31 +73,27 @@ export function createBedrockRecommender(settings: BedrockRecommenderSettings): 
   const policy = settings.policy ?? defaultRetryPolicy;
   const operation = `Bedrock Converse ${settings.modelId}`;
 
-  function converse(input: ConverseCommandInput, signal: AbortSignal | undefined): Promise<ConverseCommandOutput> {
-    return withRetry((attemptSignal) => client.send(new ConverseCommand(input), { abortSignal: attemptSignal }), {
-      policy,
-      signal,
-      operation,
-      toError: (error) => errorFromBedrock(operation, error),
-      onRetry: settings.onRetry,
-    });
+  function converse(
+    input: ConverseCommandInput,
+    signal: AbortSignal | undefined,
+  ): Promise<ConverseCommandOutput> {
+    return withRetry(
+      (attemptSignal) => client.send(new ConverseCommand(input), { abortSignal: attemptSignal }),
+      {
+        policy,
+        signal,
+        operation,
+        toError: (error) => errorFromBedrock(operation, error),
+        onRetry: settings.onRetry,
+      },
+    );
   }
 
   return {
     name: provider,
     async recommend(request: RecommendationRequest, options?: CallOptions): Promise<RecommendationResult> {
       const started = performance.now();
-      const compiled = compileRecommendationPrompt(request);
-      const temperature = request.prompt.config.temperature;
-      const input: ConverseCommandInput = {
-        modelId: settings.modelId,
-        system: compiled.filter(isSystem).map((message): SystemContentBlock => ({ text: message.content })),
-        messages: conversationOf(compiled.filter((message) => !isSystem(message))),
-        toolConfig,
-        ...(typeof temperature === 'number' && temperature >= 0 && temperature <= 1
-          ? { inferenceConfig: { temperature } }
-          : {}),
-      };
+      const input = converseInput(settings.modelId, request);
       const outputs = [await converse(input, options?.signal)];
       let check = checkOutput(outputs[0]);
       if (!check.ok) {
@@ -113,6 +115,22 @@ export function createBedrockRecommender(settings: BedrockRecommenderSettings): 
         latencyMs: Math.round(performance.now() - started),
       };
     },
+  };
+}
+
+function converseInput(modelId: string, request: RecommendationRequest): ConverseCommandInput {
+  const compiled = compileRecommendationPrompt(request);
+  const system = compiled.filter(isSystem).map((message): SystemContentBlock => ({ text: message.content }));
+  const temperature = request.prompt.config.temperature;
+  return {
+    modelId,
+    ...(system.length > 0 ? { system } : {}),
+    messages: conversationOf(compiled.filter((message) => !isSystem(message))),
+    toolConfig,
+    // Converse takes 0 to 1; a prompt tuned for a 0 to 2 scale keeps the model's default instead.
+    ...(typeof temperature === 'number' && temperature >= 0 && temperature <= 1
+      ? { inferenceConfig: { temperature } }
+      : {}),
   };
 }
 
@@ -158,7 +176,10 @@ function checkOutput(output: ConverseCommandOutput | undefined): ReplyCheck {
   // A model that ignored the forced tool may still have written the JSON as text.
   const fromText = checkReplyText(replyTextOf(output));
   if (fromText.ok) return fromText;
-  return { ok: false, problem: `the reply did not call ${toolName} (stop reason ${output?.stopReason ?? 'unknown'})` };
+  return {
+    ok: false,
+    problem: `the reply did not call ${toolName} (stop reason ${output?.stopReason ?? 'unknown'})`,
+  };
 }
 
 /**
@@ -211,7 +232,11 @@ export function errorFromBedrock(operation: string, error: unknown): DdxError {
     new DependencyError(message, { code, retriable, retryAfterMs, cause: error });
   switch (error.name) {
     case 'ThrottlingException':
-      return typed(ServiceErrorCode.throttled, true, parseRetryAfter(fields.$response?.headers?.['retry-after']));
+      return typed(
+        ServiceErrorCode.throttled,
+        true,
+        parseRetryAfter(fields.$response?.headers?.['retry-after']),
+      );
     case 'ServiceUnavailableException':
     case 'InternalServerException':
     case 'ModelNotReadyException':

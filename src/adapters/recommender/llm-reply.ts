@@ -73,6 +73,8 @@ export type JsonSchema = { [key: string]: unknown };
  * mode accepts: every property required (optional ones as nullable), no extra properties, no
  * string length limits (strict mode rejects `minLength`/`maxLength`; zod still enforces them).
  */
+const unsupportedKeywords = new Set(['minLength', 'maxLength']);
+
 export const recommendationJsonSchema: JsonSchema = strictJsonSchema(z.toJSONSchema(recommendationSchema));
 
 export function strictJsonSchema(schema: unknown): JsonSchema {
@@ -81,8 +83,6 @@ export function strictJsonSchema(schema: unknown): JsonSchema {
   delete strict.$schema;
   return strict;
 }
-
-const unsupportedKeywords = new Set(['minLength', 'maxLength']);
 
 function strictNode(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(strictNode);

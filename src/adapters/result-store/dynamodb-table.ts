@@ -7,6 +7,7 @@
  * record      { id, status, createdAt,        rec_<hash>              listed, newest first
  *               updatedAt, record | recordRef }
  * identifiers { id, identifiers }             patient#rec_<hash>      never listed: no `status` (sparse index)
+ * claim       { id, owner, expiresAt, ttl }   claim#rec_<hash>        never listed: no `status`
  * ```
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
@@ -22,6 +23,19 @@ export const patientItemPrefix = 'patient#';
 export function patientItemId(recordId: string): string {
   return `${patientItemPrefix}${recordId}`;
 }
+
+/** A run's claim on a record id (`ResultStore.claim`): its own item, like the identifiers. */
+export const claimItemPrefix = 'claim#';
+
+export function claimItemId(recordId: string): string {
+  return `${claimItemPrefix}${recordId}`;
+}
+
+/**
+ * The attribute to enable DynamoDB TTL on (epoch seconds): abandoned claims of crashed runs are
+ * deleted eventually. TTL deletion lags, so claims are judged by `expiresAt`, never by TTL.
+ */
+export const timeToLiveAttribute = 'ttl';
 
 /**
  * A DynamoDB item holds at most 400 KB (names and values together). Records whose JSON is larger

@@ -14,7 +14,14 @@
  */
 import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DdxError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
 import type {
   BlobStore,
@@ -27,7 +34,15 @@ import type {
 import { type InferenceRecord, RecordStatus } from '../../record.js';
 import { errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
-import { maxInlineRecordBytes, patientItemId, patientItemPrefix, resultTableKeys } from './dynamodb-table.js';
+import {
+  claimItemId,
+  claimItemPrefix,
+  maxInlineRecordBytes,
+  patientItemId,
+  patientItemPrefix,
+  resultTableKeys,
+  timeToLiveAttribute,
+} from './dynamodb-table.js';
 
 export interface DynamoDbResultStoreSettings {
   table: string;
@@ -85,7 +100,12 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
 
   /** Builds the item, writing the record to the overflow store first when it is too large. */
   async function itemFor(record: InferenceRecord, json: string, signal?: AbortSignal): Promise<RecordItem> {
-    const item = { id: record.id, status: record.status, createdAt: record.createdAt, updatedAt: record.updatedAt };
+    const item = {
+      id: record.id,
+      status: record.status,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
     const bytes = Buffer.byteLength(json);
     if (bytes <= maxInlineRecordBytes) return { ...item, record: json };
     if (!overflow) {
@@ -104,13 +124,19 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
   async function recordOf(item: RecordItem, signal?: AbortSignal): Promise<InferenceRecord> {
     if (item.record !== undefined) return JSON.parse(item.record) as InferenceRecord;
     if (item.recordRef === undefined || !overflow) {
-      throw new DependencyError(`record ${item.id} is stored in an overflow object, and no overflow store is configured`, {
-        code: ServiceErrorCode.storageError,
-        retriable: false,
-      });
+      throw new DependencyError(
+        `record ${item.id} is stored in an overflow object, and no overflow store is configured`,
+        {
+          code: ServiceErrorCode.storageError,
+          retriable: false,
+        },
+      );
     }
     try {
-      const bytes = await overflow.blobStore.get(item.recordRef, { maxBytes: maxOverflowRecordBytes, signal });
+      const bytes = await overflow.blobStore.get(item.recordRef, {
+        maxBytes: maxOverflowRecordBytes,
+        signal,
+      });
       return JSON.parse(Buffer.from(bytes).toString('utf8')) as InferenceRecord;
     } catch (error) {
       // For the result store a missing overflow object is lost data, not a caller's mistake.
@@ -126,7 +152,11 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
   }
 
   /** One status's records, newest first, following pages until `limit` are found. */
-  async function newestWithStatus(status: string, limit: number, signal?: AbortSignal): Promise<RecordItem[]> {
+  async function newestWithStatus(
+    status: string,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<RecordItem[]> {
     const items: RecordItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -161,7 +191,10 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
       const signal = options?.signal;
       const json = JSON.stringify(record);
       const item = await itemFor(record, json, signal);
-      const condition =
+      const condition: Pick<
+        PutCommandInput,
+        'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+      > =
         options?.replacing === undefined
           ? {
               ConditionExpression: 'attribute_not_exists(#id)',
@@ -174,7 +207,9 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
             };
       const written = await call('PutItem', signal, async (abortSignal) => {
         try {
-          await documents.send(new PutCommand({ TableName: table, Item: { ...item }, ...condition }), { abortSignal });
+          await documents.send(new PutCommand({ TableName: table, Item: { ...item }, ...condition }), {
+            abortSignal,
+          });
           return true;
         } catch (error) {
           if (errorName(error) === 'ConditionalCheckFailedException') return false;
@@ -195,9 +230,58 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
       return { written: true };
     },
 
+    async claim(id, { owner, leaseMs, signal }) {
+      const now = Date.now();
+      const expiresAt = now + leaseMs;
+      return call('PutItem', signal, async (abortSignal) => {
+        try {
+          await documents.send(
+            new PutCommand({
+              TableName: table,
+              Item: {
+                [partitionKey]: claimItemId(id),
+                owner,
+                expiresAt,
+                [timeToLiveAttribute]: Math.ceil(expiresAt / 1000),
+              },
+              // Free, expired (its run crashed), or already ours (a renewal).
+              ConditionExpression: 'attribute_not_exists(#id) OR #expiresAt < :now OR #owner = :owner',
+              ExpressionAttributeNames: { '#id': partitionKey, '#expiresAt': 'expiresAt', '#owner': 'owner' },
+              ExpressionAttributeValues: { ':now': now, ':owner': owner },
+            }),
+            { abortSignal },
+          );
+          return true;
+        } catch (error) {
+          if (errorName(error) === 'ConditionalCheckFailedException') return false;
+          throw error;
+        }
+      });
+    },
+
+    async release(id, owner) {
+      await call('DeleteItem', undefined, async (abortSignal) => {
+        try {
+          await documents.send(
+            new DeleteCommand({
+              TableName: table,
+              Key: { [partitionKey]: claimItemId(id) },
+              // Only the holder gives a claim back; a taken-over claim is no longer ours.
+              ConditionExpression: '#owner = :owner',
+              ExpressionAttributeNames: { '#owner': 'owner' },
+              ExpressionAttributeValues: { ':owner': owner },
+            }),
+            { abortSignal },
+          );
+        } catch (error) {
+          if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+        }
+      });
+    },
+
     async get(id, options?: CallOptions) {
-      // The identifiers item shares the key space: never hand it out as a record.
-      if (id.startsWith(patientItemPrefix)) return undefined;
+      // Identifiers and claims share the key space: never hand them out as records.
+      if (id.startsWith(patientItemPrefix) || id.startsWith(claimItemPrefix)) return undefined;
       const item = await readItem(id, options?.signal);
       return item ? recordOf(item, options?.signal) : undefined;
     },
@@ -221,9 +305,15 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
     },
   };
 
-  async function savePatient(recordId: string, patient: PatientIdentifiers | undefined, signal?: AbortSignal) {
+  async function savePatient(
+    recordId: string,
+    patient: PatientIdentifiers | undefined,
+    signal?: AbortSignal,
+  ) {
     const identifiers = Object.fromEntries(
-      Object.entries(patient ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      Object.entries(patient ?? {}).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
     );
     if (Object.keys(identifiers).length === 0) return;
     // No `status` attribute: the sparse by-status index never lists this item.
@@ -276,16 +366,30 @@ function dynamoDbError(operation: string, error: unknown): DdxError {
     $retryable?: { throttling?: unknown };
   };
   const name = errorName(error);
-  const status = typeof fields.$metadata?.httpStatusCode === 'number' ? fields.$metadata.httpStatusCode : undefined;
+  const status =
+    typeof fields.$metadata?.httpStatusCode === 'number' ? fields.$metadata.httpStatusCode : undefined;
   const message = typeof fields.message === 'string' ? fields.message.slice(0, 200) : String(error);
   const described = `${operation} failed: ${name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${message}`;
   const storage = (isRetriable: boolean) =>
-    new DependencyError(described, { code: ServiceErrorCode.storageError, retriable: isRetriable, cause: error });
+    new DependencyError(described, {
+      code: ServiceErrorCode.storageError,
+      retriable: isRetriable,
+      cause: error,
+    });
 
-  if (fields.$retryable?.throttling === true || (name !== undefined && throttlingCodes.has(name)) || status === 429) {
-    return new DependencyError(described, { code: ServiceErrorCode.throttled, retriable: true, cause: error });
+  if (
+    fields.$retryable?.throttling === true ||
+    (name !== undefined && throttlingCodes.has(name)) ||
+    status === 429
+  ) {
+    return new DependencyError(described, {
+      code: ServiceErrorCode.throttled,
+      retriable: true,
+      cause: error,
+    });
   }
-  if (fields.$retryable !== undefined || (name !== undefined && transientCodes.has(name))) return storage(true);
+  if (fields.$retryable !== undefined || (name !== undefined && transientCodes.has(name)))
+    return storage(true);
   if (status !== undefined) return storage(status >= 500);
   // AccessDenied, ResourceNotFound and validation errors all carry a status: only failures
   // below HTTP (reset, refused, DNS) get here.

@@ -25,6 +25,11 @@ const schema = `
   );
   CREATE INDEX IF NOT EXISTS records_by_status_time ON records (status, created_at DESC);
   CREATE INDEX IF NOT EXISTS records_by_time ON records (created_at DESC);
+  CREATE TABLE IF NOT EXISTS claims (
+    record_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
   CREATE TABLE IF NOT EXISTS patient_identifiers (
     record_id TEXT PRIMARY KEY,
     identifiers TEXT NOT NULL
@@ -55,6 +60,14 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
   const selectByStatus = database.prepare<[string, number], { record: string }>(
     'SELECT record FROM records WHERE status = ? ORDER BY created_at DESC, id LIMIT ?',
   );
+
+  // Takes the claim when it is free or expired; a live claim of another owner stays.
+  const takeClaim = database.prepare(
+    `INSERT INTO claims (record_id, owner, expires_at) VALUES (@id, @owner, @expiresAt)
+     ON CONFLICT(record_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+     WHERE claims.expires_at < @now OR claims.owner = excluded.owner`,
+  );
+  const dropClaim = database.prepare('DELETE FROM claims WHERE record_id = ? AND owner = ?');
 
   const saveTransaction = database.transaction(
     (record: InferenceRecord, replacing: string | undefined, patient: PatientIdentifiers | undefined) => {
@@ -97,6 +110,16 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
         if (!existing) throw new Error(`record ${record.id} was replaced concurrently and then removed`);
         return { written: false, existing };
       });
+    },
+    async claim(id, { owner, leaseMs }) {
+      const now = Date.now();
+      return guarded(
+        'claim',
+        () => takeClaim.run({ id, owner, expiresAt: now + leaseMs, now }).changes === 1,
+      );
+    },
+    async release(id, owner) {
+      guarded('release', () => dropClaim.run(id, owner));
     },
     async get(id) {
       return guarded('get', () => parse(selectOne.get(id)));

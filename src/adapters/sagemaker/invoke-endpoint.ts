@@ -125,7 +125,11 @@ async function encodePayload(
   }
 }
 
-const throttlingErrors = new Set(['ModelNotReadyException', 'ThrottlingException', 'TooManyRequestsException']);
+const throttlingErrors = new Set([
+  'ModelNotReadyException',
+  'ThrottlingException',
+  'TooManyRequestsException',
+]);
 const serverErrors = new Set(['ServiceUnavailable', 'InternalFailure', 'InternalDependencyException']);
 
 /**
@@ -138,11 +142,12 @@ export function errorFromSageMaker(operation: string, error: unknown): DdxError 
   const status = error.$metadata.httpStatusCode ?? 0;
   const message = `${operation} failed with ${error.name} (HTTP ${status}): ${error.message}`;
   if (error.name === 'ModelError') {
-    const { OriginalStatusCode, OriginalMessage, LogStreamArn } = error as SageMakerRuntimeServiceException & {
-      OriginalStatusCode?: number;
-      OriginalMessage?: string;
-      LogStreamArn?: string;
-    };
+    const { OriginalStatusCode, OriginalMessage, LogStreamArn } =
+      error as SageMakerRuntimeServiceException & {
+        OriginalStatusCode?: number;
+        OriginalMessage?: string;
+        LogStreamArn?: string;
+      };
     const original = `the container answered ${OriginalStatusCode ?? 'an error'}${OriginalMessage ? `: ${OriginalMessage.slice(0, 300)}` : ''}`;
     return new DependencyError(`${message}; ${original}${LogStreamArn ? ` (logs: ${LogStreamArn})` : ''}`, {
       code: ServiceErrorCode.modelError,
@@ -151,11 +156,20 @@ export function errorFromSageMaker(operation: string, error: unknown): DdxError 
     });
   }
   if (error.name === 'ValidationError') {
-    return new DependencyError(message, { code: ServiceErrorCode.modelError, retriable: false, cause: error });
+    return new DependencyError(message, {
+      code: ServiceErrorCode.modelError,
+      retriable: false,
+      cause: error,
+    });
   }
   const retryAfterMs = parseRetryAfter(error.$response?.headers?.['retry-after']);
   if (throttlingErrors.has(error.name) || status === 429) {
-    return new DependencyError(message, { code: ServiceErrorCode.throttled, retriable: true, retryAfterMs, cause: error });
+    return new DependencyError(message, {
+      code: ServiceErrorCode.throttled,
+      retriable: true,
+      retryAfterMs,
+      cause: error,
+    });
   }
   if (serverErrors.has(error.name) || status >= 500) {
     return new DependencyError(message, {
@@ -166,5 +180,9 @@ export function errorFromSageMaker(operation: string, error: unknown): DdxError 
     });
   }
   // Credentials, permissions, an unknown endpoint: a person has to fix these.
-  return new DependencyError(message, { code: ServiceErrorCode.dependencyUnavailable, retriable: false, cause: error });
+  return new DependencyError(message, {
+    code: ServiceErrorCode.dependencyUnavailable,
+    retriable: false,
+    cause: error,
+  });
 }

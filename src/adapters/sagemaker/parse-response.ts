@@ -55,13 +55,20 @@ function ordered(values: number[]): ClassifierOutput {
   return { kind: 'ordered', values };
 }
 
-export function parseClassifierResponse(body: Uint8Array, card: ClassificationCard, source: string): LabelScore[] {
+export function parseClassifierResponse(
+  body: Uint8Array,
+  card: ClassificationCard,
+  source: string,
+): LabelScore[] {
   const json = parseJson(body, source);
   const parsed = classifierResponseSchema.safeParse(json);
-  if (!parsed.success) throw invalidModelOutput(source, `not a classifier response shape it knows (${shapeOf(json)})`);
+  if (!parsed.success)
+    throw invalidModelOutput(source, `not a classifier response shape it knows (${shapeOf(json)})`);
   const output = parsed.data;
   try {
-    return output.kind === 'labelled' ? rankNamedScores(output.scores, card) : rankOrderedScores(output.values, card);
+    return output.kind === 'labelled'
+      ? rankNamedScores(output.scores, card)
+      : rankOrderedScores(output.values, card);
   } catch (error) {
     throw invalidModelOutput(source, (error as Error).message, error);
   }
@@ -88,7 +95,10 @@ function rankOrderedScores(values: number[], card: ClassificationCard): LabelSco
  * Scores named by label. A top-k answer leaves labels out: they share what probability is left
  * (the even split assumes nothing about them), so every card label is ranked and the total is 1.
  */
-function rankNamedScores(scores: { label: string; probability: number }[], card: ClassificationCard): LabelScore[] {
+function rankNamedScores(
+  scores: { label: string; probability: number }[],
+  card: ClassificationCard,
+): LabelScore[] {
   const byLabel = new Map<string, number>();
   for (const { label, probability } of scores) {
     if (!card.labels.includes(label)) throw new Error(`label "${label}" is not in the model card`);
@@ -129,7 +139,14 @@ const detectorResponseSchema = z.union([
   z.object({
     // [x1, y1, x2, y2, score, classIndex] in sent-image pixels.
     boxes: z.array(
-      z.tuple([z.number(), z.number(), z.number(), z.number(), z.number().min(0).max(1), z.number().int().min(0)]),
+      z.tuple([
+        z.number(),
+        z.number(),
+        z.number(),
+        z.number(),
+        z.number().min(0).max(1),
+        z.number().int().min(0),
+      ]),
     ),
   }),
   // The raw YOLOv8 head, [1, 4 + classes, anchors], as the container's ONNX/TorchScript model gave it.
@@ -143,7 +160,8 @@ export function parseDetectorResponse(
 ): Detection[] {
   const json = parseJson(body, source);
   const parsed = detectorResponseSchema.safeParse(json);
-  if (!parsed.success) throw invalidModelOutput(source, `not a detector response shape it knows (${shapeOf(json)})`);
+  if (!parsed.success)
+    throw invalidModelOutput(source, `not a detector response shape it knows (${shapeOf(json)})`);
   const output = parsed.data;
   const { card, original } = context;
   try {
@@ -163,7 +181,14 @@ export function parseDetectorResponse(
     const centreBoxes = output.boxes.map(([x1, y1, x2, y2, score, classIndex]) => {
       const label = card.labels[classIndex];
       if (label === undefined) throw new Error(`class index ${classIndex} is outside the card's labels`);
-      return { x: (x1 + x2) / 2, y: (y1 + y2) / 2, width: x2 - x1, height: y2 - y1, confidence: score, class: label };
+      return {
+        x: (x1 + x2) / 2,
+        y: (y1 + y2) / 2,
+        width: x2 - x1,
+        height: y2 - y1,
+        confidence: score,
+        class: label,
+      };
     });
     const detections = detectionsFromCentreBoxes(centreBoxes, {
       scaleX: original.width / context.sent.width,
@@ -239,6 +264,7 @@ function parseJson(body: Uint8Array, source: string): unknown {
 /** A hint for the error message that names the keys, never the values (they could be anything). */
 function shapeOf(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value !== null && typeof value === 'object') return `keys: ${Object.keys(value).slice(0, 8).join(', ')}`;
+  if (value !== null && typeof value === 'object')
+    return `keys: ${Object.keys(value).slice(0, 8).join(', ')}`;
   return typeof value;
 }

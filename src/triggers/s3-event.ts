@@ -1,0 +1,298 @@
+/**
+ * Turns whatever AWS delivers about a new upload into plain object events: a direct S3 event
+ * notification, an SQS batch whose bodies are S3 notifications (or the same wrapped by SNS, or an
+ * EventBridge event), or an EventBridge "Object Created" event. Our own zod schemas, not the
+ * Powertools parser's: those reject IPv6 source addresses and `s3:TestEvent` messages and leave
+ * keys URL-encoded (DEPENDENCIES.md).
+ *
+ * Events can carry patient data (a name typed into a file name), so errors name the field that is
+ * wrong and never echo a value, and skipped items say why without saying which key.
+ *
+ * @example
+ * const { trigger, objects, skipped } = parseTriggerEvent(event, { inputPrefix: 'uploads/', derivedPrefix: 'derived/' });
+ */
+import { z } from 'zod';
+import { isMetadataSidecar } from '../adapters/blob-store/metadata-sidecar.js';
+import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
+
+export type EventTrigger = 's3' | 'sqs' | 'eventbridge';
+
+/** One object named by an event, key decoded. */
+export interface S3ObjectEvent {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  /** As the event gives it: S3 notifications send the ETag without the quotes HeadObject has. */
+  etag?: string;
+  size?: number;
+  /** `ObjectCreated:Put` (S3 notification) or `Object Created` (EventBridge detail-type). */
+  eventName: string;
+  eventTime: string;
+  /** The SQS message that carried it: a batch reports failures by message id. */
+  messageId?: string;
+}
+
+export const SkipReason = {
+  testEvent: 'test-event',
+  notObjectCreated: 'not-object-created',
+  derivedPrefix: 'derived-prefix',
+  outsideInputPrefix: 'outside-input-prefix',
+  metadataSidecar: 'metadata-sidecar',
+  folderMarker: 'folder-marker',
+  /** An SQS message whose body is not a notification we understand: dropped, since a retry cannot fix it. */
+  invalidMessage: 'invalid-message',
+} as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+
+export interface SkippedItem {
+  reason: SkipReason;
+  messageId?: string;
+  /** For `invalid-message`: what is wrong, naming fields only. */
+  detail?: string;
+}
+
+export interface ParsedTriggerEvent {
+  trigger: EventTrigger;
+  objects: S3ObjectEvent[];
+  skipped: SkippedItem[];
+}
+
+/** Which keys are uploads to process: under the input prefix, not our own derived output. */
+export interface KeyScope {
+  inputPrefix: string;
+  derivedPrefix: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schemas: only the fields we read are required; unknown fields are allowed (S3 adds fields in
+// minor event versions, and the docs ask consumers to ignore them).
+
+const text = z.string().min(1);
+
+const s3RecordSchema = z.object({
+  eventSource: z.literal('aws:s3'),
+  eventName: text,
+  eventTime: text,
+  // IPv4, IPv6, or a service name for events S3 raises itself: never read, so never checked.
+  requestParameters: z.object({ sourceIPAddress: z.string() }).partial().optional(),
+  s3: z.object({
+    bucket: z.object({ name: text }),
+    object: z.object({
+      key: text,
+      size: z.number().int().nonnegative().optional(),
+      eTag: text.optional(),
+      // The docs: "object version if bucket is versioning-enabled, otherwise null".
+      versionId: text.nullish(),
+      sequencer: z.string().optional(),
+    }),
+  }),
+});
+
+const s3NotificationSchema = z.object({ Records: z.array(s3RecordSchema).min(1) });
+
+/** What S3 sends to a new SQS or SNS destination to check it can deliver. */
+const s3TestEventSchema = z.object({ Service: z.literal('Amazon S3'), Event: z.literal('s3:TestEvent') });
+
+const eventBridgeEnvelopeSchema = z.object({
+  source: z.literal('aws.s3'),
+  'detail-type': text,
+  time: text,
+});
+
+const eventBridgeObjectSchema = z.object({
+  detail: z.object({
+    bucket: z.object({ name: text }),
+    object: z.object({
+      key: text,
+      size: z.number().int().nonnegative().optional(),
+      etag: text.optional(),
+      'version-id': text.nullish(),
+      sequencer: z.string().optional(),
+    }),
+  }),
+});
+
+const sqsEventSchema = z.object({
+  Records: z
+    .array(z.object({ eventSource: z.literal('aws:sqs'), messageId: text, body: z.string() }))
+    .min(1),
+});
+
+/** S3 -> SNS -> SQS without raw message delivery: the notification is the SNS `Message`. */
+const snsEnvelopeSchema = z.object({ Type: z.literal('Notification'), Message: z.string() });
+
+// ---------------------------------------------------------------------------------------------
+
+export function parseTriggerEvent(event: unknown, scope: KeyScope): ParsedTriggerEvent {
+  const trigger = triggerOf(event);
+  if (trigger !== 'sqs') {
+    return { trigger, ...inScope(parseNotification(event, 'the event'), scope) };
+  }
+
+  const batch = validate(sqsEventSchema, event, 'the SQS event');
+  const objects: S3ObjectEvent[] = [];
+  const skipped: SkippedItem[] = [];
+  batch.Records.forEach(({ messageId, body }, index) => {
+    let notification: Notification;
+    try {
+      notification = parseNotification(parseJson(body, `message ${index}`), `the body of message ${index}`);
+    } catch (error) {
+      // Permanent: listing it as a batch failure would redeliver it until it reached the DLQ.
+      if (!(error instanceof BadInputError)) throw error;
+      skipped.push({ reason: SkipReason.invalidMessage, messageId, detail: error.message });
+      return;
+    }
+    const scoped = inScope(notification, scope);
+    objects.push(...scoped.objects.map((object) => ({ ...object, messageId })));
+    skipped.push(...scoped.skipped.map((item) => ({ ...item, messageId })));
+  });
+  return { trigger, objects, skipped };
+}
+
+/**
+ * S3 notifications URL-encode the key the way HTML forms do: "red flower.jpg" arrives as
+ * "red+flower.jpg", and a real plus as "%2B".
+ */
+export function decodeS3EventKey(key: string, where: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    throw invalidEvent(`${where}: the object key is not valid URL encoding`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Notification {
+  objects: S3ObjectEvent[];
+  testEvent: boolean;
+}
+
+function triggerOf(event: unknown): EventTrigger {
+  if (!isObject(event)) throw invalidEvent('the event is not a JSON object');
+  if (Array.isArray(event.Records)) {
+    const [first] = event.Records;
+    return isObject(first) && first.eventSource === 'aws:sqs' ? 'sqs' : 's3';
+  }
+  if ('detail-type' in event) return 'eventbridge';
+  if ('Event' in event) return 's3';
+  throw invalidEvent('the event is not an S3 notification, an SQS batch or an S3 EventBridge event');
+}
+
+function parseNotification(value: unknown, what: string, unwrapped = false): Notification {
+  if (!isObject(value)) throw invalidEvent(`${what} is not a JSON object`);
+  if (Array.isArray(value.Records)) return { objects: s3Objects(value, what), testEvent: false };
+  if ('detail-type' in value) return { objects: eventBridgeObjects(value, what), testEvent: false };
+  if ('Event' in value) {
+    validate(s3TestEventSchema, value, what);
+    return { objects: [], testEvent: true };
+  }
+  if (!unwrapped && value.Type === 'Notification') {
+    const { Message } = validate(snsEnvelopeSchema, value, what);
+    return parseNotification(parseJson(Message, `the SNS message in ${what}`), what, true);
+  }
+  throw invalidEvent(`${what} is not an S3 notification or an S3 EventBridge event`);
+}
+
+function s3Objects(value: unknown, what: string): S3ObjectEvent[] {
+  const { Records } = validate(s3NotificationSchema, value, what);
+  return Records.map(({ eventName, eventTime, s3 }, index) =>
+    withoutUndefined({
+      bucket: s3.bucket.name,
+      key: decodeS3EventKey(s3.object.key, `${what}: Records.${index}.s3.object.key`),
+      versionId: s3.object.versionId ?? undefined,
+      etag: s3.object.eTag,
+      size: s3.object.size,
+      eventName,
+      eventTime,
+    }),
+  );
+}
+
+/**
+ * EventBridge keys are taken as they come, not URL-decoded. AWS documents the encoding only for
+ * notifications: "The object key name value is URL encoded. For example, 'red flower.jpg' becomes
+ * 'red+flower.jpg'" (S3 User Guide, "Event message structure",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html).
+ * The EventBridge page ("EventBridge event message structure", .../userguide/ev-events.html)
+ * describes `detail.object` with no such note. Not settled: Powertools for Python
+ * (`S3EventBridgeNotificationObject.key`) and OpenSearch Data Prepper decode it anyway; a key with
+ * a space and a "+" uploaded to a real bucket would settle it.
+ */
+function eventBridgeObjects(value: unknown, what: string): S3ObjectEvent[] {
+  const envelope = validate(eventBridgeEnvelopeSchema, value, what);
+  // Other S3 events (Object Deleted, Object Tags Added...) have other details: only the type matters.
+  if (envelope['detail-type'] !== 'Object Created') {
+    return [{ bucket: '', key: '', eventName: envelope['detail-type'], eventTime: envelope.time }];
+  }
+  const { detail } = validate(eventBridgeObjectSchema, value, what);
+  return [
+    withoutUndefined({
+      bucket: detail.bucket.name,
+      key: detail.object.key,
+      versionId: detail.object['version-id'] ?? undefined,
+      etag: detail.object.etag,
+      size: detail.object.size,
+      eventName: envelope['detail-type'],
+      eventTime: envelope.time,
+    }),
+  ];
+}
+
+function inScope(notification: Notification, scope: KeyScope): Omit<ParsedTriggerEvent, 'trigger'> {
+  if (notification.testEvent) return { objects: [], skipped: [{ reason: SkipReason.testEvent }] };
+  const objects: S3ObjectEvent[] = [];
+  const skipped: SkippedItem[] = [];
+  for (const object of notification.objects) {
+    const reason = skipReasonFor(object, scope);
+    if (reason) skipped.push({ reason });
+    else objects.push(object);
+  }
+  return { objects, skipped };
+}
+
+function skipReasonFor(object: S3ObjectEvent, scope: KeyScope): SkipReason | undefined {
+  const created = object.eventName.startsWith('ObjectCreated:') || object.eventName === 'Object Created';
+  if (!created) return SkipReason.notObjectCreated;
+  // Checked before the input prefix: our own crops must never trigger us, wherever they live.
+  if (scope.derivedPrefix !== '' && object.key.startsWith(scope.derivedPrefix)) return SkipReason.derivedPrefix;
+  if (!object.key.startsWith(scope.inputPrefix)) return SkipReason.outsideInputPrefix;
+  if (isMetadataSidecar(object.key)) return SkipReason.metadataSidecar;
+  // The console's "Create folder" writes an empty object whose key ends in a slash.
+  if (object.key.endsWith('/')) return SkipReason.folderMarker;
+  return undefined;
+}
+
+function validate<Schema extends z.ZodType>(schema: Schema, value: unknown, what: string): z.infer<Schema> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  // Zod's messages name the expectation ("expected string"), never the value received.
+  const problems = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+  throw invalidEvent(`${what} is malformed: ${problems.join('; ')}`);
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse's own message quotes the text, which may carry patient data.
+    throw invalidEvent(`${what} is not valid JSON`);
+  }
+}
+
+function invalidEvent(message: string): BadInputError {
+  return new BadInputError(message, InputErrorCode.invalidEvent, PipelineStep.event);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Optional fields stay absent rather than present-and-undefined, so results compare cleanly. */
+function withoutUndefined(object: S3ObjectEvent): S3ObjectEvent {
+  return Object.fromEntries(
+    Object.entries(object).filter(([, value]) => value !== undefined),
+  ) as unknown as S3ObjectEvent;
+}

@@ -1,0 +1,113 @@
+/**
+ * The Detector and Classifier contracts, run against the remote adapters end to end: the demo
+ * ONNX models served by `ddx serve-models` on loopback, reached through the real
+ * `@aws-sdk/client-sagemaker-runtime` (SageMaker) and over Roboflow's detect API (Roboflow).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { createSageMakerClassifier } from '../../src/adapters/classifier/sagemaker.js';
+import { createRoboflowDetector } from '../../src/adapters/detector/roboflow.js';
+import { createSageMakerDetector } from '../../src/adapters/detector/sagemaker.js';
+import { loadRoutingTable } from '../../src/clinical/routing-table.js';
+import { createModelProvider } from '../../src/compose.js';
+import { packageRoot } from '../../src/config.js';
+import { startModelServer } from '../../src/model-server/model-server.js';
+import type { ClassificationCard, DetectionCard } from '../../src/models/model-card.js';
+import type { RetryPolicy } from '../../src/resilience/retry.js';
+import { classifierContract, detectorContract } from './models.contract.js';
+
+// Real inference on two shared cores: a generous attempt timeout, so load never reads as a fault
+// (the fault behaviour itself is tested with tiny timeouts in remote-model-faults.test.ts).
+const policy: RetryPolicy = { attempts: 2, timeoutMs: 15_000, baseDelayMs: 1, maxDelayMs: 5 };
+const apiKey = 'contract-test-key';
+
+const served = (async () => {
+  const table = await loadRoutingTable(join(packageRoot, 'models', 'routes.yaml'));
+  const models = createModelProvider(table);
+  const server = await startModelServer({ models, table, port: 0, host: '127.0.0.1', apiKey });
+  return { table, models, server };
+})();
+
+const closers: (() => Promise<void>)[] = [];
+after(async () => {
+  const { models, server } = await served;
+  await Promise.all(closers.map((close) => close()));
+  await server.close();
+  await models.close?.();
+});
+
+const sdkClientConfig = (url: string) => ({
+  endpoint: url,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'any-secret' },
+});
+
+async function detectionCard(id: string): Promise<DetectionCard> {
+  const card = (await served).table.models.get(id)?.card;
+  assert.ok(card?.task === 'detection', `${id} is a detector`);
+  return card;
+}
+
+async function classificationCard(id: string): Promise<ClassificationCard> {
+  const card = (await served).table.models.get(id)?.card;
+  assert.ok(card?.task === 'classification', `${id} is a classifier`);
+  return card;
+}
+
+detectorContract('SageMaker via the AWS SDK (lesion-detector)', async () => {
+  const { server } = await served;
+  const detector = createSageMakerDetector({
+    endpoint: 'lesion-detector',
+    card: await detectionCard('lesion-detector'),
+    clientConfig: sdkClientConfig(server.url),
+    policy,
+  });
+  closers.push(detector.close);
+  return detector;
+});
+
+classifierContract(
+  'SageMaker via the AWS SDK (lesion-classifier, application/x-image)',
+  async () => {
+    const { server } = await served;
+    const classifier = createSageMakerClassifier({
+      endpoint: 'lesion-classifier',
+      card: await classificationCard('lesion-classifier'),
+      clientConfig: sdkClientConfig(server.url),
+      policy,
+    });
+    closers.push(classifier.close);
+    return classifier;
+  },
+  'localized-nevus-forearm.jpg',
+);
+
+classifierContract(
+  'SageMaker via the AWS SDK (rash-classifier, application/json)',
+  async () => {
+    const { server } = await served;
+    const classifier = createSageMakerClassifier({
+      endpoint: 'rash-classifier',
+      card: await classificationCard('rash-classifier'),
+      contentType: 'application/json',
+      clientConfig: sdkClientConfig(server.url),
+      policy,
+    });
+    closers.push(classifier.close);
+    return classifier;
+  },
+  'widespread-urticaria-trunk.jpg',
+);
+
+detectorContract('Roboflow detect API (lesion-detector)', async () => {
+  const { server } = await served;
+  return createRoboflowDetector({
+    apiUrl: server.url,
+    apiKey,
+    project: 'lesion-detector',
+    version: 1,
+    card: await detectionCard('lesion-detector'),
+    policy,
+  });
+});

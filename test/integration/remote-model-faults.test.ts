@@ -1,0 +1,503 @@
+/**
+ * The SageMaker and Roboflow adapters against a scripted loopback server that answers with each
+ * service's own errors, in their wire shapes: what is retried and then succeeds, what fails at
+ * once, with which code and retriable flag, and what every request carries.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, afterEach, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { createSageMakerClassifier } from '../../src/adapters/classifier/sagemaker.js';
+import { createRoboflowDetector } from '../../src/adapters/detector/roboflow.js';
+import { createSageMakerDetector } from '../../src/adapters/detector/sagemaker.js';
+import type { SageMakerEndpointSettings } from '../../src/adapters/sagemaker/invoke-endpoint.js';
+import { DdxError } from '../../src/errors.js';
+import { type ClassificationCard, type DetectionCard, modelCardSchema } from '../../src/models/model-card.js';
+import type { RetryPolicy } from '../../src/resilience/retry.js';
+import { failureOf, noisyPixels, uniformImage } from '../support/unit-helpers.js';
+
+const policy: RetryPolicy = { attempts: 3, timeoutMs: 500, baseDelayMs: 1, maxDelayMs: 5 };
+
+// ---------------------------------------------------------------------------------------------
+// A scripted loopback server: one step per request, every request recorded.
+
+interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+type Reply = { status: number; headers?: Record<string, string>; body: unknown };
+type Step = Reply | 'reset' | 'hang' | ((request: RecordedRequest) => Promise<Reply>);
+
+interface ScriptedServer {
+  url: string;
+  requests: RecordedRequest[];
+  script(...steps: Step[]): void;
+  close(): Promise<void>;
+}
+
+async function startScriptedServer(): Promise<ScriptedServer> {
+  let steps: Step[] = [];
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const recorded = {
+      method: request.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: request.headers,
+      body: Buffer.concat(chunks),
+    };
+    requests.push(recorded);
+    const step = steps.shift() ?? { status: 500, body: { message: 'the test script ran out of steps' } };
+    if (step === 'reset') {
+      request.socket.destroy();
+      return;
+    }
+    if (step === 'hang') return;
+    const reply = typeof step === 'function' ? await step(recorded) : step;
+    const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(text);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    script: (...next) => {
+      steps = next;
+      requests.length = 0;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// SageMaker's answers, as the runtime API sends them (restJson1: x-amzn-errortype + JSON body).
+
+const sageMaker = {
+  error: (status: number, type: string, body: Record<string, unknown>): Reply => ({
+    status,
+    headers: { 'x-amzn-errortype': type, 'x-amzn-requestid': 'f4b1c7e2-1111-2222-3333-444455556666' },
+    body,
+  }),
+  validationError: () =>
+    sageMaker.error(400, 'ValidationError:http://internal.amazon.com/coral/com.amazon.coral.validate/', {
+      message: 'Endpoint derm-lesion-v3 of account 123456789012 not found.',
+    }),
+  modelError: () =>
+    sageMaker.error(424, 'ModelError', {
+      message:
+        'Received server error (500) from primary with message "CUDA out of memory". See https://us-east-1.console.aws.amazon.com/cloudwatch/home for more information.',
+      OriginalStatusCode: 500,
+      OriginalMessage: 'CUDA out of memory',
+      LogStreamArn: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/derm-lesion-v3',
+    }),
+  modelNotReady: () =>
+    sageMaker.error(429, 'ModelNotReadyException', { message: 'Model derm-lesion-v3 is not ready yet' }),
+  throttling: () => sageMaker.error(400, 'ThrottlingException', { message: 'Rate exceeded' }),
+  serviceUnavailable: () => sageMaker.error(503, 'ServiceUnavailable', { message: 'Service Unavailable' }),
+  internalFailure: () => sageMaker.error(500, 'InternalFailure', { message: 'An internal failure occurred' }),
+  internalDependency: () =>
+    sageMaker.error(530, 'InternalDependencyException', { message: 'Internal dependency failed' }),
+  accessDenied: () =>
+    sageMaker.error(403, 'AccessDeniedException', {
+      message: 'User is not authorized to perform InvokeEndpoint',
+    }),
+  classification: (): Reply => ({
+    status: 200,
+    body: {
+      predictions: [
+        { label: 'melanoma', score: 0.7 },
+        { label: 'nevus', score: 0.3 },
+      ],
+    },
+  }),
+};
+
+const classificationCard = modelCardSchema.parse({
+  id: 'lesion-classifier',
+  version: '3',
+  task: 'classification',
+  labels: ['melanoma', 'nevus'],
+  input: { name: 'input', width: 32, height: 32, layout: 'NCHW' },
+  output: { name: 'output', activation: 'probabilities' },
+}) as ClassificationCard;
+
+const detectionCard = modelCardSchema.parse({
+  id: 'lesion-detector',
+  version: '2',
+  task: 'detection',
+  labels: ['lesion'],
+  input: { name: 'images', width: 64, height: 64, layout: 'NCHW', resize: 'letterbox' },
+  output: { name: 'output0', format: 'yolov8' },
+}) as DetectionCard;
+
+const image = uniformImage(120, 90, { r: 200, g: 150, b: 120 });
+const recordId = 'rec_0123456789abcdef0123456789abcdef';
+
+async function failureCode(action: () => Promise<unknown>) {
+  const error = await failureOf(action);
+  assert.ok(error instanceof DdxError, String(error));
+  return { code: error.code, retriable: error.retriable, message: error.message };
+}
+
+async function jpegSize(
+  bytes: Buffer,
+): Promise<{ width: number; height: number; format: string | undefined }> {
+  const { width = 0, height = 0, format } = await sharp(bytes).metadata();
+  return { width, height, format };
+}
+
+describe('SageMaker InvokeEndpoint against scripted SageMaker answers', () => {
+  let server: ScriptedServer;
+  let closers: (() => Promise<void>)[] = [];
+  before(async () => {
+    server = await startScriptedServer();
+  });
+  afterEach(async () => {
+    await Promise.all(closers.map((close) => close()));
+    closers = [];
+  });
+  after(() => server.close());
+
+  const classifier = (overrides: Partial<SageMakerEndpointSettings> = {}) => {
+    const created = createSageMakerClassifier({
+      endpoint: 'derm-lesion-v3',
+      card: classificationCard,
+      customAttributes: 'tenant=demo;trace=on',
+      targetModel: 'lesion-classifier.tar.gz',
+      clientConfig: {
+        endpoint: server.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      },
+      policy,
+      ...overrides,
+    });
+    closers.push(created.close);
+    return created;
+  };
+
+  it('sends the JPEG with ContentType, Accept, CustomAttributes, TargetModel and InferenceId = the record id', async () => {
+    server.script(sageMaker.classification());
+    const ranked = await classifier().classify(image, { recordId });
+    assert.deepEqual(
+      ranked.map((score) => score.label),
+      ['melanoma', 'nevus'],
+    );
+    const [request] = server.requests;
+    assert.ok(request);
+    assert.equal(request.method, 'POST');
+    assert.equal(request.path, '/endpoints/derm-lesion-v3/invocations');
+    assert.equal(request.headers['content-type'], 'application/x-image');
+    assert.equal(request.headers.accept, 'application/json');
+    assert.equal(request.headers['x-amzn-sagemaker-custom-attributes'], 'tenant=demo;trace=on');
+    assert.equal(request.headers['x-amzn-sagemaker-target-model'], 'lesion-classifier.tar.gz');
+    assert.equal(request.headers['x-amzn-sagemaker-inference-id'], recordId);
+    assert.match(
+      String(request.headers.authorization),
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/sagemaker\//,
+    );
+    assert.deepEqual(await jpegSize(request.body), { width: 120, height: 90, format: 'jpeg' });
+  });
+
+  it('wraps the image as { "image": base64 } for JSON containers', async () => {
+    server.script(sageMaker.classification());
+    await classifier({ contentType: 'application/json' }).classify(image, { recordId });
+    const [request] = server.requests;
+    assert.ok(request);
+    assert.equal(request.headers['content-type'], 'application/json');
+    const sent = JSON.parse(request.body.toString('utf8')) as { image: string };
+    assert.deepEqual(Object.keys(sent), ['image']);
+    assert.deepEqual(await jpegSize(Buffer.from(sent.image, 'base64')), {
+      width: 120,
+      height: 90,
+      format: 'jpeg',
+    });
+  });
+
+  const transient: [string, Step][] = [
+    ['429 ModelNotReadyException', sageMaker.modelNotReady()],
+    ['ThrottlingException', sageMaker.throttling()],
+    ['503 ServiceUnavailable', sageMaker.serviceUnavailable()],
+    ['500 InternalFailure', sageMaker.internalFailure()],
+    ['530 InternalDependencyException', sageMaker.internalDependency()],
+    ['a connection reset', 'reset'],
+    ['a hung request', 'hang'],
+  ];
+  for (const [name, failure] of transient) {
+    it(`retries after ${name}, then succeeds`, async () => {
+      server.script(failure, sageMaker.classification());
+      const ranked = await classifier().classify(image, { recordId });
+      assert.equal(ranked[0]?.label, 'melanoma');
+      assert.equal(server.requests.length, 2);
+      // Every attempt is the same inference: same id, same body.
+      assert.equal(server.requests[1]?.headers['x-amzn-sagemaker-inference-id'], recordId);
+      assert.deepEqual(server.requests[1]?.body, server.requests[0]?.body);
+    });
+  }
+
+  const failures: [string, Step, { code: string; retriable: boolean; attempts: number }][] = [
+    [
+      '400 ValidationError',
+      sageMaker.validationError(),
+      { code: 'MODEL_ERROR', retriable: false, attempts: 1 },
+    ],
+    ['424 ModelError', sageMaker.modelError(), { code: 'MODEL_ERROR', retriable: false, attempts: 1 }],
+    [
+      '403 AccessDeniedException',
+      sageMaker.accessDenied(),
+      { code: 'DEPENDENCY_UNAVAILABLE', retriable: false, attempts: 1 },
+    ],
+    [
+      '429 ModelNotReadyException',
+      sageMaker.modelNotReady(),
+      { code: 'THROTTLED', retriable: true, attempts: 3 },
+    ],
+    [
+      '503 ServiceUnavailable',
+      sageMaker.serviceUnavailable(),
+      { code: 'DEPENDENCY_UNAVAILABLE', retriable: true, attempts: 3 },
+    ],
+    ['a connection reset', 'reset', { code: 'DEPENDENCY_UNAVAILABLE', retriable: true, attempts: 3 }],
+    ['a hung request', 'hang', { code: 'DEPENDENCY_TIMEOUT', retriable: true, attempts: 3 }],
+  ];
+  for (const [name, failure, expected] of failures) {
+    it(`fails with ${expected.code} (retriable: ${expected.retriable}) on ${name}`, async () => {
+      server.script(failure, failure, failure, sageMaker.classification());
+      const error = await failureCode(() => classifier().classify(image, { recordId }));
+      assert.equal(error.code, expected.code, error.message);
+      assert.equal(error.retriable, expected.retriable);
+      assert.equal(server.requests.length, expected.attempts);
+    });
+  }
+
+  it("names the container's status, message and log stream of a ModelError", async () => {
+    server.script(sageMaker.modelError());
+    const error = await failureCode(() => classifier().classify(image));
+    assert.match(error.message, /ModelError \(HTTP 424\)/);
+    assert.match(error.message, /container answered 500: CUDA out of memory/);
+    assert.match(error.message, /log-group:\/aws\/sagemaker\/Endpoints\/derm-lesion-v3/);
+  });
+
+  it('fails a response of an unknown shape as INVALID_MODEL_OUTPUT without retrying', async () => {
+    server.script({ status: 200, body: { result: 'melanoma' } }, sageMaker.classification());
+    const error = await failureCode(() => classifier().classify(image));
+    assert.deepEqual(
+      [error.code, error.retriable, server.requests.length],
+      ['INVALID_MODEL_OUTPUT', false, 1],
+    );
+  });
+
+  it('does not call the endpoint once the job was aborted', async () => {
+    server.script(sageMaker.classification());
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(classifier().classify(image, { signal: controller.signal }));
+    assert.equal(server.requests.length, 0);
+  });
+
+  it('the default client reaches AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME', async () => {
+    const names = [
+      'AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME',
+      'AWS_REGION',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+    ];
+    const saved = names.map((name) => process.env[name]);
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: server.url,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDFROMENV',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+    try {
+      server.script(sageMaker.classification());
+      await classifier({ clientConfig: undefined }).classify(image, { recordId });
+      assert.equal(server.requests[0]?.path, '/endpoints/derm-lesion-v3/invocations');
+      assert.match(
+        String(server.requests[0]?.headers.authorization),
+        /AKIDFROMENV\/\d{8}\/eu-west-1\/sagemaker\//,
+      );
+    } finally {
+      names.forEach((name, index) => {
+        const value = saved[index];
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      });
+    }
+  });
+
+  it('downscales an image over the payload limit and maps the boxes back to the original', async () => {
+    const noisy = { width: 400, height: 300, pixels: noisyPixels(400, 300) };
+    // The endpoint answers a box at the centre of whatever it received, a quarter of its size.
+    server.script(async (request) => {
+      const { width, height } = await jpegSize(request.body);
+      return {
+        status: 200,
+        body: {
+          predictions: [
+            {
+              x: width / 2,
+              y: height / 2,
+              width: width / 4,
+              height: height / 4,
+              confidence: 0.9,
+              class: 'lesion',
+            },
+          ],
+        },
+      };
+    });
+    const detector = createSageMakerDetector({
+      endpoint: 'derm-lesion-detector',
+      card: detectionCard,
+      clientConfig: {
+        endpoint: server.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      },
+      policy,
+      maxPayloadBytes: 40_000,
+    });
+    closers.push(detector.close);
+    const detections = await detector.detect(noisy, { recordId });
+    const [request] = server.requests;
+    assert.ok(request);
+    assert.ok(request.body.length <= 40_000, `sent ${request.body.length} bytes`);
+    const sent = await jpegSize(request.body);
+    assert.ok(sent.width < 400, `sent ${sent.width} x ${sent.height}`);
+    assert.ok(Math.abs(sent.width / sent.height - 4 / 3) < 0.02, 'the aspect ratio is kept');
+    assert.equal(detections.length, 1);
+    const box = detections[0]?.box;
+    assert.ok(box);
+    for (const [actual, expected] of [
+      [box.x, 150],
+      [box.y, 112.5],
+      [box.width, 100],
+      [box.height, 75],
+    ] as const) {
+      assert.ok(Math.abs(actual - expected) < 1e-9, JSON.stringify(box));
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Roboflow's answers.
+
+const apiKey = 'rf_SeCrEt0123456789';
+
+describe('Roboflow detect against scripted Roboflow answers', () => {
+  let server: ScriptedServer;
+  before(async () => {
+    server = await startScriptedServer();
+  });
+  after(() => server.close());
+
+  const detector = () =>
+    createRoboflowDetector({
+      apiUrl: `${server.url}/`,
+      apiKey,
+      project: 'skin-lesions',
+      version: 3,
+      card: detectionCard,
+      confidence: 0.4,
+      overlap: 0.3,
+      policy,
+    });
+  // A box at the centre of the image Roboflow received, a tenth of its size.
+  const detected = (width: number, height: number): Reply => ({
+    status: 200,
+    body: {
+      time: 0.0421,
+      image: { width, height },
+      predictions: [
+        {
+          x: width / 2,
+          y: height / 2,
+          width: width / 10,
+          height: height / 10,
+          confidence: 0.83,
+          class: 'lesion',
+          class_id: 0,
+          detection_id: '7a9f6c1e-5f0b-4d8e-9c55-1a2b3c4d5e6f',
+        },
+      ],
+    },
+  });
+  const roboflowError = (status: number, message: string): Reply => ({ status, body: { message } });
+
+  it('posts the base64 JPEG form body with api_key, confidence and overlap as percentages', async () => {
+    const wide = uniformImage(2000, 1000, { r: 180, g: 140, b: 110 });
+    server.script(detected(1280, 640));
+    const detections = await detector().detect(wide);
+    const [request] = server.requests;
+    assert.ok(request);
+    assert.equal(request.method, 'POST');
+    assert.equal(request.path, '/skin-lesions/3');
+    assert.deepEqual(Object.fromEntries(request.query), { api_key: apiKey, confidence: '40', overlap: '30' });
+    assert.equal(request.headers['content-type'], 'application/x-www-form-urlencoded');
+    // Sent at most 1280 px on the long side, as Roboflow recommends.
+    const sent = await jpegSize(Buffer.from(request.body.toString('latin1'), 'base64'));
+    assert.deepEqual(sent, { width: 1280, height: 640, format: 'jpeg' });
+    // Centre (640, 320) 128 x 64 in the sent image -> top-left in the 2000 x 1000 original.
+    assert.deepEqual(detections, [
+      { box: { x: 900, y: 450, width: 200, height: 100 }, confidence: 0.83, label: 'lesion' },
+    ]);
+  });
+
+  for (const status of [401, 403]) {
+    it(`fails at once, not retriable, on ${status}, without the key in the error`, async () => {
+      server.script(roboflowError(status, `Unauthorized api_key ${apiKey}`), detected(120, 90));
+      const error = await failureCode(() => detector().detect(image));
+      assert.equal(error.retriable, false);
+      assert.equal(server.requests.length, 1);
+      assert.match(error.message, new RegExp(`HTTP ${status}`));
+      assert.ok(!error.message.includes(apiKey), error.message);
+    });
+  }
+
+  for (const [name, failure] of [
+    ['429', roboflowError(429, 'Too Many Requests')],
+    ['500', roboflowError(500, 'Internal Server Error')],
+    ['a connection reset', 'reset'],
+  ] as [string, Step][]) {
+    it(`retries after ${name}, then succeeds`, async () => {
+      server.script(failure, detected(120, 90));
+      assert.equal((await detector().detect(image)).length, 1);
+      assert.equal(server.requests.length, 2);
+    });
+  }
+
+  it('fails retriable after the last attempt when the API keeps answering 500', async () => {
+    const failure = roboflowError(500, 'Internal Server Error');
+    server.script(failure, failure, failure, detected(120, 90));
+    const error = await failureCode(() => detector().detect(image));
+    assert.deepEqual(
+      [error.code, error.retriable, server.requests.length],
+      ['DEPENDENCY_UNAVAILABLE', true, 3],
+    );
+  });
+
+  it('fails an answer that is not Roboflow-shaped as INVALID_MODEL_OUTPUT', async () => {
+    server.script({ status: 200, body: { predictions: [{ box: [1, 2, 3, 4] }] } });
+    const error = await failureCode(() => detector().detect(image));
+    assert.deepEqual(
+      [error.code, error.retriable, server.requests.length],
+      ['INVALID_MODEL_OUTPUT', false, 1],
+    );
+  });
+});
