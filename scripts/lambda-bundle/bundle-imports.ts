@@ -3,6 +3,7 @@
  * reached through `import()` loads when that import runs; one reached through static imports from
  * the entry loads when the handler module loads, and so must be shipped.
  */
+import { isBuiltin } from 'node:module';
 import { resolve } from 'node:path';
 import type { Metafile } from 'esbuild';
 
@@ -43,7 +44,7 @@ export function analyseBundleImports(
     for (const imported of outputs.get(path)?.imports ?? []) {
       const isStatic = imported.kind !== 'dynamic-import';
       if (imported.external) {
-        if (isStatic && !imported.path.startsWith('node:')) staticExternals.add(packageNameOf(imported.path));
+        if (isStatic && !isBuiltin(imported.path)) staticExternals.add(packageNameOf(imported.path));
       } else if (isStatic) {
         pending.push(resolve(workingDirectory, imported.path));
       }
@@ -51,7 +52,7 @@ export function analyseBundleImports(
   }
   for (const output of outputs.values()) {
     for (const imported of output.imports) {
-      if (imported.external && !imported.path.startsWith('node:')) {
+      if (imported.external && !isBuiltin(imported.path)) {
         allExternals.add(packageNameOf(imported.path));
       }
     }

@@ -63,6 +63,12 @@ interface ScrubRule {
    * such as "MRN: " or "Dr. " is not an identifier); the rest of the match is removed.
    */
   pattern: RegExp;
+  /**
+   * Name rules only: which end of the match may hold words that are never names (see
+   * `notNames`). 'after': the name ends before the first such word ("Patient Reports itch");
+   * 'before': the name starts after the last such word ("Reviewed Jane Smith MD").
+   */
+  nonNames?: 'after' | 'before';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -78,6 +84,11 @@ const placeholderRange = rx`\uE000-\uE0FF`;
 const tokenStart = rx`(?<![\p{L}\p{M}\p{N}])`;
 /** At the end of a token. */
 const tokenEnd = rx`(?![\p{L}\p{M}\p{N}])`;
+/**
+ * Where a name may start: not inside a word, nor after an apostrophe, dot or hyphen that a name
+ * may contain (otherwise every letter of "O'O'O'..." would start a new scan of the same word).
+ */
+const nameStart = rx`(?<![\p{L}\p{M}\p{N}'’.-])`;
 /** Not preceded by a letter (numbers may touch, for example "#1234"). */
 const wordStart = rx`(?<![\p{L}\p{M}])`;
 /** Not followed by a letter. */
@@ -88,23 +99,26 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * An alternation of phrases in lower, Sentence, Title and UPPER case, longest first, spaces
- * matching any horizontal whitespace. Used instead of the `i` flag wherever a pattern also holds
- * `\p{Lu}`, because with `iu` flags `\p{Lu}` matches lower-case letters too.
+ * An alternation of phrases matched without regard to case, one character class per letter
+ * ("[Rr][Ee]..."), longest first, spaces matching any horizontal whitespace. Used instead of the
+ * `i` flag wherever a pattern also holds `\p{Lu}`, because with `iu` flags `\p{Lu}` matches
+ * lower-case letters too. (One alternative per phrase keeps the compiled patterns small.)
  */
-function words(...phrases: string[]): string {
-  const variants = new Set<string>();
-  for (const phrase of phrases) {
-    const lower = phrase.toLowerCase();
-    variants.add(lower);
-    variants.add(lower.charAt(0).toUpperCase() + lower.slice(1));
-    variants.add(lower.replace(/(^|\s)(\p{L})/gu, (_match, space: string, letter: string) => space + letter.toUpperCase()));
-    variants.add(phrase.toUpperCase());
-  }
-  return [...variants]
+function caseless(...phrases: string[]): string {
+  const letterClass = (character: string) => {
+    const lower = character.toLowerCase();
+    const upper = character.toUpperCase();
+    return lower === upper ? escapeRegExp(character) : `[${upper}${lower}]`;
+  };
+  return [...phrases]
     .sort((a, b) => b.length - a.length)
-    .map((variant) => escapeRegExp(variant).replace(/ /g, `${sp}+`))
+    .map((phrase) => [...phrase].map((character) => (character === ' ' ? `${sp}+` : letterClass(character))).join(''))
     .join('|');
+}
+
+/** Capitalised words in Title case or UPPER case only. */
+function capitalised(...names: string[]): string {
+  return names.flatMap((name) => [name, name.toUpperCase()]).join('|');
 }
 
 /** Units after a number mark a clinical quantity ("100-2000 mg", "10-12-15 mm"), not an identifier. */
@@ -180,51 +194,48 @@ const phoneExtension = rx`(?:${sp}*(?:ext\.?|extension)${sp}*\d{1,6})?`;
 
 // Addresses -------------------------------------------------------------------------------------
 
-const streetSuffix = `(?:${words(
-  'street',
-  'st',
-  'avenue',
-  'ave',
-  'road',
-  'rd',
-  'lane',
-  'ln',
-  'boulevard',
-  'blvd',
-  'drive',
-  'dr',
-  'court',
-  'ct',
-  'place',
-  'pl',
-  'terrace',
-  'square',
-  'sq',
-  'parkway',
-  'pkwy',
-  'highway',
-  'hwy',
-  'circle',
-  'cir',
-  'crescent',
-  'cres',
-  'close',
-  'way',
-  'grove',
-  'gardens',
-  'mews',
-  'row',
-  'walk',
-  'trail',
-  'plaza',
-  'alley',
-  'hill',
-  'park',
-)
-  // Only capitalised suffixes: "3 lesions close together" is not an address.
-  .split('|')
-  .filter((variant) => /^\p{Lu}/u.test(variant))
-  .join('|')})`;
+/** Capitalised only: "3 lesions close together" is not an address. */
+const streetSuffix = `(?:${capitalised(
+  'Street',
+  'St',
+  'Avenue',
+  'Ave',
+  'Road',
+  'Rd',
+  'Lane',
+  'Ln',
+  'Boulevard',
+  'Blvd',
+  'Drive',
+  'Dr',
+  'Court',
+  'Ct',
+  'Place',
+  'Pl',
+  'Terrace',
+  'Square',
+  'Sq',
+  'Parkway',
+  'Pkwy',
+  'Highway',
+  'Hwy',
+  'Circle',
+  'Cir',
+  'Crescent',
+  'Cres',
+  'Close',
+  'Way',
+  'Grove',
+  'Gardens',
+  'Mews',
+  'Row',
+  'Walk',
+  'Trail',
+  'Plaza',
+  'Alley',
+  'Hill',
+  'Park',
+)})`;
 const streetWord = rx`(?:\p{Lu}[\p{L}\p{M}'’.-]*|\d{1,3}(?:st|nd|rd|th))`;
 /** A flat or unit before the number: "Flat 3, 12 Rose Court". */
 const leadingUnit = rx`(?:(?:Flat|Apt|Apartment|Unit|Suite|FLAT|APT|UNIT)${sp}*\d{1,5}[A-Za-z]?,?${sp}+)`;
@@ -243,7 +254,7 @@ const placeWord = rx`\p{Lu}[\p{L}\p{M}'’.-]*`;
  */
 const honorificPrefix = rx`(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sr|Rev|Sir|Dame|Lady|Lord|Mstr|Master|mr|mrs|dr|prof)(?:\.${sp}*|${sp}+)|(?:MR|MRS|MS|MX|DR|PROF)\.${sp}*)`;
 /** Role words that are used as titles ("Nurse Ana Pérez", "Patient John Smith"). */
-const roleTitle = words(
+const roleTitle = caseless(
   'patient',
   'pt',
   'doctor',
@@ -263,7 +274,7 @@ const roleTitle = words(
   'chaplain',
 );
 /** Relatives and household members: their names are identifiers too (Safe Harbor). */
-const relative = words(
+const relative = caseless(
   'wife',
   'husband',
   'partner',
@@ -295,8 +306,12 @@ const relative = words(
   'neighbour',
   'neighbor',
 );
-/** Capitalised words that follow titles and labels but are never names. */
-const notNames = words(
+/**
+ * Capitalised words that follow titles and labels but are never names, lower case. Checked in
+ * code on what a name pattern matched (see `refineName`): as a lookahead inside every name word
+ * the list made the patterns too large to compile and run quickly.
+ */
+const notNames = new Set([
   // labels and form fields
   'name',
   'names',
@@ -457,15 +472,14 @@ const notNames = words(
   'registrar',
   'surgeon',
   'physician',
-);
-const notAName = rx`(?!(?:${notNames}|\p{Lu}\p{Ll}*ologist)(?![\p{L}\p{M}'’-]))`;
+]);
 
 /** Name particles written in lower case between name words: "van der Berg", "da Silva". */
 const particle = rx`(?:van|von|de|der|den|del|della|di|da|du|dos|das|le|la|ter|ten|bin|ibn|al|el)`;
 /** One name word: initials ("J.", "J.R.") or a capitalised word, with apostrophes and hyphens. */
-const nameWord = rx`${notAName}(?:\p{Lu}\.(?:\p{Lu}\.)*|\p{Lu}[\p{L}\p{M}'’]*(?:-[\p{L}\p{M}'’]+)*)(?![\p{L}\p{M}\p{N}_])`;
+const nameWord = rx`(?:\p{Lu}\.(?:\p{Lu}\.)*|\p{Lu}[\p{L}\p{M}'’]*(?:-[\p{L}\p{M}'’]+)*)(?![\p{L}\p{M}\p{N}_])`;
 /** The same in Title case only (no all-capitals), where acronyms are likely: "mother MI at 60". */
-const titleCaseNameWord = rx`${notAName}(?:\p{Lu}\.(?:\p{Lu}\.)*|\p{Lu}(?:['’]\p{Lu})?\p{Ll}[\p{L}\p{M}'’]*(?:-[\p{L}\p{M}'’]+)*)(?![\p{L}\p{M}\p{N}_])`;
+const titleCaseNameWord = rx`(?:\p{Lu}\.(?:\p{Lu}\.)*|\p{Lu}(?:['’]\p{Lu})?\p{Ll}[\p{L}\p{M}'’]*(?:-[\p{L}\p{M}'’]+)*)(?![\p{L}\p{M}\p{N}_])`;
 /** Up to four name words, particles allowed between them. */
 const nameOf = (word: string) =>
   rx`(?:${particle}${sp}+){0,2}${word}(?:${sp}+(?:${particle}${sp}+){0,2}${word}){0,3}`;
@@ -483,6 +497,10 @@ const credential = rx`(?:MD|M\.D\.|DO|D\.O\.|RN|NP|MBBS|MBChB|FRCP|FRCPC|FAAD|Ph
 const rule = (kind: ScrubKind, source: string, flags = ''): ScrubRule => ({
   kind,
   pattern: new RegExp(source, `gu${flags}`),
+});
+const nameRule = (source: string, nonNames: 'after' | 'before' = 'after'): ScrubRule => ({
+  ...rule('name', source),
+  nonNames,
 });
 
 const rules: readonly ScrubRule[] = [
@@ -572,7 +590,7 @@ const rules: readonly ScrubRule[] = [
   // A month name on its own after a preposition: "in March", "since January" (month is a date element).
   rule(
     'date',
-    rx`(?<lead>${wordStart}(?:${words('in', 'on', 'since', 'from', 'until', 'till', 'during', 'last', 'next', 'early', 'mid', 'late', 'end of', 'beginning of')})${sp}+)${fullMonthName}`,
+    rx`(?<lead>${wordStart}(?:${caseless('in', 'on', 'since', 'from', 'until', 'till', 'during', 'last', 'next', 'early', 'mid', 'late', 'end of', 'beginning of')})${sp}+)${fullMonthName}`,
   ),
 
   // --- Phone numbers with a label: before the id rules, so "Tel no. 0161 496 0000" is a phone ---
@@ -637,7 +655,7 @@ const rules: readonly ScrubRule[] = [
   // City, state and ZIP: "Boston, MA 02115", "St. Louis MO 63110", "Boston, Massachusetts 02115".
   rule(
     'address',
-    rx`${tokenStart}${placeWord}(?:${sp}+${placeWord}){0,3}(?:,${sp}*(?:${usStateCode}|\p{Lu}\p{Ll}+(?:${sp}+\p{Lu}\p{Ll}+)?)|${sp}+${usStateCode})${sp}+${zipCode}`,
+    rx`${nameStart}${placeWord}(?:${sp}+${placeWord}){0,3}(?:,${sp}*(?:${usStateCode}|\p{Lu}\p{Ll}+(?:${sp}+\p{Lu}\p{Ll}+)?)|${sp}+${usStateCode})${sp}+${zipCode}`,
   ),
   // State code and ZIP on their own: "MA 02115".
   rule('address', rx`${tokenStart}${usStateCode}${sp}+${zipCode}`),
@@ -653,9 +671,8 @@ const rules: readonly ScrubRule[] = [
   // --- Names (after the numbers, so a labelled name never swallows a date or id) ---
 
   // After a form label: "Patient name: Jane Smith", "Name: SMITH, Jane", "NOK: Mary Smith".
-  rule(
-    'name',
-    rx`(?<lead>${wordStart}(?:${words(
+  nameRule(
+    rx`(?<lead>${wordStart}(?:${caseless(
       'patient name',
       'pt name',
       'full name',
@@ -697,9 +714,8 @@ const rules: readonly ScrubRule[] = [
     )})${sp}*[:=]${sp}*${honorificPrefix}?)${personNames}`,
   ),
   // After "seen by", "referred by" and the like: "seen by Dr. Zoë Müller", "referred by Jane Smith".
-  rule(
-    'name',
-    rx`(?<lead>${wordStart}(?:${words(
+  nameRule(
+    rx`(?<lead>${wordStart}(?:${caseless(
       'seen by',
       'referred by',
       'reviewed by',
@@ -726,9 +742,8 @@ const rules: readonly ScrubRule[] = [
     )})${sp}+(?:(?:${roleTitle})${sp}+|${honorificPrefix})?)${personNames}`,
   ),
   // Sign-offs: "Regards, Jane Smith", "Kind regards,\nDr. A. Jones", "Signed: J. Smith", "Thanks, Ana".
-  rule(
-    'name',
-    rx`(?<lead>${wordStart}(?:(?:${words(
+  nameRule(
+    rx`(?<lead>${wordStart}(?:(?:${caseless(
       'regards',
       'kind regards',
       'best regards',
@@ -740,7 +755,7 @@ const rules: readonly ScrubRule[] = [
       'yours faithfully',
       'yours truly',
       'respectfully',
-    )})${sp}*[,:-]?|(?:${words('signed', 'electronically signed', 'e-signed', 'signed off')})${sp}*:|(?:${words(
+    )})${sp}*[,:-]?|(?:${caseless('signed', 'electronically signed', 'e-signed', 'signed off')})${sp}*:|(?:${caseless(
       'best',
       'best wishes',
       'many thanks',
@@ -751,17 +766,17 @@ const rules: readonly ScrubRule[] = [
     )})${sp}*[,!:])${sp}*(?:\r?\n${sp}*)?${honorificPrefix}?)${personNames}`,
   ),
   // Dash signatures: "-- Dr. A. Jones", and an em dash at the start of a line: "— A. Jones".
-  rule('name', rx`(?<lead>(?:(?:^|\n)${sp}*[—–]|(?<!\S)-{2,})${sp}*${honorificPrefix}?)${personNames}`),
+  nameRule(rx`(?<lead>(?:(?:^|\n)${sp}*[—–]|(?<!\S)-{2,})${sp}*${honorificPrefix}?)${personNames}`),
   // Copy lists: "cc: Dr A. Jones, Ms B. Brown" (the colon is required: "5 cc Saline" is a volume).
-  rule('name', rx`(?<lead>${wordStart}(?:cc|CC|Cc|bcc|BCC|${words('copy to', 'copied to')})${sp}*:${sp}*${honorificPrefix}?)${personNames}`),
+  nameRule(rx`(?<lead>${wordStart}(?:${caseless('cc', 'bcc', 'copy to', 'copied to')})${sp}*:${sp}*${honorificPrefix}?)${personNames}`),
   // After an honorific: "Mr Smith", "Dr. A. Jones", "Mrs O'Brien-Smith", "Prof. van der Berg".
-  rule('name', rx`(?<lead>${wordStart}${honorificPrefix})${personName}`),
+  nameRule(rx`(?<lead>${wordStart}${honorificPrefix})${personName}`),
   // After a role used as a title: "Patient John Smith", "Nurse Ana Pérez", "Pt. Jones".
-  rule('name', rx`(?<lead>${wordStart}(?:${roleTitle})(?:(?<=\p{Lu}\p{L}*)\.)?,?${sp}+)${titleCaseName}`),
+  nameRule(rx`(?<lead>${wordStart}(?:${roleTitle})(?:(?<=\p{Lu}\p{L}*)\.)?,?${sp}+)${titleCaseName}`),
   // After a relative: "daughter Maria", "her husband, John" (Title case only: "mother MI at 60").
-  rule('name', rx`(?<lead>${wordStart}(?:${relative}),?${sp}+)${titleCaseName}`),
+  nameRule(rx`(?<lead>${wordStart}(?:${relative}),?${sp}+)${titleCaseName}`),
   // Before a credential: "Jane Smith, MD", "A. Jones RN".
-  rule('name', rx`${tokenStart}${personName}(?<trail>,?${sp}*${credential}${tokenEnd})`),
+  nameRule(rx`${nameStart}${personName}(?<trail>,?${sp}*${credential}${tokenEnd})`, 'before'),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -851,13 +866,46 @@ const placeholders = new RegExp(`[${placeholderRange}]`, 'gu');
 /** Invisible characters that would split an identifier in two without showing. */
 const invisibles = /[\u00AD\u200B-\u200D\u2060\uFEFF]/gu;
 
-function applyRule(text: string, { kind, pattern }: ScrubRule, removed: Record<ScrubKind, number>): string {
+const nameWords = /[\p{L}\p{M}'’.-]+/gu;
+const isNotAName = (word: string) => {
+  const bare = word.replace(/['’]s$|\.$/u, '').toLowerCase();
+  return notNames.has(bare) || bare.endsWith('ologist');
+};
+/** Separators, "and" and particles left dangling at the end of a cut name. */
+const danglingEnd = new RegExp(rx`(?:[^\p{L}\p{M}'’.-]+(?:and|${particle})(?![\p{L}\p{M}]))*[^\p{L}\p{M}'’.-]*$`, 'u');
+const danglingStart = /^[^\p{L}\p{M}]+/u;
+
+/**
+ * Splits what a name pattern matched into [kept before, name, kept after] by the stop list:
+ * "Reports" after "Patient" is not a name, nor "Dr" inside "Consultant Dr Smith" (the honorific
+ * rule takes that one). An empty name means the match is left alone.
+ */
+function refineName(value: string, nonNames: 'after' | 'before'): [string, string, string] {
+  const stops = [...value.matchAll(nameWords)].filter((word) => isNotAName(word[0]));
+  if (nonNames === 'after') {
+    const first = stops[0];
+    if (!first) return ['', value, ''];
+    const name = value.slice(0, first.index ?? 0).replace(danglingEnd, '');
+    return ['', name, value.slice(name.length)];
+  }
+  const last = stops.at(-1);
+  if (!last) return ['', value, ''];
+  const cut = (last.index ?? 0) + last[0].length;
+  const name = value.slice(cut).replace(danglingStart, '');
+  return [value.slice(0, value.length - name.length), name, ''];
+}
+
+function applyRule(text: string, { kind, pattern, nonNames }: ScrubRule, removed: Record<ScrubKind, number>): string {
   let result = '';
   let copiedUpTo = 0;
   for (const match of text.matchAll(pattern)) {
     const start = match.index ?? 0;
-    result += text.slice(copiedUpTo, start);
-    result += (match.groups?.lead ?? '') + placeholderOf(kind) + (match.groups?.trail ?? '');
+    const lead = match.groups?.lead ?? '';
+    const trail = match.groups?.trail ?? '';
+    const value = match[0].slice(lead.length, match[0].length - trail.length);
+    const [before, identifier, after] = nonNames ? refineName(value, nonNames) : ['', value, ''];
+    if (identifier === '') continue;
+    result += text.slice(copiedUpTo, start) + lead + before + placeholderOf(kind) + after + trail;
     copiedUpTo = start + match[0].length;
     removed[kind] += 1;
   }

@@ -113,8 +113,9 @@ async function route(
   context: RouteContext,
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
-  const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const method = request.method ?? 'GET';
+  const segments = pathSegments(url.pathname);
+  if (!segments) return replyJson(response, 400, { message: 'the path is not valid percent-encoding' });
 
   if (url.pathname === '/ping') {
     if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(response, 'GET');
@@ -153,6 +154,14 @@ async function route(
     );
   }
   replyJson(response, 404, { message: `no route for ${method} ${url.pathname}` });
+}
+
+function pathSegments(pathname: string): string[] | undefined {
+  try {
+    return pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
 }
 
 function methodNotAllowed(response: ServerResponse, allow: string): void {

@@ -125,26 +125,24 @@ const snsEnvelopeSchema = z.object({ Type: z.literal('Notification'), Message: z
 
 export function parseTriggerEvent(event: unknown, scope: KeyScope): ParsedTriggerEvent {
   const trigger = triggerOf(event);
-  if (trigger !== 'sqs') {
-    return { trigger, ...inScope(parseNotification(event, 'the event'), scope) };
-  }
+  if (trigger !== 'sqs') return { trigger, ...parseNotification(event, 'the event', scope) };
 
   const batch = validate(sqsEventSchema, event, 'the SQS event');
   const objects: S3ObjectEvent[] = [];
   const skipped: SkippedItem[] = [];
   batch.Records.forEach(({ messageId, body }, index) => {
-    let notification: Notification;
+    let parsed: Notification;
     try {
-      notification = parseNotification(parseJson(body, `message ${index}`), `the body of message ${index}`);
+      const what = `the body of message ${index}`;
+      parsed = parseNotification(parseJson(body, what), what, scope);
     } catch (error) {
-      // Permanent: listing it as a batch failure would redeliver it until it reached the DLQ.
+      // Permanent: listing it as a batch failure would only redeliver it until it reached the DLQ.
       if (!(error instanceof BadInputError)) throw error;
       skipped.push({ reason: SkipReason.invalidMessage, messageId, detail: error.message });
       return;
     }
-    const scoped = inScope(notification, scope);
-    objects.push(...scoped.objects.map((object) => ({ ...object, messageId })));
-    skipped.push(...scoped.skipped.map((item) => ({ ...item, messageId })));
+    objects.push(...parsed.objects.map((object) => ({ ...object, messageId })));
+    skipped.push(...parsed.skipped.map((item) => ({ ...item, messageId })));
   });
   return { trigger, objects, skipped };
 }
@@ -163,10 +161,7 @@ export function decodeS3EventKey(key: string, where: string): string {
 
 // ---------------------------------------------------------------------------------------------
 
-interface Notification {
-  objects: S3ObjectEvent[];
-  testEvent: boolean;
-}
+type Notification = Omit<ParsedTriggerEvent, 'trigger'>;
 
 function triggerOf(event: unknown): EventTrigger {
   if (!isObject(event)) throw invalidEvent('the event is not a JSON object');
@@ -179,17 +174,18 @@ function triggerOf(event: unknown): EventTrigger {
   throw invalidEvent('the event is not an S3 notification, an SQS batch or an S3 EventBridge event');
 }
 
-function parseNotification(value: unknown, what: string, unwrapped = false): Notification {
+function parseNotification(value: unknown, what: string, scope: KeyScope, unwrapped = false): Notification {
   if (!isObject(value)) throw invalidEvent(`${what} is not a JSON object`);
-  if (Array.isArray(value.Records)) return { objects: s3Objects(value, what), testEvent: false };
-  if ('detail-type' in value) return { objects: eventBridgeObjects(value, what), testEvent: false };
+  if (Array.isArray(value.Records)) return inScope(s3Objects(value, what), scope);
+  if ('detail-type' in value) return eventBridgeObjects(value, what, scope);
   if ('Event' in value) {
     validate(s3TestEventSchema, value, what);
-    return { objects: [], testEvent: true };
+    return { objects: [], skipped: [{ reason: SkipReason.testEvent }] };
   }
   if (!unwrapped && value.Type === 'Notification') {
     const { Message } = validate(snsEnvelopeSchema, value, what);
-    return parseNotification(parseJson(Message, `the SNS message in ${what}`), what, true);
+    const inner = `the SNS message in ${what}`;
+    return parseNotification(parseJson(Message, inner), inner, scope, true);
   }
   throw invalidEvent(`${what} is not an S3 notification or an S3 EventBridge event`);
 }
@@ -197,10 +193,10 @@ function parseNotification(value: unknown, what: string, unwrapped = false): Not
 function s3Objects(value: unknown, what: string): S3ObjectEvent[] {
   const { Records } = validate(s3NotificationSchema, value, what);
   return Records.map(({ eventName, eventTime, s3 }, index) =>
-    withoutUndefined({
+    objectEvent({
       bucket: s3.bucket.name,
       key: decodeS3EventKey(s3.object.key, `${what}: Records.${index}.s3.object.key`),
-      versionId: s3.object.versionId ?? undefined,
+      versionId: s3.object.versionId,
       etag: s3.object.eTag,
       size: s3.object.size,
       eventName,
@@ -215,35 +211,37 @@ function s3Objects(value: unknown, what: string): S3ObjectEvent[] {
  * 'red+flower.jpg'" (S3 User Guide, "Event message structure",
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html).
  * The EventBridge page ("EventBridge event message structure", .../userguide/ev-events.html)
- * describes `detail.object` with no such note. Not settled: Powertools for Python
+ * describes `detail.object.key` with no such note. Not settled: Powertools for Python
  * (`S3EventBridgeNotificationObject.key`) and OpenSearch Data Prepper decode it anyway; a key with
  * a space and a "+" uploaded to a real bucket would settle it.
  */
-function eventBridgeObjects(value: unknown, what: string): S3ObjectEvent[] {
+function eventBridgeObjects(value: unknown, what: string, scope: KeyScope): Notification {
   const envelope = validate(eventBridgeEnvelopeSchema, value, what);
-  // Other S3 events (Object Deleted, Object Tags Added...) have other details: only the type matters.
+  // Other S3 events (Object Deleted, Object Tags Added...) carry other details: the type is enough.
   if (envelope['detail-type'] !== 'Object Created') {
-    return [{ bucket: '', key: '', eventName: envelope['detail-type'], eventTime: envelope.time }];
+    return { objects: [], skipped: [{ reason: SkipReason.notObjectCreated }] };
   }
   const { detail } = validate(eventBridgeObjectSchema, value, what);
-  return [
-    withoutUndefined({
-      bucket: detail.bucket.name,
-      key: detail.object.key,
-      versionId: detail.object['version-id'] ?? undefined,
-      etag: detail.object.etag,
-      size: detail.object.size,
-      eventName: envelope['detail-type'],
-      eventTime: envelope.time,
-    }),
-  ];
+  return inScope(
+    [
+      objectEvent({
+        bucket: detail.bucket.name,
+        key: detail.object.key,
+        versionId: detail.object['version-id'],
+        etag: detail.object.etag,
+        size: detail.object.size,
+        eventName: envelope['detail-type'],
+        eventTime: envelope.time,
+      }),
+    ],
+    scope,
+  );
 }
 
-function inScope(notification: Notification, scope: KeyScope): Omit<ParsedTriggerEvent, 'trigger'> {
-  if (notification.testEvent) return { objects: [], skipped: [{ reason: SkipReason.testEvent }] };
+function inScope(events: S3ObjectEvent[], scope: KeyScope): Notification {
   const objects: S3ObjectEvent[] = [];
   const skipped: SkippedItem[] = [];
-  for (const object of notification.objects) {
+  for (const object of events) {
     const reason = skipReasonFor(object, scope);
     if (reason) skipped.push({ reason });
     else objects.push(object);
@@ -290,9 +288,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Optional fields stay absent rather than present-and-undefined, so results compare cleanly. */
-function withoutUndefined(object: S3ObjectEvent): S3ObjectEvent {
-  return Object.fromEntries(
-    Object.entries(object).filter(([, value]) => value !== undefined),
-  ) as unknown as S3ObjectEvent;
+/** Optional fields stay absent rather than undefined, so parsed events compare cleanly in tests. */
+function objectEvent(
+  fields: Omit<S3ObjectEvent, 'versionId'> & { versionId: string | null | undefined },
+): S3ObjectEvent {
+  const { bucket, key, versionId, etag, size, eventName, eventTime } = fields;
+  const event: S3ObjectEvent = { bucket, key, eventName, eventTime };
+  if (versionId) event.versionId = versionId;
+  if (etag !== undefined) event.etag = etag;
+  if (size !== undefined) event.size = size;
+  return event;
 }

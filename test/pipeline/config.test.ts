@@ -23,10 +23,46 @@ describe('configuration', () => {
       DDX_MAX_IMAGE_BYTES: '2048',
       DDX_LOG_LEVEL: 'debug',
     });
-    assert.equal(config.resultStore.path, '/tmp/ddx-x/results.db');
+    assert.deepEqual(config.resultStore, { kind: 'sqlite', path: '/tmp/ddx-x/results.db' });
     assert.equal(config.derivedPrefix, 'out/');
     assert.equal(config.limits.maxImageBytes, 2048);
     assert.equal(config.logLevel, 'debug');
+  });
+
+  it('selects the AWS stores and the LLM providers with their own variables', () => {
+    const config = loadConfig({
+      DDX_BLOB_STORE: 's3',
+      DDX_BUCKET: 'clinic-uploads',
+      DDX_RESULT_STORE: 'dynamodb',
+      DDX_TABLE: 'ddx-results',
+      AWS_REGION: 'eu-west-2',
+      DDX_RECOMMENDER: 'openai',
+      OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1',
+      DDX_LLM_MODEL: 'llama3.1',
+      DDX_PROMPT_SOURCE: 'langfuse',
+      LANGFUSE_PUBLIC_KEY: 'pk-lf-1',
+      LANGFUSE_SECRET_KEY: 'sk-lf-1',
+      DDX_PROMPT_VERSION: '7',
+    });
+    assert.deepEqual(config.blobStore, { kind: 's3', bucket: 'clinic-uploads', region: 'eu-west-2' });
+    assert.deepEqual(config.resultStore, { kind: 'dynamodb', table: 'ddx-results', region: 'eu-west-2' });
+    assert.equal(config.recommender.kind, 'openai');
+    assert.ok(config.recommender.kind === 'openai' && config.recommender.model === 'llama3.1');
+    assert.ok(config.promptSource.kind === 'langfuse' && config.promptSource.version === 7);
+  });
+
+  it('requires the settings a chosen backend cannot work without', () => {
+    for (const [environment, missing] of [
+      [{ DDX_BLOB_STORE: 's3' }, 'DDX_BUCKET'],
+      [{ DDX_RESULT_STORE: 'dynamodb' }, 'DDX_TABLE'],
+      [{ DDX_RECOMMENDER: 'bedrock' }, 'DDX_LLM_MODEL'],
+      [{ DDX_PROMPT_SOURCE: 'langfuse', LANGFUSE_SECRET_KEY: 's' }, 'LANGFUSE_PUBLIC_KEY'],
+    ] as const) {
+      assert.throws(
+        () => loadConfig(environment),
+        (error: unknown) => error instanceof ConfigurationError && error.message.includes(missing),
+      );
+    }
   });
 
   it('names every invalid variable', () => {

@@ -101,6 +101,7 @@ describe('runInference', () => {
     assert.deepEqual(record.recommendation?.prompt, {
       name: 'ddx-recommendations',
       version: 1,
+      label: null,
       isFallback: false,
     });
     assert.equal(record.recommendation?.differentials[0]?.condition, 'Cutaneous melanoma');

@@ -145,7 +145,12 @@ describe('loadRoutingTable', () => {
     const table = await loadRoutingTable(await writeTable('routes.json', JSON.stringify(json)));
     assert.equal(table.models.size, 2);
     assert.deepEqual(table.routes[0]?.when, {});
-    assert.equal(table.models.get('lesion-classifier')?.config.confidence, 0.4);
+    assert.deepEqual(table.models.get('lesion-classifier')?.config, {
+      kind: 'onnx',
+      path: 'lesion-classifier.onnx',
+      confidence: 0.4,
+      iou: 0.5,
+    });
   });
 
   it('refuses a route naming a model that is not in models', async () => {

@@ -1,0 +1,381 @@
+/**
+ * The production deployment: uploads land in S3, S3 notifies an SQS queue, the queue feeds the
+ * inference Lambda in small batches (partial batch responses), records go to DynamoDB, crops back
+ * to S3 under the derived prefix, which never triggers anything.
+ *
+ * ```
+ *  clinician app --PUT uploads/x.jpg--> S3 bucket --ObjectCreated uploads/*--> SQS queue --(3 failures)--> DLQ
+ *                                           ^                                      | batches of 5
+ *                                           | derived/ (crops, large records)      v
+ *                                           +-------------------------------- Lambda (nodejs22.x) --> DynamoDB
+ *                                                                                  +--> SageMaker, Roboflow, LLM
+ * ```
+ *
+ * @example
+ * const app = new App();
+ * new DdxAssistStack(app, 'DdxAssist', {
+ *   lambdaBundleDirectory: 'dist-lambda',
+ *   sageMakerEndpointNames: ['derm-lesion-v3'],
+ *   recommender: { kind: 'bedrock', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' },
+ * });
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3Notifications from 'aws-cdk-lib/aws-s3-notifications';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { resultTableKeys, timeToLiveAttribute } from '../src/adapters/result-store/dynamodb-table.js';
+import type { LogLevel } from '../src/observability/logger.js';
+import {
+  defaultLambdaCpu,
+  type LambdaCpu,
+  lambdaBundleLayout,
+  lambdaTaskRoot,
+  readLambdaBundleManifest,
+} from './lambda-bundle.js';
+import { bedrockModelArns, sageMakerEndpointArn } from './model-resource-arns.js';
+
+export type RecommenderSettings =
+  | { kind: 'knowledge-base' }
+  | { kind: 'openai'; model: string; baseUrl?: string; apiKeySecretArn?: string }
+  | { kind: 'bedrock'; modelId: string };
+
+export type PromptSourceSettings =
+  | { kind: 'files' }
+  | { kind: 'langfuse'; baseUrl?: string; publicKey: string; secretKeySecretArn: string; label?: string };
+
+export interface DdxAssistStackProps extends StackProps {
+  /** The folder `npm run bundle:lambda` writes (`dist-lambda/`): deployed as it is. */
+  lambdaBundleDirectory: string;
+  /** Must match the bundle's sharp binary (its manifest says which); default x64. */
+  lambdaCpu?: LambdaCpu;
+  /** Uploads under this prefix are processed (default `uploads/`). */
+  inputPrefix?: string;
+  /** Crops and oversize records are written here; never under the input prefix (default `derived/`). */
+  derivedPrefix?: string;
+  /**
+   * Only keys with one of these suffixes trigger the function (S3 filters are case-sensitive:
+   * list `.JPG` too). Default: none, every upload does. The pipeline recognises formats from the
+   * bytes and records a clear failure for unsupported ones (HEIC, DICOM), which a suffix filter
+   * would silently drop; sidecars (`.meta.json`) are skipped by the handler.
+   */
+  inputSuffixes?: readonly string[];
+  /** The SageMaker endpoints the routing table calls: the function may invoke these only. */
+  sageMakerEndpointNames?: readonly string[];
+  /** A Secrets Manager secret (full ARN) whose string is the Roboflow API key. */
+  roboflowApiKeySecretArn?: string;
+  /** A self-hosted Roboflow inference server; default the hosted API. */
+  roboflowApiUrl?: string;
+  /** Default: the offline knowledge base, no LLM. */
+  recommender?: RecommenderSettings;
+  /** Default: the prompt files in the bundle. */
+  promptSource?: PromptSourceSettings;
+  /** Default `info`. */
+  logLevel?: LogLevel;
+  /** Caps the function's concurrency (and so the load on model endpoints); default unreserved. */
+  reservedConcurrency?: number;
+  /** Alarms notify this SNS topic; default no action (the alarms are still visible in CloudWatch). */
+  alarmTopicArn?: string;
+  /** The oldest-message alarm threshold; default 15 minutes. */
+  maxQueueAgeSeconds?: number;
+}
+
+/** Sized for decoding a 12-megapixel photo with sharp and holding the SDK clients. */
+export const functionMemoryMb = 1536;
+export const functionTimeout = Duration.seconds(120);
+/** Small batches: one slow image delays only a few others, and a retry repeats little work. */
+export const batchSize = 5;
+/** After this many failed receives a message goes to the dead-letter queue. */
+export const maxReceiveCount = 3;
+
+/** An environment variable holding the ARN of the secret whose value the handler reads into `name`. */
+export const secretArnVariable = (name: string) => `${name}_SECRET_ARN`;
+
+function checkedPrefix(value: string, what: string): string {
+  if (!/^[^/].*\/$/.test(value)) throw new Error(`${what} "${value}" must be non-empty and end with "/"`);
+  return value;
+}
+
+function checkedBundleDirectory(directory: string, cpu: LambdaCpu): string {
+  const absolute = resolve(directory);
+  if (!existsSync(join(absolute, lambdaBundleLayout.entryFile))) {
+    throw new Error(
+      `no Lambda bundle in ${absolute} (${lambdaBundleLayout.entryFile} is missing): run \`npm run bundle:lambda\` first`,
+    );
+  }
+  const manifest = readLambdaBundleManifest(absolute);
+  if (manifest && manifest.cpu !== cpu) {
+    throw new Error(
+      `the bundle in ${absolute} ships sharp for linux-${manifest.cpu} but the function is ${cpu}: rebundle with --cpu ${cpu} or deploy with -c lambdaCpu=${manifest.cpu}`,
+    );
+  }
+  return absolute;
+}
+
+export class DdxAssistStack extends Stack {
+  readonly bucket: s3.Bucket;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly table: dynamodb.Table;
+  readonly function: lambda.Function;
+
+  constructor(scope: Construct, id: string, props: DdxAssistStackProps) {
+    super(scope, id, props);
+    const inputPrefix = checkedPrefix(props.inputPrefix ?? 'uploads/', 'inputPrefix');
+    const derivedPrefix = checkedPrefix(props.derivedPrefix ?? 'derived/', 'derivedPrefix');
+    // A crop written under the input prefix would notify the queue and process itself, forever.
+    if (derivedPrefix.startsWith(inputPrefix) || inputPrefix.startsWith(derivedPrefix)) {
+      throw new Error(`inputPrefix "${inputPrefix}" and derivedPrefix "${derivedPrefix}" must not overlap`);
+    }
+    const cpu = props.lambdaCpu ?? defaultLambdaCpu;
+    const bundleDirectory = checkedBundleDirectory(props.lambdaBundleDirectory, cpu);
+    const recommender = props.recommender ?? { kind: 'knowledge-base' };
+    const promptSource = props.promptSource ?? { kind: 'files' };
+
+    // Uploads and crops are patient data: kept when the stack goes, every version kept, so a
+    // record id (bucket + key + version) always names the bytes that were analysed.
+    this.bucket = new s3.Bucket(this, 'ImageBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'UploadDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // SQS-managed encryption, not KMS: S3 cannot send notifications to a queue encrypted with the
+    // AWS-managed aws/sqs key, and a customer key would add a key policy for no gain here.
+    this.queue = new sqs.Queue(this, 'UploadQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's rule for Lambda event sources: six times the function timeout, so a message being
+      // retried by the poller is not handed to a second invocation meanwhile.
+      visibilityTimeout: Duration.seconds(functionTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+    });
+
+    const queueDestination = new s3Notifications.SqsDestination(this.queue);
+    const suffixes = props.inputSuffixes ?? [];
+    if (suffixes.length === 0) {
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, queueDestination, { prefix: inputPrefix });
+    }
+    for (const suffix of suffixes) {
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, queueDestination, {
+        prefix: inputPrefix,
+        suffix,
+      });
+    }
+
+    const { partitionKey, statusIndex } = resultTableKeys;
+    this.table = new dynamodb.Table(this, 'ResultTable', {
+      partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Abandoned claims of crashed runs expire; records have no ttl attribute and stay.
+      timeToLiveAttribute,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: statusIndex.name,
+      partitionKey: { name: statusIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: statusIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'InferenceLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Our own role, so that it holds only the statements below: the default role's managed
+    // policy would let the function write to every log group in the account.
+    const role = new iam.Role(this, 'InferenceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'DDx Assist inference: reads uploads, writes crops and records, calls the configured models',
+    });
+    logGroup.grantWrite(role);
+
+    const secrets: Record<string, string> = {};
+    if (props.roboflowApiKeySecretArn) secrets.ROBOFLOW_API_KEY = props.roboflowApiKeySecretArn;
+    if (recommender.kind === 'openai' && recommender.apiKeySecretArn) {
+      secrets.OPENAI_API_KEY = recommender.apiKeySecretArn;
+    }
+    if (promptSource.kind === 'langfuse') secrets.LANGFUSE_SECRET_KEY = promptSource.secretKeySecretArn;
+
+    const atTaskRoot = (bundlePath: string) => `${lambdaTaskRoot}/${bundlePath}`;
+    const environment: Record<string, string> = {
+      DDX_BLOB_STORE: 's3',
+      DDX_BUCKET: this.bucket.bucketName,
+      DDX_RESULT_STORE: 'dynamodb',
+      DDX_TABLE: this.table.tableName,
+      DDX_INPUT_PREFIX: inputPrefix,
+      DDX_DERIVED_PREFIX: derivedPrefix,
+      // Explicit paths: config.ts derives its defaults from the module's location, which in a
+      // bundle is not the package root.
+      DDX_ROUTES: atTaskRoot(lambdaBundleLayout.routingTable),
+      DDX_PROMPTS_DIR: atTaskRoot(lambdaBundleLayout.promptsDirectory),
+      DDX_KNOWLEDGE_BASE: atTaskRoot(lambdaBundleLayout.knowledgeBase),
+      DDX_ICD10CM_TABLE: atTaskRoot(lambdaBundleLayout.icd10cmTable),
+      // The task root is read-only; nothing should write locally, but if it does, /tmp.
+      DDX_DATA_DIR: '/tmp/ddx',
+      DDX_LOG_LEVEL: props.logLevel ?? 'info',
+      DDX_RECOMMENDER: recommender.kind,
+      DDX_PROMPT_SOURCE: promptSource.kind,
+      ...Object.fromEntries(Object.entries(secrets).map(([name, arn]) => [secretArnVariable(name), arn])),
+    };
+    if (props.roboflowApiUrl) environment.ROBOFLOW_API_URL = props.roboflowApiUrl;
+    if (recommender.kind === 'openai') {
+      environment.DDX_LLM_MODEL = recommender.model;
+      if (recommender.baseUrl) environment.OPENAI_BASE_URL = recommender.baseUrl;
+    }
+    if (recommender.kind === 'bedrock') environment.DDX_LLM_MODEL = recommender.modelId;
+    if (promptSource.kind === 'langfuse') {
+      environment.LANGFUSE_PUBLIC_KEY = promptSource.publicKey;
+      if (promptSource.baseUrl) environment.LANGFUSE_BASE_URL = promptSource.baseUrl;
+      if (promptSource.label) environment.DDX_PROMPT_LABEL = promptSource.label;
+    }
+
+    this.function = new lambda.Function(this, 'InferenceFunction', {
+      description: 'DDx Assist: one uploaded image in, one diagnostic suggestion record out',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: cpu === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
+      // The bundle script's output, deployed as it is: see README "Deploy" for why not NodejsFunction.
+      code: lambda.Code.fromAsset(bundleDirectory),
+      handler: lambdaBundleLayout.handler,
+      memorySize: functionMemoryMb,
+      timeout: functionTimeout,
+      role,
+      logGroup,
+      environment,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+    });
+    this.function.addEventSource(new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }));
+
+    this.grantLeastPrivilege(role, { inputPrefix, derivedPrefix, props, recommender, secrets });
+    this.addAlarms(props);
+
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+    new CfnOutput(this, 'UploadPrefix', { value: inputPrefix, description: 'Upload images here' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'FunctionName', { value: this.function.functionName });
+  }
+
+  /** Every action named, every resource as narrow as the code's calls allow. */
+  private grantLeastPrivilege(
+    role: iam.Role,
+    settings: {
+      inputPrefix: string;
+      derivedPrefix: string;
+      props: DdxAssistStackProps;
+      recommender: RecommenderSettings;
+      secrets: Record<string, string>;
+    },
+  ): void {
+    const { inputPrefix, derivedPrefix, props, recommender, secrets } = settings;
+    const objects = (prefix: string) => this.bucket.arnForObjects(`${prefix}*`);
+    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+
+    // Uploads and their `.meta.json` sidecars (HeadObject is authorised as GetObject).
+    allow('ReadUploads', ['s3:GetObject', 's3:GetObjectVersion'], [objects(inputPrefix)]);
+    // Crops, and records too large for a DynamoDB item (`<derived>records/...`, dynamodb.ts).
+    allow('WriteDerived', ['s3:PutObject'], [objects(derivedPrefix)]);
+    // An oversize record is read back when a repeated event finds it already stored.
+    allow('ReadOverflowRecords', ['s3:GetObject'], [objects(`${derivedPrefix}records/`)]);
+    // Without ListBucket, S3 answers a missing key with 403 instead of 404, and every upload
+    // without a sidecar would fail as "access denied". It lists key names only, never content.
+    allow('TellMissingFromForbidden', ['s3:ListBucket'], [this.bucket.bucketArn]);
+
+    // The calls dynamodb.ts makes: records and claims by key, the status index for listing.
+    allow(
+      'ReadWriteResultItems',
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      [this.table.tableArn],
+    );
+    allow('ListResultsByStatus', ['dynamodb:Query'], [`${this.table.tableArn}/index/${resultTableKeys.statusIndex.name}`]);
+
+    const endpoints = props.sageMakerEndpointNames ?? [];
+    if (endpoints.length > 0) {
+      allow(
+        'InvokeConfiguredEndpoints',
+        ['sagemaker:InvokeEndpoint'],
+        endpoints.map((name) => sageMakerEndpointArn(this, name)),
+      );
+    }
+    if (recommender.kind === 'bedrock') {
+      // Converse is authorised as InvokeModel.
+      allow('InvokeConfiguredModel', ['bedrock:InvokeModel'], bedrockModelArns(this, recommender.modelId));
+    }
+    const secretArns = Object.values(secrets);
+    if (secretArns.length > 0) allow('ReadApiKeys', ['secretsmanager:GetSecretValue'], secretArns);
+  }
+
+  private addAlarms(props: DdxAssistStackProps): void {
+    const fiveMinutes = Duration.minutes(5);
+    const alarms = [
+      new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
+        alarmDescription: 'The inference function failed (an error escaped the handler, or a timeout)',
+        metric: this.function.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'FunctionThrottlesAlarm', {
+        alarmDescription: 'Invocations of the inference function were throttled',
+        metric: this.function.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'DeadLetterMessagesAlarm', {
+        alarmDescription: 'Uploads failed every retry and wait in the dead-letter queue: nobody got a record',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'OldestUploadAgeAlarm', {
+        alarmDescription: 'Uploads wait too long: the function is failing, throttled or behind',
+        metric: this.queue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: props.maxQueueAgeSeconds ?? 900,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    if (props.alarmTopicArn) {
+      const action = new cloudwatchActions.SnsAction(
+        sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn),
+      );
+      for (const alarm of alarms) alarm.addAlarmAction(action);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The AWS Lambda entry point: a thin translation around `processEvent`. It serves direct S3 event
+ * notifications, SQS queues of them (partial batch responses) and EventBridge "Object Created"
+ * rules with one handler; which adapters run behind it is configuration (compose.ts).
+ *
+ * Per container: the configuration and the composed dependencies, created on the first
+ * invocation and reused. Per invocation: the Powertools logger's request keys, the job deadline
+ * (remaining time less `DDX_DEADLINE_MARGIN_MS`) and the metrics, flushed before returning.
+ * The event itself is never logged (`injectLambdaContext`'s `logEvent` is not used): it can carry
+ * patient data in object keys.
+ *
+ * @example
+ * // CDK: new NodejsFunction(this, 'Inference', { entry: 'src/entry/lambda.ts', handler: 'handler' })
+ * // SQS event source: reportBatchItemFailures: true, so the partial batch response is honoured.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
+import { z } from 'zod';
+import { type ComposedDependencies, composeDependencies } from '../compose.js';
+import { loadConfig } from '../config.js';
+import { ConfigurationError, DdxError } from '../errors.js';
+import type { LogFields, Logger as PipelineLogger } from '../observability/logger.js';
+import {
+  deadlineFromRemainingTime,
+  type ObjectOutcome,
+  processEvent,
+  TransientFailuresError,
+} from '../triggers/process-event.js';
+
+const service = 'ddx-assist';
+const logger = new Logger({ serviceName: service });
+const metrics = new Metrics({ namespace: 'DDxAssist', serviceName: service });
+
+const lambdaSettingsSchema = z.object({
+  /** How many records of one event run at once. */
+  DDX_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /** Time kept back from the Lambda timeout to store records and answer. */
+  DDX_DEADLINE_MARGIN_MS: z.coerce.number().int().nonnegative().default(5000),
+});
+
+interface Container {
+  deps: ComposedDependencies;
+  inputPrefix: string;
+  concurrency: number;
+  deadlineMarginMs: number;
+}
+
+let container: Promise<Container> | undefined;
+
+/**
+ * @returns the SQS partial batch response for SQS events, nothing for S3 and EventBridge events.
+ * @throws when an object failed transiently (S3, EventBridge), so Lambda retries the event.
+ */
+export const handler = async (event: unknown, context: Context): Promise<SQSBatchResponse | undefined> => {
+  logger.addContext(context);
+  logger.appendKeys({ requestId: context.awsRequestId });
+  metrics.captureColdStartMetric(context.functionName);
+  try {
+    const { deps, inputPrefix, concurrency, deadlineMarginMs } = await containerOnce();
+    const { response } = await processEvent(event, deps, {
+      inputPrefix,
+      requestId: context.awsRequestId,
+      concurrency,
+      deadline: deadlineFromRemainingTime(context.getRemainingTimeInMillis(), deadlineMarginMs),
+      onOutcome: recordMetrics,
+    });
+    return response;
+  } catch (error) {
+    // Name and code only: messages of errors from outside the pipeline may quote an object key.
+    logger.error(
+      error instanceof TransientFailuresError ? 'event will be retried' : 'event failed',
+      error instanceof DdxError ? { code: error.code, error: error.name } : { error: errorName(error) },
+    );
+    throw error;
+  } finally {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    logger.resetKeys();
+  }
+};
+
+function containerOnce(): Promise<Container> {
+  container ??= createContainer().catch((error: unknown) => {
+    // A failed start (a missing model card, a bad variable) is retried by the next invocation.
+    container = undefined;
+    throw error;
+  });
+  return container;
+}
+
+async function createContainer(): Promise<Container> {
+  const config = loadConfig();
+  const settings = lambdaSettingsSchema.safeParse(
+    Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')),
+  );
+  if (!settings.success) {
+    throw new ConfigurationError(`invalid configuration:\n${z.prettifyError(settings.error)}`);
+  }
+  // POWERTOOLS_LOG_LEVEL rules unless the project's own variable is set.
+  if (process.env.DDX_LOG_LEVEL) logger.setLogLevel(config.logLevel);
+  const deps = await composeDependencies(config, { logger: pipelineLogger(logger) });
+  return {
+    deps,
+    inputPrefix: config.inputPrefix,
+    concurrency: settings.data.DDX_CONCURRENCY,
+    deadlineMarginMs: settings.data.DDX_DEADLINE_MARGIN_MS,
+  };
+}
+
+/** RecordsFailed has one dimension, the error code: a closed set of about twenty values. */
+function recordMetrics(outcome: ObjectOutcome): void {
+  if (outcome.kind === 'finished' && outcome.reused) {
+    metrics.addMetric('RecordsReused', MetricUnit.Count, 1);
+    return;
+  }
+  metrics.addMetric('RecordsProcessed', MetricUnit.Count, 1);
+  const { record } = outcome;
+  const failureCode = outcome.kind === 'transient' ? outcome.code : record?.error?.code;
+  if (record?.status === 'failed' || outcome.kind === 'transient') {
+    metrics
+      .singleMetric()
+      .addDimension('code', failureCode ?? 'INTERNAL_ERROR')
+      .addMetric('RecordsFailed', MetricUnit.Count, 1);
+  }
+  if (record?.status === 'degraded') metrics.addMetric('DegradedRecords', MetricUnit.Count, 1);
+  // Only localized routes look for a region: 0 or 1 there, so the average is the ROI rate.
+  if (record?.localization) {
+    metrics.addMetric('RoiFound', MetricUnit.Count, record.localization.roi ? 1 : 0);
+  }
+  const total = record?.timings.total;
+  if (total !== undefined) metrics.addMetric('JobDurationMs', MetricUnit.Milliseconds, total);
+}
+
+/** The pipeline's logger port on top of Powertools: request keys from `appendKeys`, record keys per child. */
+function pipelineLogger(powertools: Logger, fields: LogFields = {}): PipelineLogger {
+  return {
+    debug: (message, extra) => powertools.debug(message, { ...fields, ...extra }),
+    info: (message, extra) => powertools.info(message, { ...fields, ...extra }),
+    warn: (message, extra) => powertools.warn(message, { ...fields, ...extra }),
+    error: (message, extra) => powertools.error(message, { ...fields, ...extra }),
+    child: (extra) => pipelineLogger(powertools, { ...fields, ...extra }),
+  };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
