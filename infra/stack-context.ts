@@ -109,7 +109,11 @@ function promptSourceSettings(context: StackContext): PromptSourceSettings {
 /** The stack's name and properties from the app's context. */
 export function stackSettingsFromContext(node: Node): { stackName: string; props: DdxAssistStackProps } {
   const raw = Object.fromEntries(
-    Object.keys(contextSchema.shape).map((key) => [key, node.tryGetContext(key) ?? undefined]),
+    Object.keys(contextSchema.shape).map((key) => {
+      const value: unknown = node.tryGetContext(key);
+      // An empty value (`-c llmModel=`) means "not set", as it does for environment variables.
+      return [key, value === '' || value === null ? undefined : value];
+    }),
   );
   const parsed = contextSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`invalid CDK context:\n${z.prettifyError(parsed.error)}`);

@@ -37,7 +37,7 @@ export async function composeDependencies(
     loadIcd10CmTable(config.icd10cmTablePath),
     loadKnowledgeBase(config.knowledgeBasePath),
     config.cptMappingPath ? loadCptMapping(config.cptMappingPath) : null,
-    createPromptSource(config),
+    createPromptSource(config, logger),
     createBlobStore(config),
   ]);
   const knowledgeRecommender = createKnowledgeBaseRecommender(knowledgeBase);
@@ -98,7 +98,7 @@ async function createResultStore(config: Config, blobStore: BlobStore): Promise<
   }
 }
 
-async function createPromptSource(config: Config): Promise<PromptSource> {
+async function createPromptSource(config: Config, logger: Logger): Promise<PromptSource> {
   const { promptSource } = config;
   switch (promptSource.kind) {
     case 'files': {
@@ -119,6 +119,7 @@ async function createPromptSource(config: Config): Promise<PromptSource> {
         cacheTtlSeconds: promptSource.cacheTtlSeconds,
         fetchTimeoutMs: promptSource.fetchTimeoutMs,
         fallback: createFilePromptSource({ directory: promptSource.fallbackDirectory }),
+        logger,
       });
     }
   }

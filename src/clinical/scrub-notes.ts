@@ -898,8 +898,11 @@ function refineName(value: string, nonNames: 'after' | 'before'): [string, strin
 function applyRule(text: string, { kind, pattern, nonNames }: ScrubRule, removed: Record<ScrubKind, number>): string {
   let result = '';
   let copiedUpTo = 0;
-  for (const match of text.matchAll(pattern)) {
-    const start = match.index ?? 0;
+  // exec on the shared instance rather than matchAll, which clones the pattern on every call and
+  // so loses its compiled code whenever the engine's compilation cache is cleared.
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const start = match.index;
     const lead = match.groups?.lead ?? '';
     const trail = match.groups?.trail ?? '';
     const value = match[0].slice(lead.length, match[0].length - trail.length);

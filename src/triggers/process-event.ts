@@ -161,7 +161,7 @@ function jobFor(object: S3ObjectEvent, trigger: EventTrigger, options: ProcessEv
     },
     requestId: options.requestId,
     trigger,
-    deadline: options.deadline,
+
   };
 }
 

@@ -32,7 +32,11 @@ export const promptFileSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-const promptName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** Prompt names this project accepts from any source: no paths, no surprises in URLs. */
+export function assertPromptName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+    throw new ConfigurationError(`invalid prompt name "${name}"`);
+}
 
 export interface FilePromptSourceSettings {
   directory: string;
@@ -42,7 +46,7 @@ export function createFilePromptSource(settings: FilePromptSourceSettings): Prom
   const cache = new Map<string, Promise<Prompt>>();
 
   async function readPrompt(name: string): Promise<Prompt> {
-    if (!promptName.test(name)) throw new ConfigurationError(`invalid prompt name "${name}"`);
+    assertPromptName(name);
     const path = join(settings.directory, `${name}.json`);
     let raw: unknown;
     try {

@@ -24,6 +24,7 @@ import {
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import type { CallOptions, ChatMessage, Prompt, PromptSource } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
+import { assertPromptName } from './files.js';
 
 export interface LangfusePromptSourceSettings {
   baseUrl: string;
@@ -58,7 +59,6 @@ const maxRetries = 1;
 const retryDelayAllowanceMs = 1_500;
 
 /** Same rule as the bundled files, so a name that could not have a fallback never reaches Langfuse. */
-const promptName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function createLangfusePromptSource(settings: LangfusePromptSourceSettings): PromptSource {
   const selector = promptSelector(settings);
@@ -115,7 +115,7 @@ export function createLangfusePromptSource(settings: LangfusePromptSourceSetting
   return {
     name: 'langfuse',
     async get(name, options) {
-      if (!promptName.test(name)) throw new ConfigurationError(`invalid prompt name "${name}"`);
+      assertPromptName(name);
       const signal = options?.signal;
       if (signal?.aborted) throw new DeadlineExceededError(undefined, signal.reason);
       try {
