@@ -37,6 +37,7 @@ import type { Construct } from 'constructs';
 import { resultTableKeys, timeToLiveAttribute } from '../src/adapters/result-store/dynamodb-table.js';
 import type { LogLevel } from '../src/observability/logger.js';
 import {
+  bundledFileEnvironment,
   defaultLambdaCpu,
   type LambdaCpu,
   lambdaBundleLayout,
@@ -173,7 +174,9 @@ export class DdxAssistStack extends Stack {
     const queueDestination = new s3Notifications.SqsDestination(this.queue);
     const suffixes = props.inputSuffixes ?? [];
     if (suffixes.length === 0) {
-      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, queueDestination, { prefix: inputPrefix });
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, queueDestination, {
+        prefix: inputPrefix,
+      });
     }
     for (const suffix of suffixes) {
       this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, queueDestination, {
@@ -208,7 +211,8 @@ export class DdxAssistStack extends Stack {
     // policy would let the function write to every log group in the account.
     const role = new iam.Role(this, 'InferenceRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'DDx Assist inference: reads uploads, writes crops and records, calls the configured models',
+      description:
+        'DDx Assist inference: reads uploads, writes crops and records, calls the configured models',
     });
     logGroup.grantWrite(role);
 
@@ -219,7 +223,6 @@ export class DdxAssistStack extends Stack {
     }
     if (promptSource.kind === 'langfuse') secrets.LANGFUSE_SECRET_KEY = promptSource.secretKeySecretArn;
 
-    const atTaskRoot = (bundlePath: string) => `${lambdaTaskRoot}/${bundlePath}`;
     const environment: Record<string, string> = {
       DDX_BLOB_STORE: 's3',
       DDX_BUCKET: this.bucket.bucketName,
@@ -227,15 +230,11 @@ export class DdxAssistStack extends Stack {
       DDX_TABLE: this.table.tableName,
       DDX_INPUT_PREFIX: inputPrefix,
       DDX_DERIVED_PREFIX: derivedPrefix,
-      // Explicit paths: config.ts derives its defaults from the module's location, which in a
-      // bundle is not the package root.
-      DDX_ROUTES: atTaskRoot(lambdaBundleLayout.routingTable),
-      DDX_PROMPTS_DIR: atTaskRoot(lambdaBundleLayout.promptsDirectory),
-      DDX_KNOWLEDGE_BASE: atTaskRoot(lambdaBundleLayout.knowledgeBase),
-      DDX_ICD10CM_TABLE: atTaskRoot(lambdaBundleLayout.icd10cmTable),
+      ...bundledFileEnvironment(lambdaTaskRoot),
       // The task root is read-only; nothing should write locally, but if it does, /tmp.
       DDX_DATA_DIR: '/tmp/ddx',
-      DDX_LOG_LEVEL: props.logLevel ?? 'info',
+      // In Lambda the pipeline logs through Powertools, which reads its own variable (upper case).
+      POWERTOOLS_LOG_LEVEL: (props.logLevel ?? 'info').toUpperCase(),
       DDX_RECOMMENDER: recommender.kind,
       DDX_PROMPT_SOURCE: promptSource.kind,
       ...Object.fromEntries(Object.entries(secrets).map(([name, arn]) => [secretArnVariable(name), arn])),
@@ -266,7 +265,9 @@ export class DdxAssistStack extends Stack {
       environment,
       reservedConcurrentExecutions: props.reservedConcurrency,
     });
-    this.function.addEventSource(new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }));
+    this.function.addEventSource(
+      new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }),
+    );
 
     this.grantLeastPrivilege(role, { inputPrefix, derivedPrefix, props, recommender, secrets });
     this.addAlarms(props);
@@ -292,8 +293,12 @@ export class DdxAssistStack extends Stack {
   ): void {
     const { inputPrefix, derivedPrefix, props, recommender, secrets } = settings;
     const objects = (prefix: string) => this.bucket.arnForObjects(`${prefix}*`);
-    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    const allow = (
+      sid: string,
+      actions: string[],
+      resources: string[],
+      conditions?: Record<string, unknown>,
+    ) => role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
 
     // Uploads and their `.meta.json` sidecars (HeadObject is authorised as GetObject).
     allow('ReadUploads', ['s3:GetObject', 's3:GetObjectVersion'], [objects(inputPrefix)]);
@@ -311,7 +316,11 @@ export class DdxAssistStack extends Stack {
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
       [this.table.tableArn],
     );
-    allow('ListResultsByStatus', ['dynamodb:Query'], [`${this.table.tableArn}/index/${resultTableKeys.statusIndex.name}`]);
+    allow(
+      'ListResultsByStatus',
+      ['dynamodb:Query'],
+      [`${this.table.tableArn}/index/${resultTableKeys.statusIndex.name}`],
+    );
 
     const endpoints = props.sageMakerEndpointNames ?? [];
     if (endpoints.length > 0) {

@@ -40,6 +40,21 @@ export const lambdaBundleLayout = {
 export const lambdaTaskRoot = '/var/task';
 
 /**
+ * The configuration variables (config.ts) that point at the bundled files, for a bundle unpacked
+ * at `root`. They must be set: config.ts derives its defaults from the module's own location, and
+ * in a bundle that is not the package root.
+ */
+export function bundledFileEnvironment(root: string): Record<string, string> {
+  const at = (bundlePath: string) => `${root}/${bundlePath}`;
+  return {
+    DDX_ROUTES: at(lambdaBundleLayout.routingTable),
+    DDX_PROMPTS_DIR: at(lambdaBundleLayout.promptsDirectory),
+    DDX_KNOWLEDGE_BASE: at(lambdaBundleLayout.knowledgeBase),
+    DDX_ICD10CM_TABLE: at(lambdaBundleLayout.icd10cmTable),
+  };
+}
+
+/**
  * Packages that must never be in the bundle nor loaded when it starts: the Lambda runs remote
  * models and DynamoDB, and onnxruntime-node alone (288 MB) is over Lambda's 250 MB limit.
  */

@@ -26,7 +26,10 @@ const inferenceProfilePrefix = /^(us|us-gov|eu|apac|jp|au|ca|global)\./;
 export function bedrockModelArns(stack: Stack, modelId: string): string[] {
   if (modelId.startsWith('arn:')) return [modelId];
   const foundationModel = (region: string, id: string) =>
-    Arn.format({ service: 'bedrock', region, account: '', resource: 'foundation-model', resourceName: id }, stack);
+    Arn.format(
+      { service: 'bedrock', region, account: '', resource: 'foundation-model', resourceName: id },
+      stack,
+    );
   const profile = inferenceProfilePrefix.exec(modelId);
   if (!profile) return [foundationModel(stack.region, modelId)];
   return [

@@ -33,10 +33,14 @@ import { lambdaCpus } from './lambda-bundle.js';
 const list = z
   .union([z.string(), z.array(z.string())])
   .transform((value) =>
-    (Array.isArray(value) ? value : value.split(',')).map((item) => item.trim()).filter((item) => item !== ''),
+    (Array.isArray(value) ? value : value.split(','))
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
   );
 const text = z.string().trim().min(1);
-const secretArn = z.string().regex(/^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
+const secretArn = z
+  .string()
+  .regex(/^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
 const wholePositive = z.coerce.number().int().positive();
 
 const contextSchema = z.object({
@@ -60,7 +64,10 @@ const contextSchema = z.object({
   langfuseLabel: text.optional(),
   logLevel: z.enum(logLevels).optional(),
   reservedConcurrency: wholePositive.optional(),
-  alarmTopicArn: z.string().regex(/^arn:[^:]+:sns:/, 'an SNS topic ARN').optional(),
+  alarmTopicArn: z
+    .string()
+    .regex(/^arn:[^:]+:sns:/, 'an SNS topic ARN')
+    .optional(),
   maxQueueAgeSeconds: wholePositive.optional(),
 });
 

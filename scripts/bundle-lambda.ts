@@ -23,7 +23,7 @@ import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import {
   defaultLambdaCpu,
   excludedPackages,
@@ -35,7 +35,11 @@ import {
   shippedNativePackages,
 } from '../infra/lambda-bundle.js';
 import { analyseBundleImports } from './lambda-bundle/bundle-imports.js';
-import { copyNativePackages, type PlatformTarget, sharpPlatformPackages } from './lambda-bundle/native-packages.js';
+import {
+  copyNativePackages,
+  type PlatformTarget,
+  sharpPlatformPackages,
+} from './lambda-bundle/native-packages.js';
 import { copyRuntimeAssets } from './lambda-bundle/runtime-assets.js';
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,7 +68,7 @@ export const defaultBundleOptions: BundleLambdaOptions = {
 
 export interface LambdaBundleReport {
   manifest: LambdaBundleManifest;
-  sizes: { entryBytes: number; javascriptBytes: number; totalBytes: number };
+  sizes: BundleSizes;
   /** External packages that load only behind an `import()`: never when the handler module loads. */
   dynamicOnlyExternals: string[];
 }
@@ -107,6 +111,21 @@ async function sizeOf(path: string): Promise<number> {
   return sizes.reduce((total, size) => total + size, 0);
 }
 
+export interface BundleSizes {
+  entryBytes: number;
+  /** The entry and its chunks: what Node parses, without source maps. */
+  javascriptBytes: number;
+  totalBytes: number;
+}
+
+export async function bundleSizes(directory: string): Promise<BundleSizes> {
+  return {
+    entryBytes: await sizeOf(join(directory, lambdaBundleLayout.entryFile)),
+    javascriptBytes: await javascriptSize(directory),
+    totalBytes: await sizeOf(directory),
+  };
+}
+
 async function javascriptSize(directory: string): Promise<number> {
   const chunks = await readdir(join(directory, 'chunks')).catch(() => []);
   const files = [
@@ -117,13 +136,14 @@ async function javascriptSize(directory: string): Promise<number> {
   return sizes.reduce((total, size) => total + size, 0);
 }
 
-export async function bundleLambda(options: BundleLambdaOptions): Promise<LambdaBundleReport> {
-  const outDirectory = resolve(options.outDirectory);
-  await clearOutputDirectory(outDirectory);
-
-  const result = await build({
+/**
+ * How a Lambda entry is bundled: exported so that a benchmark's baseline handler is built exactly
+ * as the real one is.
+ */
+export function lambdaBuildOptions(entry: string, outDirectory: string): BuildOptions & { metafile: true } {
+  return {
     absWorkingDir: repositoryRoot,
-    entryPoints: { index: resolve(options.entry) },
+    entryPoints: { index: resolve(entry) },
     outdir: outDirectory,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
@@ -141,20 +161,30 @@ export async function bundleLambda(options: BundleLambdaOptions): Promise<Lambda
     external: [...excludedPackages, ...shippedNativePackages],
     metafile: true,
     logLevel: 'warning',
-  });
+  };
+}
+
+export async function bundleLambda(options: BundleLambdaOptions): Promise<LambdaBundleReport> {
+  const outDirectory = resolve(options.outDirectory);
+  await clearOutputDirectory(outDirectory);
+
+  const result = await build(lambdaBuildOptions(options.entry, outDirectory));
 
   const entryOutput = join(outDirectory, lambdaBundleLayout.entryFile);
   const imports = analyseBundleImports(result.metafile, repositoryRoot, entryOutput);
   for (const name of excludedPackages) {
     if (imports.bundledPackages.has(name)) throw new Error(`the bundle contains ${name}'s code`);
     if (imports.staticExternals.has(name)) {
-      throw new Error(`${name} is imported statically from the handler: it would load (and fail) at start-up`);
+      throw new Error(
+        `${name} is imported statically from the handler: it would load (and fail) at start-up`,
+      );
     }
   }
   const unshipped = [...imports.staticExternals].filter(
     (name) => !(shippedNativePackages as readonly string[]).includes(name),
   );
-  if (unshipped.length > 0) throw new Error(`the handler imports packages not shipped: ${unshipped.join(', ')}`);
+  if (unshipped.length > 0)
+    throw new Error(`the handler imports packages not shipped: ${unshipped.join(', ')}`);
 
   const target: PlatformTarget = { os: 'linux', cpu: options.cpu, libc: 'glibc' };
   const nativePackages = await copyNativePackages(
@@ -189,20 +219,19 @@ export async function bundleLambda(options: BundleLambdaOptions): Promise<Lambda
     handler: lambdaBundleLayout.handler,
     nativePackages,
   };
-  await writeFile(join(outDirectory, lambdaBundleLayout.manifestFile), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(
+    join(outDirectory, lambdaBundleLayout.manifestFile),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+  );
 
   return {
     manifest,
-    sizes: {
-      entryBytes: await sizeOf(entryOutput),
-      javascriptBytes: await javascriptSize(outDirectory),
-      totalBytes: await sizeOf(outDirectory),
-    },
+    sizes: await bundleSizes(outDirectory),
     dynamicOnlyExternals: [...imports.dynamicOnlyExternals].sort(),
   };
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+export const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -225,8 +254,12 @@ async function main(argv: string[]): Promise<void> {
     cpu: cpu as LambdaCpu,
   };
   const report = await bundleLambda(options);
-  const where = relative(process.cwd(), resolve(options.outDirectory)) || '.';
-  console.log(`Lambda bundle in ${where} (linux-${report.manifest.cpu}, glibc, Node ${report.manifest.nodeMajor})`);
+  const absolute = resolve(options.outDirectory);
+  const shown = relative(process.cwd(), absolute);
+  const where = shown === '' ? '.' : shown.startsWith('..') ? absolute : shown;
+  console.log(
+    `Lambda bundle in ${where} (linux-${report.manifest.cpu}, glibc, Node ${report.manifest.nodeMajor})`,
+  );
   console.log(`  ${lambdaBundleLayout.entryFile}: ${megabytes(report.sizes.entryBytes)}`);
   console.log(`  all JavaScript (entry + chunks): ${megabytes(report.sizes.javascriptBytes)}`);
   console.log(`  whole folder (Lambda limit 250 MB unzipped): ${megabytes(report.sizes.totalBytes)}`);

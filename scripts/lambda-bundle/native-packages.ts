@@ -53,7 +53,9 @@ async function findPackageDirectory(name: string, fromDirectory: string): Promis
 /** Files a package needs at run time only: no type declarations, docs or nested installs. */
 function isRuntimeFile(source: string): boolean {
   const name = source.replaceAll('\\', '/');
-  return !/\.d\.[cm]?ts$/.test(name) && !/\.md$/i.test(name) && !/\/node_modules\/.+\/node_modules\//.test(name);
+  return (
+    !/\.d\.[cm]?ts$/.test(name) && !/\.md$/i.test(name) && !/\/node_modules\/.+\/node_modules\//.test(name)
+  );
 }
 
 /**
@@ -79,7 +81,9 @@ export async function copyNativePackages(
       if (next.optional) continue;
       throw new Error(`package ${next.name} is not installed (needed from ${next.from})`);
     }
-    const manifest = packageJsonSchema.parse(JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')));
+    const manifest = packageJsonSchema.parse(
+      JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')),
+    );
     const forTarget =
       platformFieldAllows(manifest.os, target.os) &&
       platformFieldAllows(manifest.cpu, target.cpu) &&

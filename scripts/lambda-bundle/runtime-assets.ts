@@ -32,12 +32,17 @@ export class RuntimeAssetError extends Error {
 }
 
 /** Copies the run-time files into `bundleDirectory`; returns the bundle paths written. */
-export async function copyRuntimeAssets(sources: RuntimeAssetSources, bundleDirectory: string): Promise<string[]> {
+export async function copyRuntimeAssets(
+  sources: RuntimeAssetSources,
+  bundleDirectory: string,
+): Promise<string[]> {
   const tableText = await readFile(sources.routingTable, 'utf8');
   // JSON is YAML too, so one parser reads either form of the table.
   const parsed = routingTableShape.safeParse(parseYaml(tableText));
   if (!parsed.success) {
-    throw new RuntimeAssetError(`invalid routing table ${sources.routingTable}:\n${z.prettifyError(parsed.error)}`);
+    throw new RuntimeAssetError(
+      `invalid routing table ${sources.routingTable}:\n${z.prettifyError(parsed.error)}`,
+    );
   }
   const tableDirectory = dirname(resolve(sources.routingTable));
   const bundleModelsDirectory = join(bundleDirectory, dirname(lambdaBundleLayout.routingTable));

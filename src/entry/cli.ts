@@ -9,9 +9,10 @@ import { formatBatchTable, runBatch } from '../cli/batch.js';
 import { ExitCode, exitCodeFor, worstExitCode } from '../cli/exit-code.js';
 import { formatRecordSummary } from '../cli/format-record.js';
 import { LocalFileError, uploadImage, uploadKeyFor } from '../cli/upload-image.js';
-import { type ComposedDependencies, composeDependencies } from '../compose.js';
+import { type ComposedDependencies, composeDependencies, createModelProvider } from '../compose.js';
 import { type Config, loadConfig } from '../config.js';
 import { DdxError } from '../errors.js';
+import { createLogger } from '../observability/logger.js';
 import { runInference } from '../pipeline/run-inference.js';
 import { RecordStatus } from '../record.js';
 
@@ -22,6 +23,9 @@ Usage:
   ddx batch <folder> [--concurrency N] [--json]   process every image in a folder (<image>.meta.json beside it)
   ddx results list [--status S] [--limit N] [--json]
   ddx results get <id> [--json]
+  ddx serve-models [--port N] [--host H] [--model ID]
+                                                  serve the routed ONNX models over the SageMaker container
+                                                  and runtime contracts and the Roboflow detect contract
 
 Options:
   --json       print the stored record(s) as JSON on stdout
@@ -50,6 +54,9 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
   let deps: ComposedDependencies | undefined;
   try {
     const config = loadConfig({ DDX_LOG_LEVEL: values.verbose ? 'info' : 'warn', ...environment });
+    // The model server needs the models only, not the stores.
+    if (positionals[0] === 'serve-models')
+      return await serveModelsCommand(positionals.slice(1), values, config);
     deps = await composeDependencies(config);
     return await dispatch(positionals, values, config, deps);
   } catch (error) {
@@ -79,6 +86,9 @@ function parseCommandLine(argv: string[]) {
       status: { type: 'string' },
       limit: { type: 'string' },
       concurrency: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      model: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -202,5 +212,39 @@ function positiveInteger(text: string, option: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1)
     throw new UsageError(`${option} must be a positive whole number`);
+  return value;
+}
+
+async function serveModelsCommand(args: string[], values: Values, config: Config): Promise<number> {
+  if (args.length > 0) throw new UsageError('serve-models takes options only');
+  const [{ loadRoutingTable }, { startModelServer }] = await Promise.all([
+    import('../clinical/routing-table.js'),
+    import('../model-server/model-server.js'),
+  ]);
+  const table = await loadRoutingTable(config.routesPath);
+  const models = createModelProvider(table);
+  const server = await startModelServer({
+    models,
+    table,
+    port: values.port === undefined ? 8080 : portNumber(values.port),
+    host: values.host,
+    defaultModel: values.model,
+    apiKey: process.env.ROBOFLOW_API_KEY || undefined,
+    logger: createLogger({ level: config.logLevel === 'warn' ? 'info' : config.logLevel }),
+  });
+  process.stderr.write(
+    `ddx: serving ${[...table.models.keys()].join(', ')} on ${server.url} (Ctrl-C stops)\n`,
+  );
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  await server.close();
+  await models.close?.();
+  return ExitCode.ok;
+}
+
+function portNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError('--port must be 0-65535');
   return value;
 }

@@ -5,7 +5,8 @@
  * event ─ parseTriggerEvent ─┬─ skipped (test events, other event types, our own crops, sidecars)
  *                            └─ objects ─ runInference, at most `concurrency` at once
  *                                         ├─ finished: succeeded, degraded, or failed for good
- *                                         └─ transient: failed retriably, or the store threw
+ *                                         └─ transient: failed retriably, the store threw, or
+ *                                            another delivery holds the object's claim
  * SQS: { batchItemFailures } lists the messages with a transient outcome, and only those.
  * S3 / EventBridge: throws once every object has had its turn, so Lambda retries the event
  * (finished objects are answered from their records) and finally hands it to the DLQ.
@@ -25,8 +26,8 @@ import {
   type ParsedTriggerEvent,
   parseTriggerEvent,
   type S3ObjectEvent,
-  SkipReason,
   type SkippedItem,
+  SkipReason,
 } from './s3-event.js';
 
 export interface ProcessEventOptions {
@@ -78,7 +79,10 @@ export async function processEvent(
   deps: PipelineDeps,
   options: ProcessEventOptions,
 ): Promise<ProcessedEvent> {
-  const parsed = parseTriggerEvent(event, { inputPrefix: options.inputPrefix, derivedPrefix: deps.derivedPrefix });
+  const parsed = parseTriggerEvent(event, {
+    inputPrefix: options.inputPrefix,
+    derivedPrefix: deps.derivedPrefix,
+  });
   const logger = deps.logger.child({ requestId: options.requestId, trigger: parsed.trigger });
   logSkipped(parsed, logger);
 
@@ -102,7 +106,9 @@ export async function processEvent(
     transientFailures: transient.length,
   });
   if (parsed.trigger === 'sqs') {
-    const messageIds = new Set(transient.flatMap(({ object }) => (object.messageId ? [object.messageId] : [])));
+    const messageIds = new Set(
+      transient.flatMap(({ object }) => (object.messageId ? [object.messageId] : [])),
+    );
     return {
       trigger: parsed.trigger,
       outcomes,
@@ -125,7 +131,12 @@ async function runObject(
   if (outcome.kind === 'transient') {
     logger.warn('object will be retried', { recordId: outcome.record?.id, code: outcome.code });
   }
-  options.onOutcome?.(outcome);
+  try {
+    options.onOutcome?.(outcome);
+  } catch (error) {
+    // Metrics are an aside: a fault there must not turn a stored record into a retry.
+    logger.warn('the outcome observer failed', { error: error instanceof Error ? error.name : typeof error });
+  }
   return outcome;
 
   async function runJob(): Promise<ObjectOutcome> {
@@ -142,10 +153,10 @@ async function runObject(
       if (isFinal(record)) return { kind: 'finished', object, record, reused };
       return { kind: 'transient', object, record, code: record.error?.code ?? ServiceErrorCode.internal };
     } catch (error) {
-      // runInference turns every step failure into a record: what escapes is the store itself.
-      const failure = asDdxError(error, PipelineStep.persist);
-      logger.error('the job could not store its record', { code: failure.code, error: failure.name });
-      return { kind: 'transient', object, record: null, code: failure.code };
+      // runInference turns every step failure into a record. What escapes is the store failing
+      // (STORAGE_ERROR) or another delivery holding the object's claim (IN_PROGRESS): a later
+      // delivery finds that run's record. The warning above logs the code.
+      return { kind: 'transient', object, record: null, code: asDdxError(error, PipelineStep.persist).code };
     }
   }
 }
@@ -161,7 +172,7 @@ function jobFor(object: S3ObjectEvent, trigger: EventTrigger, options: ProcessEv
     },
     requestId: options.requestId,
     trigger,
-
+    deadline: options.deadline,
   };
 }
 

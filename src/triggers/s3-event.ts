@@ -113,9 +113,7 @@ const eventBridgeObjectSchema = z.object({
 });
 
 const sqsEventSchema = z.object({
-  Records: z
-    .array(z.object({ eventSource: z.literal('aws:sqs'), messageId: text, body: z.string() }))
-    .min(1),
+  Records: z.array(z.object({ eventSource: z.literal('aws:sqs'), messageId: text, body: z.string() })).min(1),
 });
 
 /** S3 -> SNS -> SQS without raw message delivery: the notification is the SNS `Message`. */
@@ -253,7 +251,8 @@ function skipReasonFor(object: S3ObjectEvent, scope: KeyScope): SkipReason | und
   const created = object.eventName.startsWith('ObjectCreated:') || object.eventName === 'Object Created';
   if (!created) return SkipReason.notObjectCreated;
   // Checked before the input prefix: our own crops must never trigger us, wherever they live.
-  if (scope.derivedPrefix !== '' && object.key.startsWith(scope.derivedPrefix)) return SkipReason.derivedPrefix;
+  if (scope.derivedPrefix !== '' && object.key.startsWith(scope.derivedPrefix))
+    return SkipReason.derivedPrefix;
   if (!object.key.startsWith(scope.inputPrefix)) return SkipReason.outsideInputPrefix;
   if (isMetadataSidecar(object.key)) return SkipReason.metadataSidecar;
   // The console's "Create folder" writes an empty object whose key ends in a slash.

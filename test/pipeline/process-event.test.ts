@@ -12,7 +12,12 @@ import {
   processEvent,
   TransientFailuresError,
 } from '../../src/triggers/process-event.js';
-import { createPipelineFixture, type PipelineFixture, sampleJpeg, upload } from '../support/pipeline-fixture.js';
+import {
+  createPipelineFixture,
+  type PipelineFixture,
+  sampleJpeg,
+  upload,
+} from '../support/pipeline-fixture.js';
 
 const bucket = 'test-bucket';
 const options: ProcessEventOptions = { inputPrefix: 'uploads/', requestId: 'invocation-1', concurrency: 4 };
@@ -44,7 +49,12 @@ async function s3Event(fixture: PipelineFixture, keys: string[]): Promise<Json> 
   for (const key of keys) {
     const record = structuredClone(template) as { s3: { bucket: Json; object: Json } };
     record.s3.bucket.name = bucket;
-    record.s3.object = { key: encodeKey(key), size: 1000, eTag: await bareEtag(fixture, key), sequencer: '00A1' };
+    record.s3.object = {
+      key: encodeKey(key),
+      size: 1000,
+      eTag: await bareEtag(fixture, key),
+      sequencer: '00A1',
+    };
     records.push(record);
   }
   return { Records: records };
@@ -55,7 +65,6 @@ function sqsEvent(bodies: string[]): Json {
   const template = (eventFixture('sqs-batch-one-malformed.json').Records as Json[])[0];
   return { Records: bodies.map((body, index) => ({ ...template, messageId: `message-${index}`, body })) };
 }
-
 
 async function uploadImage(
   fixture: PipelineFixture,
@@ -175,10 +184,33 @@ describe('processEvent', () => {
     });
   });
 
+  it('redelivers a message whose object another run is processing, without writing', async () => {
+    const fixture = createPipelineFixture();
+    await uploadImage(fixture, 'uploads/busy.jpg');
+    const { etag } = await fixture.blobStore.head('uploads/busy.jpg');
+    const id = recordIdFor({ bucket, key: 'uploads/busy.jpg', etag });
+    assert.ok(await fixture.resultStore.claim(id, { owner: 'another-invocation', leaseMs: 60_000 }));
+    const body = JSON.stringify(await s3Event(fixture, ['uploads/busy.jpg']));
+
+    const result = await processEvent(sqsEvent([body]), fixture.deps, options);
+
+    assert.deepEqual(result.response, { batchItemFailures: [{ itemIdentifier: 'message-0' }] });
+    assert.deepEqual(
+      result.outcomes.map((outcome) => outcome.kind === 'transient' && outcome.code),
+      ['IN_PROGRESS'],
+    );
+    assert.equal(fixture.resultStore.saves, 0);
+  });
+
   it('keeps bad input and malformed messages out of the batch failures, which would loop forever', async () => {
     const fixture = createPipelineFixture();
     await uploadImage(fixture, 'uploads/good.jpg');
-    await upload(fixture.blobStore, 'uploads/not-an-image.jpg', Buffer.from('plain text, not a JPEG'), localized);
+    await upload(
+      fixture.blobStore,
+      'uploads/not-an-image.jpg',
+      Buffer.from('plain text, not a JPEG'),
+      localized,
+    );
     const good = JSON.stringify(await s3Event(fixture, ['uploads/good.jpg']));
     const bad = JSON.stringify(await s3Event(fixture, ['uploads/not-an-image.jpg']));
 
@@ -201,7 +233,9 @@ describe('processEvent', () => {
     const fixture = createPipelineFixture();
     const key = 'uploads/back lesion+2.jpg';
     await uploadImage(fixture, key);
-    const event = eventFixture('eventbridge-object-created.json') as { detail: { bucket: Json; object: Json } };
+    const event = eventFixture('eventbridge-object-created.json') as {
+      detail: { bucket: Json; object: Json };
+    };
     event.detail.bucket.name = bucket;
     event.detail.object = { key, size: 1000, etag: await bareEtag(fixture, key) };
 
@@ -239,10 +273,10 @@ describe('processEvent', () => {
       );
       return true;
     });
-    assert.deepEqual(
-      [...fixture.resultStore.records.values()].map((record) => record.source.key).sort(),
-      ['uploads/second.jpg', 'uploads/third.jpg'],
-    );
+    assert.deepEqual([...fixture.resultStore.records.values()].map((record) => record.source.key).sort(), [
+      'uploads/second.jpg',
+      'uploads/third.jpg',
+    ]);
   });
 
   it('refuses, for a later redrive, an object in a bucket the blob store does not read', async () => {
@@ -335,7 +369,10 @@ describe('processEvent', () => {
       },
     );
     const elapsed = Date.now() - started;
-    assert.ok(elapsed < remainingMs, `the job stopped at its deadline (${elapsed} ms), before the remaining time`);
+    assert.ok(
+      elapsed < remainingMs,
+      `the job stopped at its deadline (${elapsed} ms), before the remaining time`,
+    );
   });
 
   it('computes the deadline as the remaining time less the margin', () => {

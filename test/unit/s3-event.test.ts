@@ -53,7 +53,10 @@ describe('decodeS3EventKey', () => {
   });
 
   it('decodes multi-byte UTF-8 sequences', () => {
-    assert.equal(decodeS3EventKey('uploads/%C3%A9t%C3%A9+%E7%9A%AE%E8%86%9A.jpg', 'test'), 'uploads/été 皮膚.jpg');
+    assert.equal(
+      decodeS3EventKey('uploads/%C3%A9t%C3%A9+%E7%9A%AE%E8%86%9A.jpg', 'test'),
+      'uploads/été 皮膚.jpg',
+    );
   });
 
   it('rejects broken percent-encoding without quoting the key', () => {
@@ -207,7 +210,10 @@ describe('parseTriggerEvent: SQS', () => {
       TopicArn: 'arn:aws:sns:eu-west-1:111122223333:ddx-uploads',
       Message: JSON.stringify(putEvent('uploads/via+sns.jpg')),
     });
-    second.body = readFileSync(join(packageRoot, 'test/fixtures/events/eventbridge-object-created.json'), 'utf8');
+    second.body = readFileSync(
+      join(packageRoot, 'test/fixtures/events/eventbridge-object-created.json'),
+      'utf8',
+    );
     const parsed = parseTriggerEvent(batch, scope);
     assert.deepEqual(
       parsed.objects.map((object) => object.key),
@@ -242,12 +248,19 @@ describe('parseTriggerEvent: EventBridge', () => {
   });
 
   it('skips other S3 event types without requiring their detail', () => {
-    const event = { ...fixture('eventbridge-object-created.json'), 'detail-type': 'Object Deleted', detail: {} };
+    const event = {
+      ...fixture('eventbridge-object-created.json'),
+      'detail-type': 'Object Deleted',
+      detail: {},
+    };
     assert.deepEqual(parseTriggerEvent(event, scope).skipped, [{ reason: 'not-object-created' }]);
   });
 
   it('rejects an event from another source', () => {
-    const error = invalidEventError({ ...fixture('eventbridge-object-created.json'), source: 'aws.ec2' });
+    const error = invalidEventError({
+      ...fixture<Record<string, unknown>>('eventbridge-object-created.json'),
+      source: 'aws.ec2',
+    });
     assert.match(error.message, /source/);
   });
 });
