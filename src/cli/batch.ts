@@ -5,6 +5,7 @@
 import { access, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { isMetadataSidecar, metadataSidecarKey } from '../adapters/blob-store/metadata-sidecar.js';
+import { mapWithConcurrency } from '../concurrency/map-with-concurrency.js';
 import type { Job, PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { runInference } from '../pipeline/run-inference.js';
 import type { InferenceRecord } from '../record.js';
@@ -33,43 +34,32 @@ export async function runBatch(
   options: { concurrency: number; inputPrefix: string; requestId: string },
 ): Promise<BatchItem[]> {
   const files = await listBatchFiles(folder);
-  const results: BatchItem[] = files.map((file) => ({ file }));
   const progress = createProgressBar(files.length);
-  let next = 0;
-
-  const worker = async () => {
-    while (next < files.length) {
-      const index = next++;
-      const item = results[index];
-      if (!item) continue;
-      const imagePath = join(folder, item.file);
-      const metadataPath = metadataSidecarKey(imagePath);
-      const key = uploadKeyFor(options.inputPrefix, item.file);
-      try {
-        const hasMetadata = await access(metadataPath).then(
-          () => true,
-          () => false,
-        );
-        await uploadImage(deps.blobStore, {
-          imagePath,
-          metadataPath: hasMetadata ? metadataPath : undefined,
-          key,
-        });
-        const job: Job = {
-          source: { key },
-          requestId: `${options.requestId}-${index + 1}`,
-          trigger: 'batch',
-        };
-        const outcome = await runInference(job, deps);
-        item.record = outcome.record;
-        item.reused = outcome.reused;
-      } catch (error) {
-        item.problem = (error as Error).message;
-      }
-      progress.tick(item.file);
+  const results = await mapWithConcurrency(files, options.concurrency, async (file, index) => {
+    const item: BatchItem = { file };
+    const imagePath = join(folder, file);
+    const metadataPath = metadataSidecarKey(imagePath);
+    const key = uploadKeyFor(options.inputPrefix, file);
+    try {
+      const hasMetadata = await access(metadataPath).then(
+        () => true,
+        () => false,
+      );
+      await uploadImage(deps.blobStore, {
+        imagePath,
+        metadataPath: hasMetadata ? metadataPath : undefined,
+        key,
+      });
+      const job: Job = { source: { key }, requestId: `${options.requestId}-${index + 1}`, trigger: 'batch' };
+      const outcome = await runInference(job, deps);
+      item.record = outcome.record;
+      item.reused = outcome.reused;
+    } catch (error) {
+      item.problem = (error as Error).message;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, files.length)) }, worker));
+    progress.tick(file);
+    return item;
+  });
   progress.done();
   return results;
 }

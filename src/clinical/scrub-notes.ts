@@ -850,29 +850,30 @@ function knownNamePatterns(name: string): string[] {
   return patterns;
 }
 
-/** Patterns for an identifier (separators ignored) and each of its parts of 4+ characters with a digit. */
-function knownIdentifierPatterns(identifier: string): string[] {
+/** Patterns for an identifier (separators ignored) and, optionally, each of its parts of 4+ characters with a digit. */
+function knownIdentifierPatterns(identifier: string, withParts: boolean): string[] {
   const parts = identifier.normalize('NFC').match(idToken) ?? [];
   if (parts.join('').length < 3) return [];
   const patterns = [parts.map(escapeRegExp).join(rx`[^\p{L}\p{N}\r\n]{0,3}`)];
+  if (!withParts) return patterns;
   for (const part of parts) if (part.length >= 4 && /\p{N}/u.test(part)) patterns.push(escapeRegExp(part));
   return patterns;
 }
 
-/** Whether a known identifier is itself a date (a date of birth): it is then counted as a date. */
-function isDate(identifier: string): boolean {
-  return rules.some(({ kind, pattern }) => {
-    if (kind !== 'date') return false;
-    const whole = new RegExp(`^(?:${pattern.source})$`, pattern.flags.replace('g', ''));
-    return whole.test(identifier.trim());
-  });
-}
+/** The date rules, anchored: a known identifier that is a date (a date of birth) counts as a date. */
+const wholeDates = rules
+  .filter(({ kind }) => kind === 'date')
+  .map(({ pattern }) => new RegExp(`^(?:${pattern.source})$`, pattern.flags.replace('g', '')));
+const isDate = (identifier: string) => wholeDates.some((whole) => whole.test(identifier.trim()));
 
 function knownRules(known: KnownIdentifiers | undefined): ScrubRule[] {
   if (!known) return [];
   const grouped: Record<'name' | 'id' | 'date', string[]> = { name: [], id: [], date: [] };
   for (const identifier of known.identifiers ?? []) {
-    grouped[isDate(identifier) ? 'date' : 'id'].push(...knownIdentifierPatterns(identifier));
+    // A date's parts alone are not removed: its year is allowed, and the date rules find the
+    // whole date in any other format.
+    if (isDate(identifier)) grouped.date.push(...knownIdentifierPatterns(identifier, false));
+    else grouped.id.push(...knownIdentifierPatterns(identifier, true));
   }
   for (const name of known.names ?? []) grouped.name.push(...knownNamePatterns(name));
   const built: ScrubRule[] = [];

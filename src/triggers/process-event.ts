@@ -16,7 +16,9 @@
  * const result = await processEvent(event, deps, { inputPrefix: 'uploads/', requestId, concurrency: 4, deadline });
  * return result.response; // undefined unless the event came through SQS
  */
+
 import type { SQSBatchResponse } from 'aws-lambda';
+import { mapWithConcurrency } from '../concurrency/map-with-concurrency.js';
 import { asDdxError, type ErrorCode, PipelineStep, ServiceErrorCode } from '../errors.js';
 import type { Job, PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { runInference } from '../pipeline/run-inference.js';
@@ -195,19 +197,4 @@ function logSkipped(parsed: ParsedTriggerEvent, logger: PipelineDeps['logger']):
     if (reason === SkipReason.invalidMessage) logger.warn('message dropped', { reason, messageId, detail });
     else logger.info('skipped', { reason, messageId });
   }
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  // One iterator shared by the workers: each takes the next item as soon as it is free.
-  const queue = items.entries();
-  const worker = async (): Promise<void> => {
-    for (const [index, item] of queue) results[index] = await work(item);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

@@ -5,14 +5,12 @@
  * bundle's own node_modules can be resolved.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import {
   bundledFileEnvironment,
@@ -23,26 +21,8 @@ import {
 import { createRequireBanner } from '../../scripts/bundle-lambda.js';
 import { analyseBundleImports } from '../../scripts/lambda-bundle/bundle-imports.js';
 import { copyRuntimeAssets, RuntimeAssetError } from '../../scripts/lambda-bundle/runtime-assets.js';
+import { runNode } from '../support/run-node.js';
 
-const execFileAsync = promisify(execFile);
-
-/**
- * Runs `node` with `args`; a failure keeps the tail of stderr, each line cut short, since a stack
- * trace through a minified bundle quotes whole lines of it.
- */
-async function runNode(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout: number }) {
-  try {
-    return await execFileAsync(process.execPath, args, options);
-  } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
-    const tail = stderr
-      .trim()
-      .split('\n')
-      .slice(-15)
-      .map((line) => (line.length > 300 ? `${line.slice(0, 300)}...` : line));
-    throw new Error(`node ${args.join(' ')} failed:\n${tail.join('\n')}`, { cause: error });
-  }
-}
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Strings found only in the JavaScript of the packages the bundle must not contain. */

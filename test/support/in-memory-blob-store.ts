@@ -3,7 +3,7 @@
  * adapters (test/contract), so pipeline tests built on it test real behaviour.
  */
 import { createHash } from 'node:crypto';
-import { metadataSidecarKey } from '../../src/adapters/blob-store/metadata-sidecar.js';
+import { metadataSidecarKey, parseMetadataSidecar } from '../../src/adapters/blob-store/metadata-sidecar.js';
 import { BadInputError, InputErrorCode } from '../../src/errors.js';
 import type { BlobHead, BlobStore, GetOptions, PutOptions } from '../../src/ports.js';
 
@@ -27,14 +27,7 @@ export function createInMemoryBlobStore(bucket = 'memory'): InMemoryBlobStore {
       const sidecar = objects.get(metadataSidecarKey(key));
       const hash = createHash('md5').update(object.body);
       if (sidecar) hash.update(sidecar.body);
-      let metadata: Record<string, unknown> = { ...object.metadata };
-      if (sidecar) {
-        try {
-          metadata = { ...metadata, ...JSON.parse(Buffer.from(sidecar.body).toString('utf8')) };
-        } catch {
-          throw new BadInputError('the metadata sidecar is not valid JSON', InputErrorCode.invalidMetadata);
-        }
-      }
+      const metadata = { ...object.metadata, ...(sidecar ? parseMetadataSidecar(sidecar.body) : {}) };
       return {
         size: object.body.length,
         contentType: object.contentType,

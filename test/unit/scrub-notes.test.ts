@@ -240,6 +240,14 @@ describe('scrubNotes: the patient’s known identifiers', () => {
     assert.equal(scrubNotes('ssn 123 45 6789', { identifiers: ['123-45-6789'] }).text, 'ssn [ID]');
   });
 
+  it('treats a known date of birth as a date, in any format, and keeps its year alone', () => {
+    const { text, removed } = scrubNotes('DOB 06/05/1931 (1931-05-06), in 1931 moved', {
+      identifiers: ['06/05/1931'],
+    });
+    assert.equal(text, 'DOB [DATE] ([DATE]), in 1931 moved');
+    assert.deepEqual(removed, counts({ date: 2 }));
+  });
+
   it('removes name parts of 2 letters or more, but not single initials or particles', () => {
     const { text } = scrubNotes('Li reports Q fever; seen by de Wit', { names: ['Q. Li', 'Anna de Wit'] });
     assert.equal(text, '[NAME] reports Q fever; seen by de [NAME]');

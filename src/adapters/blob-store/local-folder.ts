@@ -11,7 +11,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { BadInputError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
 import type { BlobHead, BlobStore, CallOptions, GetOptions, PutOptions } from '../../ports.js';
 
-import { metadataSidecarKey } from './metadata-sidecar.js';
+import { metadataSidecarKey, parseMetadataSidecar } from './metadata-sidecar.js';
 
 export interface LocalFolderBlobStoreSettings {
   /** The folder that plays the bucket. */
@@ -127,16 +127,7 @@ async function readSidecar(path: string): Promise<Record<string, unknown>> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw storageError(error, 'cannot read the metadata sidecar');
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new BadInputError('the metadata sidecar is not valid JSON', InputErrorCode.invalidMetadata);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new BadInputError('the metadata sidecar must be a JSON object', InputErrorCode.invalidMetadata);
-  }
-  return parsed as Record<string, unknown>;
+  return parseMetadataSidecar(text);
 }
 
 /** MD5 over the files in order; a missing file (no sidecar) contributes nothing. */

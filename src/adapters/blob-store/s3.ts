@@ -15,7 +15,7 @@ import { BadInputError, DdxError, DependencyError, InputErrorCode, ServiceErrorC
 import type { BlobHead, BlobStore, CallOptions, GetOptions, PutOptions } from '../../ports.js';
 import { errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
-import { isMetadataSidecar, metadataSidecarKey } from './metadata-sidecar.js';
+import { isMetadataSidecar, metadataSidecarKey, parseMetadataSidecar } from './metadata-sidecar.js';
 
 export interface S3BlobStoreSettings {
   bucket: string;
@@ -70,7 +70,7 @@ export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
       }
       throw error;
     }
-    return parseSidecar(bytes);
+    return parseMetadataSidecar(bytes);
   }
 
   return {
@@ -164,19 +164,6 @@ async function readCappedBody(
 
 function objectTooLarge(message: string): BadInputError {
   return new BadInputError(message, InputErrorCode.objectTooLarge);
-}
-
-function parseSidecar(bytes: Uint8Array): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch {
-    throw new BadInputError('the metadata sidecar is not valid JSON', InputErrorCode.invalidMetadata);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new BadInputError('the metadata sidecar must be a JSON object', InputErrorCode.invalidMetadata);
-  }
-  return parsed as Record<string, unknown>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,293 @@
+/**
+ * `node --import tsx bench/cold-start.bench.ts`: the Lambda bundle's cold start against a trivial
+ * handler that imports the same AWS clients, in the same run, as a ratio.
+ *
+ * Each sample is a fresh `node` process (a new Lambda container): import the bundle's entry, then
+ * invoke the handler once with an SQS-wrapped S3 notification for a new upload. The services are
+ * real protocol servers on loopback: s3rver (S3), dynalite (DynamoDB) and `ddx serve-models`
+ * (startModelServer) serving the demo ONNX models as SageMaker endpoints, so the handler does the
+ * full job: head, sidecar and object reads, detector and classifier calls, a crop written back,
+ * the knowledge-base recommendation, the claim and the record in DynamoDB. The baseline makes one
+ * call per client for the same upload. Runs alternate handler and baseline, after one discarded
+ * warm-up of each (disk cache, model sessions in the server).
+ *
+ * Environment: BENCH_RUNS (default 5 each); BENCH_ROUTES, a routing table of local ONNX models to
+ * serve (default models/routes.yaml: train the demo models first, training/README.md).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { build } from 'esbuild';
+import sharp from 'sharp';
+import { bundledFileEnvironment, defaultLambdaCpu, lambdaBundleLayout } from '../infra/lambda-bundle.js';
+import {
+  type BundleSizes,
+  bundleLambda,
+  bundleSizes,
+  defaultBundleOptions,
+  lambdaBuildOptions,
+  megabytes,
+} from '../scripts/bundle-lambda.js';
+import { loadRoutingTable, type RoutingTable } from '../src/clinical/routing-table.js';
+import { createModelProvider } from '../src/compose.js';
+import { startModelServer } from '../src/model-server/model-server.js';
+import { startDynalite } from '../test/support/dynalite.js';
+import { runNode } from '../test/support/run-node.js';
+import { startS3rver } from '../test/support/s3rver.js';
+
+const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const localRoutes = resolve(process.env.BENCH_ROUTES ?? join(repositoryRoot, 'models/routes.yaml'));
+
+interface Sample {
+  /** Importing the entry module (and what it imports statically). */
+  loadMs: number;
+  /** The first invocation: configuration, clients, first calls, the job. */
+  invokeMs: number;
+  /** Process start to exit, seen from here: adds Node's own start-up. */
+  processMs: number;
+}
+
+/**
+ * The child: imports the entry, invokes the handler once, prints one JSON line. Plain JavaScript,
+ * so no loader adds to the measured time.
+ */
+const probeSource = `const [entry, eventJson] = process.argv.slice(2);
+const started = performance.now();
+const { handler } = await import(entry);
+const loaded = performance.now();
+const context = { awsRequestId: 'bench-' + process.pid, functionName: 'ddx-bench', functionVersion: '$LATEST',
+  memoryLimitInMB: '1536', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:ddx-bench',
+  logGroupName: 'bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 120000 };
+const response = await handler(JSON.parse(eventJson), context);
+const invoked = performance.now();
+console.log(JSON.stringify({ bench: { loadMs: loaded - started, invokeMs: invoked - loaded, response } }));
+`;
+
+/** A routing table that calls each local model as a SageMaker endpoint of the same name. */
+async function writeRemoteRoutingTable(table: RoutingTable, directory: string): Promise<string> {
+  await mkdir(join(directory, 'cards'), { recursive: true });
+  const models: Record<string, unknown> = {};
+  for (const [id, model] of table.models) {
+    await writeFile(join(directory, 'cards', `${id}.card.json`), JSON.stringify(model.card, null, 2));
+    models[id] = { kind: 'sagemaker', endpoint: id, card: `cards/${id}.card.json` };
+  }
+  const path = join(directory, 'routes.yaml');
+  // JSON is YAML: the routes exactly as the local table parsed them.
+  await writeFile(path, JSON.stringify({ models, routes: table.routes }, null, 2));
+  return path;
+}
+
+/** A 12-megapixel photo of one dark lesion on skin, as a phone would send it. */
+function lesionPhoto(): Promise<Buffer> {
+  const [width, height] = [4000, 3000];
+  const lesion = `<svg width="${width}" height="${height}"><ellipse cx="2100" cy="1400" rx="260" ry="210" fill="#4a2a1c"/></svg>`;
+  return sharp({ create: { width, height, channels: 3, background: '#d8a48a' } })
+    .composite([{ input: Buffer.from(lesion) }])
+    .jpeg({ quality: 88 })
+    .toBuffer();
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+const milliseconds = (value: number) => `${value.toFixed(0)} ms`;
+
+async function main(): Promise<void> {
+  if (!existsSync(localRoutes)) throw new Error(`no routing table at ${localRoutes} (BENCH_ROUTES)`);
+  const table = await loadRoutingTable(localRoutes);
+  const missing = [...table.models.values()].filter((model) => model.path !== null && !existsSync(model.path));
+  if (missing.length > 0) {
+    throw new Error(
+      `model files missing (${missing.map((model) => model.path).join(', ')}): train the demo models (training/README.md) or set BENCH_ROUTES`,
+    );
+  }
+  const classifierId = table.routes[0]?.classifier;
+  if (classifierId === undefined) throw new Error('the routing table has no route');
+
+  const workspace = await mkdtemp(join(tmpdir(), 'ddx-cold-start-'));
+  const models = createModelProvider(table);
+  const modelServer = await startModelServer({ models, table, port: 0, host: '127.0.0.1' });
+  const s3 = await startS3rver('ddx-bench-images');
+  const dynamo = await startDynalite('ddx-bench-results');
+  try {
+    const remoteRoutes = await writeRemoteRoutingTable(table, join(workspace, 'routing'));
+    const handlerBundle = join(workspace, 'handler');
+    const handlerReport = await bundleLambda({
+      ...defaultBundleOptions,
+      outDirectory: handlerBundle,
+      routingTable: remoteRoutes,
+      cpu: defaultLambdaCpu,
+    });
+    const baselineBundle = join(workspace, 'baseline');
+    await build(lambdaBuildOptions(join(repositoryRoot, 'bench/trivial-aws-handler.ts'), baselineBundle));
+    const baselineSizes = await bundleSizes(baselineBundle);
+    const probe = join(workspace, 'probe.mjs');
+    await writeFile(probe, probeSource);
+
+    const photo = await lesionPhoto();
+    const environment: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: workspace,
+      AWS_REGION: 'us-east-1',
+      // s3rver accepts only its own key; dynalite and the model server accept any.
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: modelServer.url,
+      // s3rver stores streamed uploads with their checksum framing otherwise (DEPENDENCIES.md).
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      // What the stack sets, with the bundle folder for /var/task.
+      DDX_BLOB_STORE: 's3',
+      DDX_BUCKET: s3.bucket,
+      DDX_RESULT_STORE: 'dynamodb',
+      DDX_TABLE: dynamo.table,
+      DDX_INPUT_PREFIX: 'uploads/',
+      DDX_DERIVED_PREFIX: 'derived/',
+      ...bundledFileEnvironment(handlerBundle),
+      DDX_DATA_DIR: join(workspace, 'data'),
+      DDX_RECOMMENDER: 'knowledge-base',
+      DDX_PROMPT_SOURCE: 'files',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      BENCH_ENDPOINT: classifierId,
+    };
+
+    let uploads = 0;
+    async function sample(bundle: string): Promise<Sample> {
+      const key = `uploads/bench photo ${uploads++}.jpg`;
+      await s3.client.send(
+        new PutObjectCommand({
+          Bucket: s3.bucket,
+          Key: key,
+          Body: photo,
+          ContentType: 'image/jpeg',
+          Metadata: { extent: 'localized', 'body-site': 'back' },
+        }),
+      );
+      const notification = {
+        Records: [
+          {
+            eventVersion: '2.1',
+            eventSource: 'aws:s3',
+            awsRegion: 'us-east-1',
+            eventTime: new Date().toISOString(),
+            eventName: 'ObjectCreated:Put',
+            s3: {
+              bucket: { name: s3.bucket },
+              object: { key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/'), size: photo.length },
+            },
+          },
+        ],
+      };
+      const event = {
+        Records: [
+          {
+            messageId: `m-${uploads}`,
+            receiptHandle: 'r',
+            body: JSON.stringify(notification),
+            attributes: {},
+            messageAttributes: {},
+            md5OfBody: '',
+            eventSource: 'aws:sqs',
+            eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:uploads',
+            awsRegion: 'us-east-1',
+          },
+        ],
+      };
+      const started = performance.now();
+      const { stdout } = await runNode([probe, join(bundle, lambdaBundleLayout.entryFile), JSON.stringify(event)], {
+        cwd: bundle,
+        env: environment,
+        timeout: 120_000,
+      });
+      const processMs = performance.now() - started;
+      const line = stdout.split('\n').find((text) => text.startsWith('{"bench":'));
+      if (line === undefined) throw new Error(`the probe printed no result:\n${stdout.slice(-2000)}`);
+      const { bench } = JSON.parse(line) as {
+        bench: { loadMs: number; invokeMs: number; response: { batchItemFailures: unknown[] } };
+      };
+      if (bench.response.batchItemFailures.length > 0) {
+        throw new Error(`the handler reported failures: ${JSON.stringify(bench.response)}`);
+      }
+      return { loadMs: bench.loadMs, invokeMs: bench.invokeMs, processMs };
+    }
+
+    console.log(`cold start: ${runs} fresh processes each, alternating, after one warm-up each`);
+    await sample(handlerBundle);
+    await sample(baselineBundle);
+    const handlerSamples: Sample[] = [];
+    const baselineSamples: Sample[] = [];
+    for (let run = 0; run < runs; run++) {
+      handlerSamples.push(await sample(handlerBundle));
+      baselineSamples.push(await sample(baselineBundle));
+    }
+
+    // Every handler run must have done the whole job, or the comparison means nothing.
+    const scan = await dynamo.client.send(new ScanCommand({ TableName: dynamo.table }));
+    const records = (scan.Items ?? []).flatMap((item) => {
+      const json = item.record?.S;
+      return json === undefined ? [] : [JSON.parse(json) as { status: string; timings: Record<string, number> }];
+    });
+    const statuses = records.map((record) => record.status);
+    const counts = Object.entries(
+      statuses.reduce<Record<string, number>>((tally, status) => {
+        tally[status] = (tally[status] ?? 0) + 1;
+        return tally;
+      }, {}),
+    );
+    if (statuses.length !== runs + 1 || statuses.some((status) => status === 'failed')) {
+      throw new Error(`expected ${runs + 1} usable records, found: ${JSON.stringify(counts)}`);
+    }
+
+    const describe = (name: string, samples: Sample[]) => {
+      const load = median(samples.map((item) => item.loadMs));
+      const invoke = median(samples.map((item) => item.invokeMs));
+      const total = median(samples.map((item) => item.loadMs + item.invokeMs));
+      const processTotal = median(samples.map((item) => item.processMs));
+      console.log(
+        `  ${name.padEnd(9)} load ${milliseconds(load).padStart(7)}   first invocation ${milliseconds(invoke).padStart(7)}   load + invocation ${milliseconds(total).padStart(7)}   whole process ${milliseconds(processTotal).padStart(7)}   (medians)`,
+      );
+      return { load, total, processTotal };
+    };
+    const handler = describe('handler', handlerSamples);
+    // The job's own timed steps (the record's `timings.total`): download, decode, model calls,
+    // crop, recommendation, storage. The rest of the first invocation is start-up work.
+    const jobMs = median(records.map((record) => record.timings.total ?? Number.NaN));
+    const invocationMs = median(handlerSamples.map((item) => item.invokeMs));
+    console.log(
+      `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), start-up work in the invocation ~${milliseconds(invocationMs - jobMs)}`,
+    );
+    const baseline = describe('baseline', baselineSamples);
+    console.log(
+      `  ratio handler / baseline: load ${(handler.load / baseline.load).toFixed(2)}x, load + first invocation ${(handler.total / baseline.total).toFixed(2)}x, whole process ${(handler.processTotal / baseline.processTotal).toFixed(2)}x`,
+    );
+    console.log(`  handler records: ${counts.map(([status, count]) => `${count} ${status}`).join(', ')}`);
+    const sizes = (name: string, report: BundleSizes) =>
+      console.log(
+        `  ${name.padEnd(9)} bundle: entry ${megabytes(report.entryBytes)}, JavaScript ${megabytes(report.javascriptBytes)}, folder ${megabytes(report.totalBytes)}`,
+      );
+    sizes('handler', handlerReport.sizes);
+    sizes('baseline', baselineSizes);
+    console.log(
+      `  models: ddx serve-models (startModelServer) on loopback, ONNX models of ${localRoutes} served as SageMaker endpoints`,
+    );
+  } finally {
+    await Promise.allSettled([modelServer.close(), s3.close(), dynamo.close()]);
+    await models.close?.();
+    await rm(workspace, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`cold-start bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
