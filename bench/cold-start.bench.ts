@@ -102,7 +102,9 @@ const milliseconds = (value: number) => `${value.toFixed(0)} ms`;
 async function main(): Promise<void> {
   if (!existsSync(localRoutes)) throw new Error(`no routing table at ${localRoutes} (BENCH_ROUTES)`);
   const table = await loadRoutingTable(localRoutes);
-  const missing = [...table.models.values()].filter((model) => model.path !== null && !existsSync(model.path));
+  const missing = [...table.models.values()].filter(
+    (model) => model.path !== null && !existsSync(model.path),
+  );
   if (missing.length > 0) {
     throw new Error(
       `model files missing (${missing.map((model) => model.path).join(', ')}): train the demo models (training/README.md) or set BENCH_ROUTES`,
@@ -183,7 +185,10 @@ async function main(): Promise<void> {
             eventName: 'ObjectCreated:Put',
             s3: {
               bucket: { name: s3.bucket },
-              object: { key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/'), size: photo.length },
+              object: {
+                key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/'),
+                size: photo.length,
+              },
             },
           },
         ],
@@ -204,11 +209,14 @@ async function main(): Promise<void> {
         ],
       };
       const started = performance.now();
-      const { stdout } = await runNode([probe, join(bundle, lambdaBundleLayout.entryFile), JSON.stringify(event)], {
-        cwd: bundle,
-        env: environment,
-        timeout: 120_000,
-      });
+      const { stdout } = await runNode(
+        [probe, join(bundle, lambdaBundleLayout.entryFile), JSON.stringify(event)],
+        {
+          cwd: bundle,
+          env: environment,
+          timeout: 120_000,
+        },
+      );
       const processMs = performance.now() - started;
       const line = stdout.split('\n').find((text) => text.startsWith('{"bench":'));
       if (line === undefined) throw new Error(`the probe printed no result:\n${stdout.slice(-2000)}`);
@@ -235,7 +243,9 @@ async function main(): Promise<void> {
     const scan = await dynamo.client.send(new ScanCommand({ TableName: dynamo.table }));
     const records = (scan.Items ?? []).flatMap((item) => {
       const json = item.record?.S;
-      return json === undefined ? [] : [JSON.parse(json) as { status: string; timings: Record<string, number> }];
+      return json === undefined
+        ? []
+        : [JSON.parse(json) as { status: string; timings: Record<string, number> }];
     });
     const statuses = records.map((record) => record.status);
     const counts = Object.entries(
@@ -266,6 +276,14 @@ async function main(): Promise<void> {
     console.log(
       `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), start-up work in the invocation ~${milliseconds(invocationMs - jobMs)}`,
     );
+    const steps = [...new Set(records.flatMap((record) => Object.keys(record.timings)))].filter(
+      (step) => step !== 'total',
+    );
+    const stepMedians = steps.map(
+      (step) =>
+        `${step} ${milliseconds(median(records.map((record) => record.timings[step] ?? Number.NaN)))}`,
+    );
+    console.log(`            job steps (medians, some overlap): ${stepMedians.join(', ')}`);
     const baseline = describe('baseline', baselineSamples);
     console.log(
       `  ratio handler / baseline: load ${(handler.load / baseline.load).toFixed(2)}x, load + first invocation ${(handler.total / baseline.total).toFixed(2)}x, whole process ${(handler.processTotal / baseline.processTotal).toFixed(2)}x`,

@@ -24,7 +24,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     for (const { s3: location } of notification.Records) {
       const key = decodeURIComponent(location.object.key.replace(/\+/g, ' '));
       const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket.name, Key: key }));
-      const image = await object.Body?.transformToByteArray();
+      const image = (await object.Body?.transformToByteArray()) ?? new Uint8Array(0);
       await documents.send(new GetCommand({ TableName: process.env.DDX_TABLE, Key: { id: key } }));
       await sageMaker.send(
         new InvokeEndpointCommand({

@@ -19,6 +19,7 @@
  * node --import tsx scripts/bundle-lambda.ts                       # -> dist-lambda/
  * node --import tsx scripts/bundle-lambda.ts --out-dir /tmp/bundle --routes models/routes.lambda.yaml
  */
+import { existsSync } from 'node:fs';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -166,6 +167,11 @@ export function lambdaBuildOptions(entry: string, outDirectory: string): BuildOp
 
 export async function bundleLambda(options: BundleLambdaOptions): Promise<LambdaBundleReport> {
   const outDirectory = resolve(options.outDirectory);
+  if (!existsSync(options.routingTable)) {
+    throw new Error(
+      `no routing table for the Lambda at ${options.routingTable}: write one whose models are SageMaker endpoints or Roboflow projects, with their model cards beside it (the bundle ships no ONNX runtime), or pass --routes`,
+    );
+  }
   await clearOutputDirectory(outDirectory);
 
   const result = await build(lambdaBuildOptions(options.entry, outDirectory));

@@ -53,8 +53,15 @@ def det_item(args):
         classes = [int(rng.integers(0, 5))]
     else:
         classes = [int(rng.integers(0, 5)), int(rng.integers(0, 5))]
-    size_scale = (1.5, 2.2) if rng.random() < 0.15 else (1.0, 1.0)  # some close-ups
-    img, boxes = S.render_localized(rng, w, h, classes=classes, size_scale=size_scale)
+    v = rng.random()
+    size_px = None
+    size_scale = (1.0, 1.0)
+    if classes and v < 0.12:  # macro close-up: one lesion filling 30-70% of the frame
+        classes = classes[:1]
+        size_px = min(w, h) * rng.uniform(0.3, 0.7)
+    elif v < 0.27:  # close-up
+        size_scale = (1.5, 2.2)
+    img, boxes = S.render_localized(rng, w, h, classes=classes, size_scale=size_scale, size_px=size_px)
     lb, r, px, py = S.letterbox(img, DET_SIZE)
     b = np.array([[x0 * r + px, y0 * r + py, x1 * r + px, y1 * r + py] for x0, y0, x1, y1, _ in boxes],
                  np.float32).reshape(-1, 4)

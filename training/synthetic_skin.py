@@ -626,25 +626,40 @@ LESION_FUNCS = [lesion_nevus, lesion_melanoma, lesion_sk, lesion_bcc, lesion_vas
 SIZE_RANGE = [(0.03, 0.12), (0.08, 0.25), (0.05, 0.2), (0.04, 0.18), (0.03, 0.1)]
 
 
-def pen_ring(rng, img, box):
-    """Surgical-marker ellipse drawn around a lesion (common in clinic photos)."""
+def pen_ring(rng, img, box=None):
+    """Surgical-marker ellipse (often partial) drawn around a lesion, or a stray mark when box is None."""
     h, w, _ = img.shape
-    x0, y0, x1, y1 = box[:4]
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    rx, ry = (x1 - x0) / 2 * rng.uniform(1.4, 2.2), (y1 - y0) / 2 * rng.uniform(1.4, 2.2)
+    s = min(h, w)
+    if box is None:
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        rx, ry = s * rng.uniform(0.05, 0.2), s * rng.uniform(0.05, 0.2)
+    else:
+        x0, y0, x1, y1 = box[:4]
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        rx, ry = (x1 - x0) / 2 * rng.uniform(1.3, 2.4), (y1 - y0) / 2 * rng.uniform(1.3, 2.4)
     rot = rng.uniform(0, math.pi)
     n = 40
-    pts = []
+    span = 2 * math.pi * (1.08 if rng.random() < 0.7 else rng.uniform(0.3, 0.8))
     start = rng.uniform(0, 2 * math.pi)
-    for i in range(n + 3):
-        t = start + 2 * math.pi * i / n
-        jr = 1 + rng.normal(0, 0.03)
+    pts = []
+    for i in range(n + 1):
+        t = start + span * i / n
+        jr = 1 + rng.normal(0, 0.04)
         ex, ey = rx * math.cos(t) * jr, ry * math.sin(t) * jr
         pts.append((cx + ex * math.cos(rot) - ey * math.sin(rot), cy + ex * math.sin(rot) + ey * math.cos(rot)))
-    wd = max(2, min(h, w) * rng.uniform(0.006, 0.014))
+    wd = max(2, s * rng.uniform(0.006, 0.025))
     a = stroke_layer(h, w, [(pts, wd, 0.9)], blur=wd * 0.2)
     col = np.array(rng.choice([[0.25, 0.25, 0.6], [0.35, 0.25, 0.55], [0.1, 0.15, 0.45], [0.15, 0.15, 0.2]]), F32)
     return blend(img, col, a * rng.uniform(0.6, 0.95))
+
+
+def add_lentigines(rng, img, base):
+    """Sun-damaged skin: blotchy, low-contrast brown macules (NOT labelled lesions)."""
+    h, w, _ = img.shape
+    s = min(h, w)
+    f = noise(rng, h, w, s * rng.uniform(0.02, 0.05)) + 0.5 * noise(rng, h, w, s * 0.012)
+    a = smoothstep(0.5, 1.3, f) * rng.uniform(0.25, 0.5)
+    return blend(img, base * np.array([0.75, 0.62, 0.52], F32), a)
 
 
 def render_localized(rng, w, h, classes=None, n_lesions=None, size_scale=(1.0, 1.0), size_px=None, tone=None,
@@ -666,6 +681,8 @@ def render_localized(rng, w, h, classes=None, n_lesions=None, size_scale=(1.0, 1
     else:
         alpha = None
     img = add_freckles(rng, img, base, tone, density=freckles)
+    if freckles is None and rng.random() < 0.2:
+        img = add_lentigines(rng, img, base)
     if classes is None:
         if n_lesions is None:
             n_lesions = 1 if rng.random() < 0.8 else 2
@@ -697,10 +714,13 @@ def render_localized(rng, w, h, classes=None, n_lesions=None, size_scale=(1.0, 1
         boxes.append((float(xs.min() + p.x0), float(ys.min() + p.y0), float(xs.max() + p.x0 + 1),
                       float(ys.max() + p.y0 + 1), cls))
     img = add_hair(rng, img, amount=hair)
-    if pen is None:
-        pen = rng.random() < 0.12
+    auto_pen = pen is None
+    if auto_pen:
+        pen = rng.random() < 0.2
     if pen and boxes:
-        img = pen_ring(rng, img, boxes[0])
+        img = pen_ring(rng, img, boxes[int(rng.integers(len(boxes)))])
+    elif pen or (auto_pen and rng.random() < 0.05):  # a stray mark on lesion-free skin
+        img = pen_ring(rng, img, None)
     img = lighting(rng, img)
     if alpha is not None:
         blend(img, background_fill(rng, h, w), 1 - alpha)

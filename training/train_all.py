@@ -25,6 +25,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -43,7 +44,7 @@ SAMPLES = os.path.join(ROOT, "samples")
 PARITY = os.path.join(HERE, ".cache", "parity")
 
 FULL = dict(det_train=3000, det_test=300, lesion_train=5000, lesion_test=1000, rash_train=4000, rash_test=800,
-            det_crop_epochs=10, det_full_epochs=1, lesion_epochs=16, rash_epochs=12)
+            det_crop_epochs=9, det_full_epochs=0, lesion_epochs=16, rash_epochs=12)
 QUICK = dict(det_train=200, det_test=40, lesion_train=300, lesion_test=100, rash_train=200, rash_test=80,
              det_crop_epochs=1, det_full_epochs=1, lesion_epochs=1, rash_epochs=1)
 
@@ -84,7 +85,8 @@ def to_tensor(u8):
 
 
 def det_batch(images, boxes, idx, rng, crop):
-    """Batch with random flips / transposes and, when crop, random crop x crop windows."""
+    """Batch with random flips / transposes and, when crop, random crop x crop windows or the whole
+    image scaled down to crop x crop."""
     size = images.shape[1]
     out_size = crop or size
     out = np.empty((len(idx), out_size, out_size, 3), np.uint8)
@@ -102,7 +104,10 @@ def det_batch(images, boxes, idx, rng, crop):
             xi = xi.transpose(1, 0, 2)
             b = b[:, [1, 0, 3, 2]]
         ig = np.zeros((0, 4), np.float32)
-        if crop:
+        if crop and rng.random() < 0.35:  # whole image scaled down (teaches large boxes and full context)
+            xi = np.asarray(Image.fromarray(np.ascontiguousarray(xi)).resize((crop, crop), Image.BILINEAR))
+            b = b * (crop / size)
+        elif crop:
             if len(b) and rng.random() < 0.7:  # centre the window near a lesion most of the time
                 t = b[rng.integers(len(b))]
                 cx, cy = (t[0] + t[2]) / 2 + rng.normal(0, 40), (t[1] + t[3]) / 2 + rng.normal(0, 40)
@@ -372,6 +377,20 @@ def update_readme(summary):
         f.write(text)
 
 
+def trained(name, train_fn, make_fn, args):
+    """Train (and keep the weights in training/.cache), or with --reuse-weights load them."""
+    path = os.path.join(HERE, ".cache", f"weights-{name}{'-quick' if args.quick else ''}.pt")
+    if args.reuse_weights and os.path.exists(path):
+        model = make_fn()
+        model.load_state_dict(torch.load(path))
+        log(f"  reused weights from {path}")
+        return model.eval()
+    model = train_fn()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    torch.save(model.state_dict(), path)
+    return model
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -380,6 +399,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="tiny smoke run (writes to /tmp, not models/)")
     ap.add_argument("--no-cache", action="store_true", help="regenerate data even if cached")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--reuse-weights", action="store_true",
+                    help="debugging: load weights saved by an earlier run in training/.cache instead of training")
     args = ap.parse_args()
     cfg = QUICK if args.quick else FULL
     models_dir = "/tmp/ddx-quick/models" if args.quick else MODELS
@@ -408,7 +429,8 @@ def main():
 
     log("2/6 training lesion-detector")
     t0, c0 = time.time(), cpu_seconds()
-    det = train_detector(det_tr_x, det_tr_b, cfg, rng)
+    det = trained("lesion-detector", lambda: train_detector(det_tr_x, det_tr_b, cfg, rng), lambda: nets.Detector(1),
+                  args)
     det_export = nets.ExportDetector(det, 320).eval()
     det_m = eval_detector(det_export, det_te_x, det_te_b)
     timings["lesion-detector"] = time.time() - t0
@@ -417,7 +439,9 @@ def main():
 
     log("3/6 training lesion-classifier")
     t0, c0 = time.time(), cpu_seconds()
-    les = train_classifier("lesion-classifier", les_tr_x, les_tr_y, 5, cfg["lesion_epochs"], rng, rotate=True)
+    les = trained("lesion-classifier", lambda: train_classifier("lesion-classifier", les_tr_x, les_tr_y, 5,
+                                                                cfg["lesion_epochs"], rng, rotate=True),
+                  lambda: nets.Classifier(5), args)
     acc_t, per_t, conf_t = cls_metrics(predict(les, les_te_x[:, 0]), les_te_y, S.LESION_LABELS)
     acc_l, per_l, conf_l = cls_metrics(predict(les, les_te_x[:, 1]), les_te_y, S.LESION_LABELS)
     timings["lesion-classifier"] = time.time() - t0
@@ -426,7 +450,9 @@ def main():
 
     log("4/6 training rash-classifier")
     t0, c0 = time.time(), cpu_seconds()
-    rash = train_classifier("rash-classifier", rash_tr_x, rash_tr_y, 4, cfg["rash_epochs"], rng, rotate=True)
+    rash = trained("rash-classifier", lambda: train_classifier("rash-classifier", rash_tr_x, rash_tr_y, 4,
+                                                               cfg["rash_epochs"], rng, rotate=True),
+                   lambda: nets.Classifier(4), args)
     acc_r, per_r, conf_r = cls_metrics(predict(rash, rash_te_x), rash_te_y, S.RASH_LABELS)
     timings["rash-classifier"] = time.time() - t0
     cpu["rash-classifier"] = cpu_seconds() - c0

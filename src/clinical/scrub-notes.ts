@@ -485,8 +485,11 @@ const nameOf = (word: string) =>
   rx`(?:${particle}${sp}+){0,2}${word}(?:${sp}+(?:${particle}${sp}+){0,2}${word}){0,3}`;
 const personName = nameOf(nameWord);
 const titleCaseName = nameOf(titleCaseNameWord);
-/** Names separated by commas, semicolons, "&", "and": "cc: Dr A. Jones, Ms B. Brown". */
-const personNames = rx`(?:${honorificPrefix})?${personName}(?:${sp}*(?:[,;/&]|${sp}and)${sp}*(?:and${sp}+)?(?:${honorificPrefix})?${personName})*`;
+/**
+ * Up to eight names separated by commas, semicolons, "&", "and": "cc: Dr A. Jones, Ms B. Brown".
+ * Bounded, because a list cut short by a non-name word is scanned again from that word.
+ */
+const personNames = rx`(?:${honorificPrefix})?${personName}(?:${sp}*(?:[,;/&]|${sp}and)${sp}*(?:and${sp}+)?(?:${honorificPrefix})?${personName}){0,7}`;
 /** Professional credentials after a name: "Jane Smith, MD". */
 const credential = rx`(?:MD|M\.D\.|DO|D\.O\.|RN|NP|MBBS|MBChB|FRCP|FRCPC|FAAD|PhD|DNP|APRN|CRNP|PA-C|MRCP|BSN|LPN|FNP|FNP-BC|DDS|DMD|PharmD)`;
 
@@ -973,11 +976,18 @@ function applyRule(
  * // removed: { name: 1, date: 1, id: 1, phone: 0, ... }
  * ```
  */
+const selfDelimiting: ReadonlySet<ScrubKind> = new Set(['email', 'url', 'ip']);
+
 export function scrubNotes(notes: string, known?: KnownIdentifiers): ScrubResult {
   const removed = Object.fromEntries(scrubKinds.map((kind) => [kind, 0])) as Record<ScrubKind, number>;
   // Placeholder characters in the input itself would be read as removed values: neutralise them.
   let text = notes.normalize('NFC').replace(invisibles, '').replace(placeholders, '\uFFFD');
-  for (const scrubRule of [...knownRules(known), ...rules]) text = applyRule(text, scrubRule, removed);
+  // Self-delimiting identifiers (emails, URLs, IP addresses) go first: a known name inside an
+  // email address must not break the address apart before it is recognised whole.
+  const whole = rules.filter((scrubRule) => selfDelimiting.has(scrubRule.kind));
+  const rest = rules.filter((scrubRule) => !selfDelimiting.has(scrubRule.kind));
+  for (const scrubRule of [...whole, ...knownRules(known), ...rest])
+    text = applyRule(text, scrubRule, removed);
   const tagOf = new Map(scrubKinds.map((kind) => [placeholderOf(kind), scrubTags[kind]]));
   return { text: text.replace(placeholders, (placeholder) => tagOf.get(placeholder) ?? ''), removed };
 }

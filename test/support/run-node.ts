@@ -13,7 +13,10 @@ export interface RunNodeOptions {
   timeout: number;
 }
 
-export async function runNode(args: string[], options: RunNodeOptions): Promise<{ stdout: string; stderr: string }> {
+export async function runNode(
+  args: string[],
+  options: RunNodeOptions,
+): Promise<{ stdout: string; stderr: string }> {
   try {
     return await execFileAsync(process.execPath, args, { ...options, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {

@@ -235,6 +235,14 @@ describe('scrubNotes: the patient’s known identifiers', () => {
     assert.deepEqual(removed, counts({ name: 4, id: 2, date: 1 }));
   });
 
+  it('recognises an email address whole even when it contains a known name', () => {
+    const result = scrubNotes('email jose.obrien-smith@example.org or j.smith@example.org', {
+      names: ['Jose OBrien-Smith'],
+    });
+    assert.equal(result.text, 'email [EMAIL] or [EMAIL]');
+    assert.equal(result.removed.email, 2);
+  });
+
   it('ignores separators in known identifiers, and finds their number part alone', () => {
     assert.equal(scrubNotes('MRN 0048213 / 0048213', known).text, '[ID] / [ID]');
     assert.equal(scrubNotes('ssn 123 45 6789', { identifiers: ['123-45-6789'] }).text, 'ssn [ID]');
@@ -340,6 +348,7 @@ describe('scrubNotes: linear time on hostile input', () => {
     '1 123 ',
     'Name: Aa, ',
     'Name: Aa, Reports, ',
+    'Regards, Aa, Reports, ',
     'cc: Aa, Dr, ',
     'Patient Aa Reports ',
     '5 Mar ',
