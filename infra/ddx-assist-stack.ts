@@ -4,11 +4,11 @@
  * to S3 under the derived prefix, which never triggers anything.
  *
  * ```
- *  clinician app --PUT uploads/x.jpg--> S3 bucket --ObjectCreated uploads/*--> SQS queue --(3 failures)--> DLQ
- *                                           ^                                      | batches of 5
- *                                           | derived/ (crops, large records)      v
- *                                           +-------------------------------- Lambda (nodejs22.x) --> DynamoDB
- *                                                                                  +--> SageMaker, Roboflow, LLM
+ *  uploads/x.jpg -> S3 bucket --ObjectCreated, uploads/ only--> SQS queue --3rd failed receive--> DLQ
+ *                       ^                                          | batches of 5
+ *                       | derived/: crops, oversize records        v
+ *                       +---------------------------------- Lambda (nodejs22.x) --> DynamoDB records
+ *                                                                  +--> SageMaker, Roboflow, LLM
  * ```
  *
  * @example
@@ -99,7 +99,11 @@ export const batchSize = 5;
 /** After this many failed receives a message goes to the dead-letter queue. */
 export const maxReceiveCount = 3;
 
-/** An environment variable holding the ARN of the secret whose value the handler reads into `name`. */
+/**
+ * Secrets reach the function as ARNs (`ROBOFLOW_API_KEY_SECRET_ARN`), never as values: a value in
+ * an environment variable is readable by anyone allowed to view the function's configuration.
+ * The handler reads each secret into `name` when it starts.
+ */
 export const secretArnVariable = (name: string) => `${name}_SECRET_ARN`;
 
 function checkedPrefix(value: string, what: string): string {
@@ -255,7 +259,10 @@ export class DdxAssistStack extends Stack {
       description: 'DDx Assist: one uploaded image in, one diagnostic suggestion record out',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: cpu === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
-      // The bundle script's output, deployed as it is: see README "Deploy" for why not NodejsFunction.
+      // The bundle script's folder as it is, not NodejsFunction: synth runs neither esbuild nor
+      // Docker (offline, fast, deterministic in tests), sharp's Linux binary and the routing table
+      // ship with the code, and the bundle's checks (no onnxruntime or better-sqlite3 at start-up)
+      // live in one place, the script.
       code: lambda.Code.fromAsset(bundleDirectory),
       handler: lambdaBundleLayout.handler,
       memorySize: functionMemoryMb,

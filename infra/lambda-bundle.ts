@@ -16,8 +16,9 @@ export type LambdaCpu = (typeof lambdaCpus)[number];
  * x86_64 by default, not arm64: `npm ci` on an x64 Linux machine (CI, this one) installs sharp's
  * x64 glibc binary, so the bundle can ship that binary and a test can load it where it was built.
  * arm64 costs about 20% less per GB-second: to use it, add the arm64 binary
- * (`npm install --no-save --os=linux --cpu=arm64 --libc=glibc sharp`), bundle with `--cpu arm64`
- * and deploy with `-c lambdaCpu=arm64`; the stack refuses a bundle built for the other CPU.
+ * (`npm install --no-save --os=linux --cpu=arm64 --libc=glibc sharp`, in CI or a separate checkout
+ * since it can replace the local binaries), bundle with `--cpu arm64` and deploy with
+ * `-c lambdaCpu=arm64`; the stack refuses a bundle built for the other CPU.
  */
 export const defaultLambdaCpu: LambdaCpu = 'x64';
 

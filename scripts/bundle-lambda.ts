@@ -157,6 +157,8 @@ export function lambdaBuildOptions(entry: string, outDirectory: string): BuildOp
     mainFields: ['module', 'main'],
     minify: true,
     sourcemap: true,
+    // Stack traces need the mappings, not the sources: the maps shrink to a fraction.
+    sourcesContent: false,
     legalComments: 'external',
     banner: { js: createRequireBanner },
     external: [...excludedPackages, ...shippedNativePackages],
@@ -202,7 +204,7 @@ export async function bundleLambda(options: BundleLambdaOptions): Promise<Lambda
   const missing = sharpPlatformPackages(target).filter((name) => !(name in nativePackages));
   if (missing.length > 0) {
     throw new Error(
-      `sharp's binaries for linux-${options.cpu} are not installed (${missing.join(', ')}): run \`npm install --no-save --os=linux --cpu=${options.cpu} --libc=glibc sharp\``,
+      `sharp's binaries for linux-${options.cpu} are not installed (${missing.join(', ')}): run \`npm install --no-save --os=linux --cpu=${options.cpu} --libc=glibc sharp\` (in CI or a separate checkout: it can replace this machine's own binaries)`,
     );
   }
 

@@ -45,7 +45,13 @@ for (const [id, list] of Object.entries(cases)) {
     ok &&= pass;
     worst = Math.max(worst, maxAbs);
     worstScaled = Math.max(worstScaled, maxScaled);
-    info.cases.push({ inputShape: c.inputShape, outputShape: out.dims, maxAbsDiff: maxAbs, maxScaledDiff: maxScaled, pass });
+    info.cases.push({
+      inputShape: c.inputShape,
+      outputShape: out.dims,
+      maxAbsDiff: maxAbs,
+      maxScaledDiff: maxScaled,
+      pass,
+    });
     console.log(
       `${id}: ${inputName} [${c.inputShape}] -> ${outputName} [${out.dims}] max |ort - torch| = ${maxAbs.toExponential(2)} (scaled ${maxScaled.toExponential(2)}) ${pass ? 'OK' : 'MISMATCH'}`,
     );
@@ -54,6 +60,14 @@ for (const [id, list] of Object.entries(cases)) {
 }
 const summary = `${ok ? 'pass' : 'FAIL'}: max |onnxruntime-node ${ort.env.versions?.node ?? ''} - torch| = ${worst.toExponential(2)} absolute, ${worstScaled.toExponential(2)} scaled by max(1, |torch|) (tolerance ${TOLERANCE})`;
 console.log(
-  JSON.stringify({ ran: true, ok, tolerance: TOLERANCE, maxAbsDiff: worst, maxScaledDiff: worstScaled, summary, models }),
+  JSON.stringify({
+    ran: true,
+    ok,
+    tolerance: TOLERANCE,
+    maxAbsDiff: worst,
+    maxScaledDiff: worstScaled,
+    summary,
+    models,
+  }),
 );
 process.exit(ok ? 0 : 1);

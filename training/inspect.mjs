@@ -52,7 +52,13 @@ async function letterbox(img, size, pad) {
   const py = Math.floor((size - nh) / 2);
   const data = await raw(img)
     .resize(nw, nh, { fit: 'fill' })
-    .extend({ top: py, bottom: size - nh - py, left: px, right: size - nw - px, background: { r: pad, g: pad, b: pad } })
+    .extend({
+      top: py,
+      bottom: size - nh - py,
+      left: px,
+      right: size - nw - px,
+      background: { r: pad, g: pad, b: pad },
+    })
     .raw()
     .toBuffer();
   return { data, r, px, py };
@@ -84,7 +90,9 @@ function postprocess(out, conf, iouThr) {
 
 async function classify(sess, c, img) {
   const data = await raw(img).resize(c.input.width, c.input.height, { fit: 'fill' }).raw().toBuffer();
-  const res = await sess.run({ [c.input.name]: toTensor(data, c.input.width, c.input.height, c.input.mean, c.input.std) });
+  const res = await sess.run({
+    [c.input.name]: toTensor(data, c.input.width, c.input.height, c.input.mean, c.input.std),
+  });
   const logits = Array.from(res[c.output.name].data);
   const m = Math.max(...logits);
   const e = logits.map((v) => Math.exp(v - m));
@@ -113,9 +121,9 @@ for (const file of files) {
   } else {
     const { input, defaults } = detCard;
     const lb = await letterbox(img, input.width, input.padValue);
-    const out = (await det.run({ [input.name]: toTensor(lb.data, input.width, input.height, input.mean, input.std) }))[
-      detCard.output.name
-    ];
+    const out = (
+      await det.run({ [input.name]: toTensor(lb.data, input.width, input.height, input.mean, input.std) })
+    )[detCard.output.name];
     const boxes = postprocess(out, defaults.confidence, defaults.iou).map(({ box, score }) => ({
       box: [
         Math.max(0, (box[0] - lb.px) / lb.r),

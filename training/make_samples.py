@@ -8,13 +8,13 @@ orchestrator would make from the detected box), the next seed is tried.
 from __future__ import annotations
 
 import io
-import json
 import os
 
 import numpy as np
 import torch
 from PIL import Image
 
+import jsonfmt
 import metrics as M
 import nets
 import synthetic_skin as S
@@ -140,9 +140,7 @@ def run(det_export, lesion_model, rash_model, out_dir, log=print, max_tries=80):
                 rec["probability"] = round(float(p[cls]), 3)
             with open(os.path.join(out_dir, fname), "wb") as f:
                 f.write(data)
-            with open(os.path.join(out_dir, fname + ".meta.json"), "w") as f:
-                json.dump(meta, f, indent=2)
-                f.write("\n")
+            jsonfmt.write(os.path.join(out_dir, fname + ".meta.json"), meta)
             records.append(rec)
             log(f"  sample {fname}: {rec}")
             ok = True

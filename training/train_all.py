@@ -32,6 +32,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import datasets as D  # noqa: E402
+import jsonfmt  # noqa: E402
 import make_samples  # noqa: E402
 import metrics as M  # noqa: E402
 import nets  # noqa: E402
@@ -46,7 +47,7 @@ PARITY = os.path.join(HERE, ".cache", "parity")
 FULL = dict(det_train=3000, det_test=300, lesion_train=5000, lesion_test=1000, rash_train=4000, rash_test=800,
             det_crop_epochs=9, det_full_epochs=0, lesion_epochs=16, rash_epochs=12)
 QUICK = dict(det_train=200, det_test=40, lesion_train=300, lesion_test=100, rash_train=200, rash_test=80,
-             det_crop_epochs=1, det_full_epochs=1, lesion_epochs=1, rash_epochs=1)
+             det_crop_epochs=1, det_full_epochs=0, lesion_epochs=1, rash_epochs=1)
 
 MEAN = torch.tensor(nets.IMAGENET_MEAN).view(1, 3, 1, 1)
 STD = torch.tensor(nets.IMAGENET_STD).view(1, 3, 1, 1)
@@ -299,9 +300,7 @@ def export_onnx(model, dummy, path, out_name):
 
 
 def write_json(path, obj):
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
+    jsonfmt.write(path, obj)
 
 
 def save_parity_case(name, model, x):

@@ -10,7 +10,7 @@
  * patient data in object keys.
  *
  * @example
- * // CDK: new NodejsFunction(this, 'Inference', { entry: 'src/entry/lambda.ts', handler: 'handler' })
+ * // CDK (infra/ddx-assist-stack.ts): the esbuild bundle of this file, handler `index.handler`.
  * // SQS event source: reportBatchItemFailures: true, so the partial batch response is honoured.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -27,8 +27,17 @@ import {
   processEvent,
   TransientFailuresError,
 } from '../triggers/process-event.js';
+import { resolveSecretArns } from './secrets-from-arns.js';
 
 const service = 'ddx-assist';
+/** Powertools spells levels in capitals. */
+const powertoolsLogLevels = {
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  silent: 'SILENT',
+} as const;
 const logger = new Logger({ serviceName: service });
 const metrics = new Metrics({ namespace: 'DDxAssist', serviceName: service });
 
@@ -89,6 +98,7 @@ function containerOnce(): Promise<Container> {
 }
 
 async function createContainer(): Promise<Container> {
+  await resolveSecretArns();
   const config = loadConfig();
   const settings = lambdaSettingsSchema.safeParse(
     Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')),
@@ -97,7 +107,7 @@ async function createContainer(): Promise<Container> {
     throw new ConfigurationError(`invalid configuration:\n${z.prettifyError(settings.error)}`);
   }
   // POWERTOOLS_LOG_LEVEL rules unless the project's own variable is set.
-  if (process.env.DDX_LOG_LEVEL) logger.setLogLevel(config.logLevel);
+  if (process.env.DDX_LOG_LEVEL) logger.setLogLevel(powertoolsLogLevels[config.logLevel]);
   const deps = await composeDependencies(config, { logger: pipelineLogger(logger) });
   return {
     deps,
