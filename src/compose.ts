@@ -74,7 +74,11 @@ async function createBlobStore(config: Config): Promise<BlobStore> {
     }
     case 's3': {
       const { createS3BlobStore } = await import('./adapters/blob-store/s3.js');
-      return createS3BlobStore({ bucket: blobStore.bucket, region: blobStore.region });
+      return createS3BlobStore({
+        bucket: blobStore.bucket,
+        region: blobStore.region,
+        forcePathStyle: blobStore.forcePathStyle,
+      });
     }
   }
 }

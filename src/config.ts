@@ -28,6 +28,7 @@ const environmentSchema = z.object({
   DDX_BLOB_STORE: z.enum(['fs', 's3']).default('fs'),
   DDX_BLOB_DIR: text.optional(),
   DDX_BUCKET: text.optional(),
+  DDX_S3_FORCE_PATH_STYLE: z.stringbool().default(false),
   DDX_RESULT_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
   DDX_SQLITE_PATH: text.optional(),
   DDX_TABLE: text.optional(),
@@ -90,7 +91,7 @@ export type RecommenderConfig =
 
 export type BlobStoreConfig =
   | { kind: 'fs'; root: string }
-  | { kind: 's3'; bucket: string; region: string | undefined };
+  | { kind: 's3'; bucket: string; region: string | undefined; forcePathStyle: boolean };
 
 export type ResultStoreConfig =
   | { kind: 'sqlite'; path: string }
@@ -153,6 +154,7 @@ function blobStoreConfig(env: Environment, dataDir: string): BlobStoreConfig {
         kind: 's3',
         bucket: required(env.DDX_BUCKET, 'DDX_BUCKET', 'DDX_BLOB_STORE=s3'),
         region: env.AWS_REGION,
+        forcePathStyle: env.DDX_S3_FORCE_PATH_STYLE,
       };
   }
 }

@@ -44,7 +44,12 @@ describe('configuration', () => {
       LANGFUSE_SECRET_KEY: 'sk-lf-1',
       DDX_PROMPT_VERSION: '7',
     });
-    assert.deepEqual(config.blobStore, { kind: 's3', bucket: 'clinic-uploads', region: 'eu-west-2' });
+    assert.deepEqual(config.blobStore, {
+      kind: 's3',
+      bucket: 'clinic-uploads',
+      region: 'eu-west-2',
+      forcePathStyle: false,
+    });
     assert.deepEqual(config.resultStore, { kind: 'dynamodb', table: 'ddx-results', region: 'eu-west-2' });
     assert.equal(config.recommender.kind, 'openai');
     assert.ok(config.recommender.kind === 'openai' && config.recommender.model === 'llama3.1');

@@ -22,6 +22,8 @@ export interface S3BlobStoreSettings {
   /** A configured client (custom endpoint, tests); by default one is created with SDK retries off. */
   client?: S3Client;
   region?: string;
+  /** Path-style URLs, for S3-compatible servers (MinIO, s3rver) that have no bucket subdomains. */
+  forcePathStyle?: boolean;
   policy?: RetryPolicy;
   /** Read `<key>.meta.json` on `head` (default true); off saves one GET per job. */
   readSidecar?: boolean;
@@ -32,7 +34,9 @@ const maxSidecarBytes = 256 * 1024;
 
 export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
   const { bucket } = settings;
-  const client = settings.client ?? new S3Client({ region: settings.region, maxAttempts: 1 });
+  const client =
+    settings.client ??
+    new S3Client({ region: settings.region, forcePathStyle: settings.forcePathStyle, maxAttempts: 1 });
   const policy = settings.policy ?? defaultRetryPolicy;
   const readSidecar = settings.readSidecar ?? true;
 
