@@ -229,6 +229,31 @@ describe('processEvent', () => {
     ]);
   });
 
+  it('ends missing and oversize objects as failed records, not retries', async () => {
+    const fixture = createPipelineFixture({ limits: { maxImageBytes: 300, maxImagePixels: 10_000_000 } });
+    await uploadImage(fixture, 'uploads/huge.jpg', localized, 400);
+    const event = (await s3Event(fixture, ['uploads/huge.jpg'])) as { Records: Json[] };
+    const missing = structuredClone(event.Records[0]) as { s3: { object: Json } };
+    missing.s3.object = { key: 'uploads/gone.jpg', size: 10, eTag: 'abc', sequencer: '00A2' };
+    const result = await processEvent(
+      sqsEvent([JSON.stringify(event), JSON.stringify({ Records: [missing] })]),
+      fixture.deps,
+      options,
+    );
+    assert.deepEqual(result.response, { batchItemFailures: [] });
+    const byKey = new Map(
+      [...fixture.resultStore.records.values()].map((record) => [record.source.key, record]),
+    );
+    assert.deepEqual(
+      [byKey.get('uploads/huge.jpg')?.error?.code, byKey.get('uploads/huge.jpg')?.error?.retriable],
+      ['OBJECT_TOO_LARGE', false],
+    );
+    assert.deepEqual(
+      [byKey.get('uploads/gone.jpg')?.error?.code, byKey.get('uploads/gone.jpg')?.error?.retriable],
+      ['OBJECT_NOT_FOUND', false],
+    );
+  });
+
   it('processes an EventBridge Object Created event, its key taken as it comes', async () => {
     const fixture = createPipelineFixture();
     const key = 'uploads/back lesion+2.jpg';
