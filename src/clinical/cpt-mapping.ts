@@ -7,9 +7,8 @@
  * { "version": "practice-2026-1", "labels": { "melanoma": [{ "code": "11102", "description": "..." }] } }
  * ```
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConfigurationError } from '../errors.js';
+import { readConfigurationFile } from '../configuration-file.js';
 
 const cptCode = z.string().regex(/^\d{4}[0-9FTU]$/, 'a CPT code is four digits and a digit, F, T or U');
 
@@ -23,15 +22,6 @@ const cptMappingSchema = z.object({
 
 export type CptMapping = z.infer<typeof cptMappingSchema>;
 
-export async function loadCptMapping(path: string): Promise<CptMapping> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigurationError(`cannot read CPT mapping ${path}: ${(error as Error).message}`, error);
-  }
-  const parsed = cptMappingSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new ConfigurationError(`invalid CPT mapping ${path}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+export function loadCptMapping(path: string): Promise<CptMapping> {
+  return readConfigurationFile(path, cptMappingSchema, 'CPT mapping');
 }

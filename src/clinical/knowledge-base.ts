@@ -4,9 +4,8 @@
  * each with its rationale, and the ICD-10-CM codes that document it (site-specific where the code
  * set has sites).
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConfigurationError } from '../errors.js';
+import { readConfigurationFile } from '../configuration-file.js';
 
 export const bodyRegions = ['face', 'scalp-neck', 'trunk', 'upper-limb', 'lower-limb', 'other'] as const;
 export type BodyRegion = (typeof bodyRegions)[number];
@@ -41,18 +40,8 @@ const knowledgeBaseSchema = z.object({
 export type KnowledgeBase = z.infer<typeof knowledgeBaseSchema>;
 export type ConditionKnowledge = z.infer<typeof conditionSchema>;
 
-export async function loadKnowledgeBase(path: string): Promise<KnowledgeBase> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigurationError(`cannot read knowledge base ${path}: ${(error as Error).message}`, error);
-  }
-  const parsed = knowledgeBaseSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigurationError(`invalid knowledge base ${path}:\n${z.prettifyError(parsed.error)}`);
-  }
-  return parsed.data;
+export function loadKnowledgeBase(path: string): Promise<KnowledgeBase> {
+  return readConfigurationFile(path, knowledgeBaseSchema, 'knowledge base');
 }
 
 /** The body region of a free-text body site ("upper back" -> trunk), or null when unknown. */

@@ -3,11 +3,11 @@
  * YAML or JSON and validated at start-up, including every model card it points to, so a typo in
  * the table stops the service before the first upload instead of failing that upload.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { roboflowModelSchema, sageMakerModelSchema } from '../adapters/remote-model-config.js';
+import { readConfigurationFile } from '../configuration-file.js';
 import { BadInputError, ConfigurationError, InputErrorCode, PipelineStep } from '../errors.js';
 import { loadModelCard, type ModelCard } from '../models/model-card.js';
 import type { ClinicalContext, Extent } from '../ports.js';
@@ -74,20 +74,11 @@ export interface RoutingTable {
 }
 
 export async function loadRoutingTable(path: string): Promise<RoutingTable> {
-  let raw: unknown;
-  try {
-    const text = await readFile(path, 'utf8');
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new ConfigurationError(`cannot read routing table ${path}: ${(error as Error).message}`, error);
-  }
-  const parsed = tableSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigurationError(`invalid routing table ${path}:\n${z.prettifyError(parsed.error)}`);
-  }
+  const parse = path.endsWith('.json') ? JSON.parse : parseYaml;
+  const table = await readConfigurationFile(path, tableSchema, 'routing table', parse);
   const baseDir = dirname(path);
   const models = new Map<string, ConfiguredModel>();
-  for (const [id, config] of Object.entries(parsed.data.models)) {
+  for (const [id, config] of Object.entries(table.models)) {
     // Remote models name their card; an ONNX file's card sits beside it by default.
     const modelPath = config.kind === 'onnx' ? resolve(baseDir, config.path) : null;
     const cardFile =
@@ -98,7 +89,7 @@ export async function loadRoutingTable(path: string): Promise<RoutingTable> {
   }
 
   const problems: string[] = [];
-  for (const route of parsed.data.routes) {
+  for (const route of table.routes) {
     const checkModel = (id: string, task: ModelCard['task'], role: string) => {
       const model = models.get(id);
       if (!model) problems.push(`route "${route.name}": ${role} "${id}" is not in models`);
@@ -118,7 +109,7 @@ export async function loadRoutingTable(path: string): Promise<RoutingTable> {
   if (problems.length > 0) {
     throw new ConfigurationError(`invalid routing table ${path}:\n  ${problems.join('\n  ')}`);
   }
-  return { source: path, models, routes: parsed.data.routes };
+  return { source: path, models, routes: table.routes };
 }
 
 /** The first route whose conditions all hold, in table order. */

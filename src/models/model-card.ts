@@ -3,9 +3,8 @@
  * describes a local ONNX file or a remote endpoint, so swapping backends never changes labels,
  * normalisation or billing-code mappings.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConfigurationError } from '../errors.js';
+import { readConfigurationFile } from '../configuration-file.js';
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -70,16 +69,6 @@ export type ClassificationCard = z.infer<typeof classificationCardSchema>;
 export type DetectionCard = z.infer<typeof detectionCardSchema>;
 export type ModelInput = z.infer<typeof modelInputSchema>;
 
-export async function loadModelCard(path: string): Promise<ModelCard> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigurationError(`cannot read model card ${path}: ${(error as Error).message}`, error);
-  }
-  const parsed = modelCardSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigurationError(`invalid model card ${path}: ${z.prettifyError(parsed.error)}`);
-  }
-  return parsed.data;
+export function loadModelCard(path: string): Promise<ModelCard> {
+  return readConfigurationFile(path, modelCardSchema, 'model card');
 }

@@ -2,9 +2,9 @@
  * PromptSource on prompt files bundled with the project (`prompts/<name>.json`), in the shape of
  * a Langfuse prompt, so the same files serve as the Langfuse fallback.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { readConfigurationFile } from '../../configuration-file.js';
 import { ConfigurationError } from '../../errors.js';
 import type { Prompt, PromptSource } from '../../ports.js';
 
@@ -48,19 +48,11 @@ export function createFilePromptSource(settings: FilePromptSourceSettings): Prom
   async function readPrompt(name: string): Promise<Prompt> {
     assertPromptName(name);
     const path = join(settings.directory, `${name}.json`);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(path, 'utf8'));
-    } catch (error) {
-      throw new ConfigurationError(`cannot read prompt ${path}: ${(error as Error).message}`, error);
+    const prompt = await readConfigurationFile(path, promptFileSchema, 'prompt');
+    if (prompt.name !== name) {
+      throw new ConfigurationError(`prompt ${path} is named "${prompt.name}", expected "${name}"`);
     }
-    const parsed = promptFileSchema.safeParse(raw);
-    if (!parsed.success)
-      throw new ConfigurationError(`invalid prompt ${path}: ${z.prettifyError(parsed.error)}`);
-    if (parsed.data.name !== name) {
-      throw new ConfigurationError(`prompt ${path} is named "${parsed.data.name}", expected "${name}"`);
-    }
-    return { ...parsed.data, isFallback: false };
+    return { ...prompt, isFallback: false };
   }
 
   return {

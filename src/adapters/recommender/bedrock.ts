@@ -32,7 +32,13 @@ import {
   type RetryPolicy,
   withRetry,
 } from '../../resilience/retry.js';
-import { checkReplyText, checkReplyValue, type ReplyCheck, recommendationJsonSchema } from './llm-reply.js';
+import {
+  checkReplyText,
+  checkReplyValue,
+  type ReplyCheck,
+  recommendationJsonSchema,
+  unrepairedReplyError,
+} from './llm-reply.js';
 
 export interface BedrockRecommenderSettings {
   /** A model id or inference profile, e.g. `anthropic.claude-3-5-sonnet-20240620-v1:0`. */
@@ -102,10 +108,7 @@ export function createBedrockRecommender(settings: BedrockRecommenderSettings): 
         check = checkOutput(outputs[1]);
       }
       if (!check.ok) {
-        throw new DependencyError(
-          `${operation} gave no valid recommendation after one repair attempt: ${check.problem.slice(0, 500)}`,
-          { code: ServiceErrorCode.invalidModelOutput, retriable: false },
-        );
+        throw unrepairedReplyError(operation, check.problem);
       }
       return {
         recommendation: check.recommendation,

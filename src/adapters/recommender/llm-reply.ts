@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { recommendationSchema } from '../../clinical/recommendation-schema.js';
+import { DependencyError, ServiceErrorCode } from '../../errors.js';
 import type { Recommendation } from '../../ports.js';
 
 export type ReplyCheck = { ok: true; recommendation: Recommendation } | { ok: false; problem: string };
@@ -122,4 +123,15 @@ function nullable(schema: unknown): unknown {
 
 function isRecord(value: unknown): value is JsonSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The reply stayed invalid after its one repair attempt: fail closed, never retried. */
+export function unrepairedReplyError(operation: string, problem: string): DependencyError {
+  return new DependencyError(
+    `${operation} gave no valid recommendation after one repair attempt: ${problem.slice(0, 500)}`,
+    {
+      code: ServiceErrorCode.invalidModelOutput,
+      retriable: false,
+    },
+  );
 }

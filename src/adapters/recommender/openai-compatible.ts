@@ -25,7 +25,13 @@ import {
   type RetryPolicy,
   withRetry,
 } from '../../resilience/retry.js';
-import { checkReplyText, type ReplyCheck, recommendationJsonSchema, repairInstruction } from './llm-reply.js';
+import {
+  checkReplyText,
+  type ReplyCheck,
+  recommendationJsonSchema,
+  repairInstruction,
+  unrepairedReplyError,
+} from './llm-reply.js';
 
 /** How the server is asked for JSON, strongest first; a server that rejects one gets the next. */
 export type StructuredOutputMode = 'json_schema' | 'json_object' | 'none';
@@ -119,10 +125,7 @@ export function createOpenAiCompatibleRecommender(
         check = checkCompletion(completions[1]);
       }
       if (!check.ok) {
-        throw new DependencyError(
-          `${operation} gave no valid recommendation after one repair attempt: ${check.problem.slice(0, 500)}`,
-          { code: ServiceErrorCode.invalidModelOutput, retriable: false },
-        );
+        throw unrepairedReplyError(operation, check.problem);
       }
       return {
         recommendation: check.recommendation,

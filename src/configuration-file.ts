@@ -1,0 +1,26 @@
+/**
+ * Reads a configuration file (a model card, the routing table, the knowledge base, a prompt, a CPT
+ * mapping) and validates it with its schema. Any problem stops start-up with a message that names
+ * the file and what is wrong in it.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigurationError } from './errors.js';
+
+export async function readConfigurationFile<Schema extends z.ZodType>(
+  path: string,
+  schema: Schema,
+  what: string,
+  parse: (text: string) => unknown = JSON.parse,
+): Promise<z.output<Schema>> {
+  let raw: unknown;
+  try {
+    raw = parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigurationError(`cannot read ${what} ${path}: ${(error as Error).message}`, error);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success)
+    throw new ConfigurationError(`invalid ${what} ${path}:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
