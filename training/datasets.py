@@ -56,10 +56,10 @@ def det_item(args):
     v = rng.random()
     size_px = None
     size_scale = (1.0, 1.0)
-    if classes and v < 0.12:  # macro close-up: one lesion filling 30-70% of the frame
+    if classes and v < 0.18:  # macro close-up: one lesion filling 30-70% of the frame
         classes = classes[:1]
         size_px = min(w, h) * rng.uniform(0.3, 0.7)
-    elif v < 0.27:  # close-up
+    elif v < 0.33:  # close-up
         size_scale = (1.5, 2.2)
     img, boxes = S.render_localized(rng, w, h, classes=classes, size_scale=size_scale, size_px=size_px)
     lb, r, px, py = S.letterbox(img, DET_SIZE)

@@ -641,14 +641,20 @@ def pen_ring(rng, img, box=None):
     n = 40
     span = 2 * math.pi * (1.08 if rng.random() < 0.7 else rng.uniform(0.3, 0.8))
     start = rng.uniform(0, 2 * math.pi)
+    # hand-drawn: slowly wandering radius, sometimes pointed like a surgical ellipse
+    wob = [(k, rng.normal(0, 0.06) / k, rng.uniform(0, 2 * math.pi)) for k in (1, 2, 3)]
+    point = rng.uniform(0, 0.5) if rng.random() < 0.5 else 0.0
     pts = []
     for i in range(n + 1):
         t = start + span * i / n
-        jr = 1 + rng.normal(0, 0.04)
-        ex, ey = rx * math.cos(t) * jr, ry * math.sin(t) * jr
+        jr = 1 + sum(a * math.cos(k * t + p) for k, a, p in wob) + rng.normal(0, 0.015)
+        ex, ey = rx * math.cos(t) * jr, ry * math.sin(t) * jr * (1 - point * abs(math.cos(t)) ** 3)
         pts.append((cx + ex * math.cos(rot) - ey * math.sin(rot), cy + ex * math.sin(rot) + ey * math.cos(rot)))
-    wd = max(2, s * rng.uniform(0.006, 0.025))
-    a = stroke_layer(h, w, [(pts, wd, 0.9)], blur=wd * 0.2)
+    wd = max(2, s * rng.uniform(0.006, 0.03))
+    strokes = [(pts, wd, 0.9)]
+    if rng.random() < 0.3:  # a second, overlapping pass of the pen
+        strokes.append(([(x + rng.normal(0, wd * 0.5), y + rng.normal(0, wd * 0.5)) for x, y in pts], wd * 0.8, 0.8))
+    a = stroke_layer(h, w, strokes, blur=wd * 0.2)
     col = np.array(rng.choice([[0.25, 0.25, 0.6], [0.35, 0.25, 0.55], [0.1, 0.15, 0.45], [0.15, 0.15, 0.2]]), F32)
     return blend(img, col, a * rng.uniform(0.6, 0.95))
 
@@ -657,8 +663,8 @@ def add_lentigines(rng, img, base):
     """Sun-damaged skin: blotchy, low-contrast brown macules (NOT labelled lesions)."""
     h, w, _ = img.shape
     s = min(h, w)
-    f = noise(rng, h, w, s * rng.uniform(0.02, 0.05)) + 0.5 * noise(rng, h, w, s * 0.012)
-    a = smoothstep(0.5, 1.3, f) * rng.uniform(0.25, 0.5)
+    f = noise(rng, h, w, s * rng.uniform(0.015, 0.04)) + 0.6 * noise(rng, h, w, s * 0.008)
+    a = smoothstep(0.3, 1.6, f) * rng.uniform(0.15, 0.4)
     return blend(img, base * np.array([0.75, 0.62, 0.52], F32), a)
 
 
@@ -716,10 +722,10 @@ def render_localized(rng, w, h, classes=None, n_lesions=None, size_scale=(1.0, 1
     img = add_hair(rng, img, amount=hair)
     auto_pen = pen is None
     if auto_pen:
-        pen = rng.random() < 0.2
+        pen = rng.random() < 0.3
     if pen and boxes:
         img = pen_ring(rng, img, boxes[int(rng.integers(len(boxes)))])
-    elif pen or (auto_pen and rng.random() < 0.05):  # a stray mark on lesion-free skin
+    elif pen or (auto_pen and rng.random() < 0.1):  # a stray mark on lesion-free skin
         img = pen_ring(rng, img, None)
     img = lighting(rng, img)
     if alpha is not None:

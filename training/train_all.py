@@ -44,8 +44,8 @@ MODELS = os.path.join(ROOT, "models")
 SAMPLES = os.path.join(ROOT, "samples")
 PARITY = os.path.join(HERE, ".cache", "parity")
 
-FULL = dict(det_train=3000, det_test=300, lesion_train=5000, lesion_test=1000, rash_train=4000, rash_test=800,
-            det_crop_epochs=9, det_full_epochs=0, lesion_epochs=16, rash_epochs=12)
+FULL = dict(det_train=3000, det_test=300, lesion_train=4000, lesion_test=1000, rash_train=3200, rash_test=800,
+            det_crop_epochs=12, det_full_epochs=0, lesion_epochs=10, rash_epochs=10)
 QUICK = dict(det_train=200, det_test=40, lesion_train=300, lesion_test=100, rash_train=200, rash_test=80,
              det_crop_epochs=1, det_full_epochs=0, lesion_epochs=1, rash_epochs=1)
 
@@ -376,6 +376,18 @@ def update_readme(summary):
         f.write(text)
 
 
+def torch_version():
+    """Debian's python3-torch 1.13.1 reports itself as 1.13.0a0: prefer the package version."""
+    try:
+        v = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "python3-torch"], capture_output=True, text=True,
+                           timeout=10).stdout.strip()
+        if v and torch.__version__.startswith(v.split(".")[0] + "."):
+            return v.split("+")[0]
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return torch.__version__.split("+")[0]
+
+
 def trained(name, train_fn, make_fn, args):
     """Train (and keep the weights in training/.cache), or with --reuse-weights load them."""
     path = os.path.join(HERE, ".cache", f"weights-{name}{'-quick' if args.quick else ''}.pt")
@@ -459,7 +471,7 @@ def main():
 
     log("5/6 exporting ONNX, model cards, samples")
     today = datetime.date.today().isoformat()
-    framework = f"torch {torch.__version__.split('+')[0]}"
+    framework = f"torch {torch_version()}"
     ops = {}
     ops["lesion-detector"] = export_onnx(det_export, torch.zeros(1, 3, 320, 320),
                                          os.path.join(models_dir, "lesion-detector.onnx"), "output0")

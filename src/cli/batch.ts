@@ -2,15 +2,15 @@
  * `ddx batch <folder>`: every image in a folder through the pipeline with bounded concurrency,
  * metadata from `<image>.meta.json` beside each image when present.
  */
-import { access, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { isMetadataSidecar, metadataSidecarKey } from '../adapters/blob-store/metadata-sidecar.js';
+import { isMetadataSidecar } from '../adapters/blob-store/metadata-sidecar.js';
 import { mapWithConcurrency } from '../concurrency/map-with-concurrency.js';
 import type { Job, PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { runInference } from '../pipeline/run-inference.js';
 import type { InferenceRecord } from '../record.js';
 import { createProgressBar } from './progress-bar.js';
-import { uploadImage, uploadKeyFor } from './upload-image.js';
+import { metadataFileBeside, uploadImage, uploadKeyFor } from './upload-image.js';
 
 export interface BatchItem {
   file: string;
@@ -20,10 +20,22 @@ export interface BatchItem {
   problem?: string;
 }
 
+/**
+ * Files a clinic would upload as images, by extension: unsupported image formats (HEIC, DICOM)
+ * are included so they end as clear `failed` records; notes, READMEs and sidecars are not images.
+ */
+const imageExtensions = /\.(jpe?g|png|webp|gif|tiff?|avif|heic|heif|dcm|dicom|bmp|svg|jp2|jxl)$/i;
+
 export async function listBatchFiles(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true });
   return entries
-    .filter((entry) => entry.isFile() && !entry.name.startsWith('.') && !isMetadataSidecar(entry.name))
+    .filter(
+      (entry) =>
+        entry.isFile() &&
+        !entry.name.startsWith('.') &&
+        !isMetadataSidecar(entry.name) &&
+        imageExtensions.test(entry.name),
+    )
     .map((entry) => relative(folder, join(entry.parentPath, entry.name)))
     .sort();
 }
@@ -38,16 +50,11 @@ export async function runBatch(
   const results = await mapWithConcurrency(files, options.concurrency, async (file, index) => {
     const item: BatchItem = { file };
     const imagePath = join(folder, file);
-    const metadataPath = metadataSidecarKey(imagePath);
     const key = uploadKeyFor(options.inputPrefix, file);
     try {
-      const hasMetadata = await access(metadataPath).then(
-        () => true,
-        () => false,
-      );
       await uploadImage(deps.blobStore, {
         imagePath,
-        metadataPath: hasMetadata ? metadataPath : undefined,
+        metadataPath: await metadataFileBeside(imagePath),
         key,
       });
       const job: Job = { source: { key }, requestId: `${options.requestId}-${index + 1}`, trigger: 'batch' };

@@ -28,6 +28,17 @@ export async function uploadImage(blobStore: BlobStore, request: UploadRequest):
   await blobStore.put(request.key, image, { contentType: 'application/octet-stream' });
 }
 
+/** `<image>.meta.json` beside a local image, when there is one. */
+export async function metadataFileBeside(imagePath: string): Promise<string | undefined> {
+  const path = metadataSidecarKey(imagePath);
+  return (await stat(path).then(
+    (stats) => stats.isFile(),
+    () => false,
+  ))
+    ? path
+    : undefined;
+}
+
 export function uploadKeyFor(inputPrefix: string, relativePath: string): string {
   return `${inputPrefix}${relativePath.split(/[\\/]/).filter(Boolean).join('/') || basename(relativePath)}`;
 }

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { formatBatchTable, runBatch } from '../cli/batch.js';
 import { ExitCode, exitCodeFor, worstExitCode } from '../cli/exit-code.js';
 import { formatRecordSummary } from '../cli/format-record.js';
-import { LocalFileError, uploadImage, uploadKeyFor } from '../cli/upload-image.js';
+import { LocalFileError, metadataFileBeside, uploadImage, uploadKeyFor } from '../cli/upload-image.js';
 import { type ComposedDependencies, composeDependencies, createModelProvider } from '../compose.js';
 import { type Config, loadConfig } from '../config.js';
 import { DdxError } from '../errors.js';
@@ -20,6 +20,7 @@ const usage = `DDx Assist: medical-image inference orchestrator (demo models: no
 
 Usage:
   ddx run <image> [--meta <file.json>] [--json]   upload an image as a clinician's app would and process it
+                                                  (metadata from <image>.meta.json when --meta is not given)
   ddx batch <folder> [--concurrency N] [--json]   process every image in a folder (<image>.meta.json beside it)
   ddx results list [--status S] [--limit N] [--json]
   ddx results get <id> [--json]
@@ -53,7 +54,8 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
 
   let deps: ComposedDependencies | undefined;
   try {
-    const config = loadConfig({ DDX_LOG_LEVEL: values.verbose ? 'info' : 'warn', ...environment });
+    // The CLI prints its own one-line errors: step logs only with --verbose or DDX_LOG_LEVEL.
+    const config = loadConfig({ DDX_LOG_LEVEL: values.verbose ? 'info' : 'error', ...environment });
     // The model server needs the models only, not the stores.
     if (positionals[0] === 'serve-models')
       return await serveModelsCommand(positionals.slice(1), values, config);
@@ -125,7 +127,9 @@ async function runCommand(
   const [imagePath, ...extra] = args;
   if (!imagePath || extra.length > 0) throw new UsageError('run takes exactly one image path');
   const key = uploadKeyFor(config.inputPrefix, basename(imagePath));
-  await uploadImage(deps.blobStore, { imagePath, metadataPath: values.meta, key });
+  // Like `batch`: without --meta, the metadata file beside the image is used when there is one.
+  const metadataPath = values.meta ?? (await metadataFileBeside(imagePath));
+  await uploadImage(deps.blobStore, { imagePath, metadataPath, key });
   const { record, reused } = await runInference(
     { source: { key }, requestId: randomUUID(), trigger: 'cli' },
     deps,
@@ -230,7 +234,7 @@ async function serveModelsCommand(args: string[], values: Values, config: Config
     host: values.host,
     defaultModel: values.model,
     apiKey: process.env.ROBOFLOW_API_KEY || undefined,
-    logger: createLogger({ level: config.logLevel === 'warn' ? 'info' : config.logLevel }),
+    logger: createLogger({ level: config.logLevel === 'error' ? 'info' : config.logLevel }),
   });
   process.stderr.write(
     `ddx: serving ${[...table.models.keys()].join(', ')} on ${server.url} (Ctrl-C stops)\n`,

@@ -4,16 +4,19 @@
  * `@aws-sdk/client-sagemaker-runtime` (SageMaker) and over Roboflow's detect API (Roboflow).
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { createSageMakerClassifier } from '../../src/adapters/classifier/sagemaker.js';
 import { createRoboflowDetector } from '../../src/adapters/detector/roboflow.js';
 import { createSageMakerDetector } from '../../src/adapters/detector/sagemaker.js';
 import { loadRoutingTable } from '../../src/clinical/routing-table.js';
 import { createModelProvider } from '../../src/compose.js';
 import { packageRoot } from '../../src/config.js';
+import { decodeImage } from '../../src/imaging/decode-image.js';
 import { startModelServer } from '../../src/model-server/model-server.js';
 import type { ClassificationCard, DetectionCard } from '../../src/models/model-card.js';
+import { intersectionOverUnion } from '../../src/models/yolo-output.js';
 import type { RetryPolicy } from '../../src/resilience/retry.js';
 import { classifierContract, detectorContract } from './models.contract.js';
 
@@ -109,5 +112,69 @@ detectorContract('Roboflow detect API (lesion-detector)', async () => {
     version: 1,
     card: await detectionCard('lesion-detector'),
     policy,
+  });
+});
+
+describe('remote adapters agree with the local ONNX models', () => {
+  const sample = async (name: string) =>
+    (await decodeImage(await readFile(join(packageRoot, 'samples', name)), { maxPixels: 50e6 })).image;
+
+  // Downscaled on the way out, so the agreement also proves the boxes are mapped back.
+  const remoteDetectors = async () => {
+    const { server } = await served;
+    const card = await detectionCard('lesion-detector');
+    const sageMaker = createSageMakerDetector({
+      endpoint: 'lesion-detector',
+      card,
+      clientConfig: sdkClientConfig(server.url),
+      policy,
+      maxPayloadBytes: 12_000,
+    });
+    closers.push(sageMaker.close);
+    const roboflow = createRoboflowDetector({
+      apiUrl: server.url,
+      apiKey,
+      project: 'lesion-detector',
+      version: 1,
+      card,
+      policy,
+      maxSide: 360,
+    });
+    return { sageMaker, roboflow };
+  };
+
+  it('finds the lesion where the ONNX detector finds it, from a downscaled image', async () => {
+    const image = await sample('localized-melanoma-back.jpg');
+    const [local] = await (await (await served).models.detector('lesion-detector')).detect(image);
+    assert.ok(local);
+    for (const [name, detector] of Object.entries(await remoteDetectors())) {
+      const [remote] = await detector.detect(image);
+      assert.ok(remote, `${name} found nothing`);
+      const overlap = intersectionOverUnion(remote.box, local.box);
+      assert.ok(
+        overlap > 0.8,
+        `${name}: IoU ${overlap.toFixed(3)} ${JSON.stringify([remote.box, local.box])}`,
+      );
+    }
+  });
+
+  it('ranks the same top label as the ONNX classifier', async () => {
+    const { models, server } = await served;
+    for (const [id, sampleName] of [
+      ['lesion-classifier', 'localized-nevus-forearm.jpg'],
+      ['rash-classifier', 'widespread-urticaria-trunk.jpg'],
+    ] as const) {
+      const image = await sample(sampleName);
+      const remote = createSageMakerClassifier({
+        endpoint: id,
+        card: await classificationCard(id),
+        clientConfig: sdkClientConfig(server.url),
+        policy,
+      });
+      closers.push(remote.close);
+      const [remoteTop] = await remote.classify(image);
+      const [localTop] = await (await models.classifier(id)).classify(image);
+      assert.equal(remoteTop?.label, localTop?.label, id);
+    }
   });
 });
