@@ -44,6 +44,12 @@ export async function composeDependencies(
   const recommender = await createRecommender(config, knowledgeRecommender);
   const resultStore = await createResultStore(config, blobStore);
   const models = createModelProvider(routingTable);
+  const generationTracer = config.tracing
+    ? (await import('./observability/langfuse-tracing.js')).createLangfuseTracer({
+        ...config.tracing,
+        logger,
+      })
+    : undefined;
   return {
     blobStore,
     resultStore,
@@ -54,13 +60,14 @@ export async function composeDependencies(
     knowledgeRecommender,
     codeTable,
     cptMapping,
+    generationTracer,
     logger,
     limits: config.limits,
     cropPadding: config.cropPadding,
     derivedPrefix: config.derivedPrefix,
     jobTimeoutMs: config.jobTimeoutMs,
     async close() {
-      await Promise.all([models.close?.(), resultStore.close?.()]);
+      await Promise.all([models.close?.(), resultStore.close?.(), generationTracer?.flush()]);
     },
   };
 }

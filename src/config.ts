@@ -42,6 +42,7 @@ const environmentSchema = z.object({
   LANGFUSE_BASE_URL: z.url().default('https://cloud.langfuse.com'),
   LANGFUSE_PUBLIC_KEY: text.optional(),
   LANGFUSE_SECRET_KEY: text.optional(),
+  DDX_LANGFUSE_TRACING: z.stringbool().default(false),
   DDX_RECOMMENDER: z.enum(['knowledge-base', 'openai', 'bedrock']).default('knowledge-base'),
   DDX_LLM_MODEL: text.optional(),
   DDX_LLM_TIMEOUT_MS: wholePositive(30_000),
@@ -103,6 +104,8 @@ export interface Config {
   routesPath: string;
   promptSource: PromptSourceConfig;
   recommender: RecommenderConfig;
+  /** Langfuse tracing of LLM generations, when enabled. */
+  tracing: { kind: 'langfuse'; baseUrl: string; publicKey: string; secretKey: string } | null;
   knowledgeBasePath: string;
   icd10cmTablePath: string;
   /** A user-supplied CPT mapping: CPT descriptors are AMA-licensed, so none ship with the project. */
@@ -133,6 +136,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     routesPath: resolve(env.DDX_ROUTES),
     promptSource: promptSourceConfig(env),
     recommender: recommenderConfig(env),
+    tracing: env.DDX_LANGFUSE_TRACING
+      ? {
+          kind: 'langfuse',
+          baseUrl: env.LANGFUSE_BASE_URL,
+          publicKey: required(env.LANGFUSE_PUBLIC_KEY, 'LANGFUSE_PUBLIC_KEY', 'DDX_LANGFUSE_TRACING=true'),
+          secretKey: required(env.LANGFUSE_SECRET_KEY, 'LANGFUSE_SECRET_KEY', 'DDX_LANGFUSE_TRACING=true'),
+        }
+      : null,
     knowledgeBasePath: resolve(env.DDX_KNOWLEDGE_BASE),
     icd10cmTablePath: resolve(env.DDX_ICD10CM_TABLE),
     cptMappingPath: env.DDX_CPT_MAPPING ? resolve(env.DDX_CPT_MAPPING) : undefined,

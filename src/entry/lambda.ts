@@ -83,6 +83,8 @@ export const handler = async (event: unknown, context: Context): Promise<SQSBatc
     );
     throw error;
   } finally {
+    // Traces are sent before the invocation returns: a frozen container sends nothing.
+    await (await container?.catch(() => undefined))?.deps.generationTracer?.flush();
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     logger.resetKeys();
   }

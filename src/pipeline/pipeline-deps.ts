@@ -5,6 +5,7 @@
 import type { CptMapping } from '../clinical/cpt-mapping.js';
 import type { Icd10CmTable } from '../clinical/icd10cm-table.js';
 import type { RoutingTable } from '../clinical/routing-table.js';
+import type { GenerationTracer } from '../observability/langfuse-tracing.js';
 import type { Logger } from '../observability/logger.js';
 import type { BlobStore, ModelProvider, PromptSource, Recommender, ResultStore } from '../ports.js';
 import type { SourceObject, Trigger } from '../record.js';
@@ -21,6 +22,8 @@ export interface PipelineDeps {
   knowledgeRecommender: Recommender;
   codeTable: Icd10CmTable;
   cptMapping: CptMapping | null;
+  /** Optional tracing of LLM generations (Langfuse); flushed by the entry point. */
+  generationTracer?: GenerationTracer;
   logger: Logger;
   limits: { maxImageBytes: number; maxImagePixels: number };
   /** Fraction of the detection box added on each side of a crop, for context. */

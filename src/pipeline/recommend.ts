@@ -43,7 +43,10 @@ export async function recommendWithFallback(
   const offline = await recommend(knowledgeBase, request, step);
   if (primary === knowledgeBase) return { recommendation: offline, knowledgeBase: null, failure: null };
   try {
-    return { recommendation: await recommend(primary, request, step), knowledgeBase: offline, failure: null };
+    const answer = await recommend(primary, request, step);
+    // Low confidence or a close call must be stated, whatever the LLM chose to say.
+    const uncertainty = answer.uncertainty ?? offline.uncertainty;
+    return { recommendation: { ...answer, uncertainty }, knowledgeBase: offline, failure: null };
   } catch (error) {
     const failure = asDdxError(error, PipelineStep.recommend);
     step.logger.warn('recommender failed: serving the knowledge base', {

@@ -22,9 +22,17 @@ import { randomUUID } from 'node:crypto';
 import { type DeidentifiedNotes, deidentify, deidentifyNotes } from '../clinical/deidentify.js';
 import { selectRoute } from '../clinical/routing-table.js';
 import { asDdxError, type DdxError, InProgressError, PipelineStep } from '../errors.js';
+import type { GenerationTracer } from '../observability/langfuse-tracing.js';
 import { StepTimer } from '../observability/step-timer.js';
-import type { ClinicalContext, PatientIdentifiers } from '../ports.js';
-import { type InferenceRecord, isFinal, RecordStatus, recordIdFor, type SourceObject } from '../record.js';
+import type { ClinicalContext, PatientIdentifiers, RecommendationRequest } from '../ports.js';
+import {
+  type InferenceRecord,
+  isFinal,
+  type RecommendationRecord,
+  RecordStatus,
+  recordIdFor,
+  type SourceObject,
+} from '../record.js';
 import { startDeadline } from '../resilience/deadline.js';
 import { classify } from './classify.js';
 import { fetchImage } from './fetch-image.js';
@@ -209,24 +217,21 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
       fields.classification = classification;
 
       try {
-        const outcome = await step(PipelineStep.recommend, async () =>
-          recommendWithFallback(
-            deps.recommender,
-            deps.knowledgeRecommender,
-            {
-              findings: {
-                classifier: classification.model,
-                input,
-                labels: classification.labels,
-                lesionFound: detectorId ? input === 'crop' : null,
-              },
-              context: deidentify(context),
-              notes: notes?.text ?? null,
-              prompt: await promptFetch,
-            },
-            stepContext,
-          ),
+        const request: RecommendationRequest = {
+          findings: {
+            classifier: classification.model,
+            input,
+            labels: classification.labels,
+            lesionFound: detectorId ? input === 'crop' : null,
+          },
+          context: deidentify(context),
+          notes: notes?.text ?? null,
+          prompt: await promptFetch,
+        };
+        const outcome = await step(PipelineStep.recommend, () =>
+          recommendWithFallback(deps.recommender, deps.knowledgeRecommender, request, stepContext),
         );
+        traceGeneration(deps.generationTracer, id, request, outcome.failure ? null : outcome.recommendation);
         fields.recommendation = outcome.recommendation;
         fields.billing = suggestBilling({
           classification,
@@ -303,4 +308,27 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
     }
     return { record, reused: false };
   }
+}
+
+/** Hands an LLM's generation to the tracer; the offline knowledge base is not traced. */
+function traceGeneration(
+  tracer: GenerationTracer | undefined,
+  recordId: string,
+  request: RecommendationRequest,
+  recommendation: RecommendationRecord | null,
+): void {
+  if (!tracer || !recommendation || recommendation.provider === 'knowledge-base') return;
+  const endTime = new Date();
+  const { provider, model, prompt, usage, latencyMs, ...answer } = recommendation;
+  tracer.record({
+    recordId,
+    provider,
+    model,
+    prompt,
+    input: { findings: request.findings, context: request.context, notes: request.notes },
+    output: answer,
+    usage,
+    startTime: new Date(endTime.getTime() - (latencyMs ?? 0)),
+    endTime,
+  });
 }
