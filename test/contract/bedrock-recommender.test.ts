@@ -16,7 +16,7 @@ import {
   LoopbackBedrockServer,
   type RecordedConverseRequest,
 } from '../support/loopback-bedrock-server.js';
-import { sampleRecommendationRequest } from '../support/loopback-openai-server.js';
+import { sampleRecommendationRequest } from '../support/recommendation-request.js';
 import { failureOf } from '../support/unit-helpers.js';
 import { recommenderContract } from './recommender.contract.js';
 

@@ -22,8 +22,8 @@ import {
   LoopbackOpenAiServer,
   openAiReplies,
   type RecordedChatRequest,
-  sampleRecommendationRequest,
 } from '../support/loopback-openai-server.js';
+import { sampleRecommendationRequest } from '../support/recommendation-request.js';
 import { failureOf } from '../support/unit-helpers.js';
 import { recommenderContract } from './recommender.contract.js';
 

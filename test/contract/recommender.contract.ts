@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createFilePromptSource } from '../../src/adapters/prompt-source/files.js';
 import { recommendationSchema } from '../../src/clinical/recommendation-schema.js';
 import { packageRoot } from '../../src/config.js';
 import type { RecommendationRequest, Recommender } from '../../src/ports.js';
+import { sampleRecommendationRequest } from '../support/recommendation-request.js';
 
 async function demoLabels(): Promise<string[]> {
   const cards = ['lesion-classifier', 'rash-classifier'].map((id) =>
@@ -27,29 +27,19 @@ export function recommenderContract(
   skip: Partial<Record<'deterministic', string>> = {},
 ): void {
   describe(`Recommender contract: ${adapterName}`, () => {
-    const request = async (label: string, probability = 0.8): Promise<RecommendationRequest> => ({
-      findings: {
-        classifier: { id: 'lesion-classifier', version: '1.0.0' },
-        input: 'crop',
-        labels: [
-          { label, probability },
-          { label: 'other-finding', probability: 1 - probability },
-        ],
-        lesionFound: true,
-      },
-      context: {
-        extent: 'localized',
-        bodySite: 'back',
-        age: '54',
-        sex: 'female',
-        specialty: 'dermatology',
-        durationDays: 30,
-      },
-      notes: null,
-      prompt: await createFilePromptSource({ directory: join(packageRoot, 'prompts') }).get(
-        'ddx-recommendations',
-      ),
-    });
+    const request = (label: string, probability = 0.8): Promise<RecommendationRequest> =>
+      sampleRecommendationRequest({
+        findings: {
+          classifier: { id: 'lesion-classifier', version: '1.0.0' },
+          input: 'crop',
+          labels: [
+            { label, probability },
+            { label: 'other-finding', probability: 1 - probability },
+          ],
+          lesionFound: true,
+        },
+        notes: null,
+      });
 
     it('answers every demo label with a schema-valid recommendation', async () => {
       const recommender = await create();

@@ -7,11 +7,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { createFilePromptSource } from '../../src/adapters/prompt-source/files.js';
-import { packageRoot } from '../../src/config.js';
-import type { Recommendation, RecommendationRequest } from '../../src/ports.js';
+import type { Recommendation } from '../../src/ports.js';
 
 export type OpenAiScriptStep =
   | { kind: 'recommendation'; change?: (recommendation: Recommendation) => unknown }
@@ -240,37 +237,6 @@ function userText(body: ChatRequestBody): string {
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures shared with the Bedrock stand-in and the LLM recommender tests.
-
-/** A request for the bundled recommendation prompt: a confident melanoma finding on a crop. */
-export async function sampleRecommendationRequest(
-  changes: Partial<RecommendationRequest> = {},
-): Promise<RecommendationRequest> {
-  return {
-    findings: {
-      classifier: { id: 'lesion-classifier', version: '1.0.0' },
-      input: 'crop',
-      labels: [
-        { label: 'melanoma', probability: 0.81 },
-        { label: 'nevus', probability: 0.15 },
-        { label: 'seborrheic-keratosis', probability: 0.04 },
-      ],
-      lesionFound: true,
-    },
-    context: {
-      extent: 'localized',
-      bodySite: 'back',
-      age: '54',
-      sex: 'female',
-      specialty: 'dermatology',
-      durationDays: 30,
-    },
-    notes: 'Lesion has grown over two months.',
-    prompt: await createFilePromptSource({ directory: join(packageRoot, 'prompts') }).get(
-      'ddx-recommendations',
-    ),
-    ...changes,
-  };
-}
 
 /** The ranked labels as `promptVariables` writes them into the findings JSON. */
 export function labelsInFindings(text: string): { label: string; probability: number }[] {

@@ -8,7 +8,7 @@ import {
 } from '../../src/clinical/compile-prompt.js';
 import { ConfigurationError } from '../../src/errors.js';
 import type { DeidentifiedContext, Prompt } from '../../src/ports.js';
-import { sampleRecommendationRequest } from '../support/loopback-openai-server.js';
+import { sampleRecommendationRequest } from '../support/recommendation-request.js';
 import { failureOf } from '../support/unit-helpers.js';
 
 function chatPrompt(messages: Prompt['prompt']): Prompt {
