@@ -1,6 +1,6 @@
 // ONNX parity check: runs the exported models in onnxruntime-node on the inputs that
 // train_all.py saved (training/.cache/parity) and compares with the torch outputs.
-// Usage: node training/check_onnx.mjs   (train_all.py runs it at the end)
+// Usage: node training/check_onnx.mjs [parity dir]   (train_all.py runs it at the end)
 // Prints one line per case, then a JSON summary as the last line; exits 1 on a mismatch.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import ort from 'onnxruntime-node';
 
 const TOLERANCE = 1e-4;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const parityDir = path.join(here, '.cache', 'parity');
+const parityDir = process.argv[2] ?? path.join(here, '.cache', 'parity');
 const { modelsDir, cases } = JSON.parse(readFileSync(path.join(parityDir, 'cases.json'), 'utf8'));
 
 function readF32(file) {

@@ -288,9 +288,12 @@ def cls_metrics(logits, labels, names):
 
 def export_onnx(model, dummy, path, out_name):
     model.eval()
+    with torch.no_grad():
+        out_shape = list(model(dummy).shape)
     torch.onnx.export(model, dummy, path, input_names=["images"], output_names=[out_name], opset_version=OPSET,
                       do_constant_folding=True,
                       dynamic_axes={"images": {0: "batch"}, out_name: {0: "batch"}})
+    fix_output_dims(path, out_shape)
     import onnx
 
     m = onnx.load(path)
@@ -299,12 +302,24 @@ def export_onnx(model, dummy, path, out_name):
     return ops
 
 
+def fix_output_dims(path, out_shape):
+    """Declare the static output dims (e.g. [batch, 5, 2100]) where the exporter left symbolic names."""
+    import onnx
+
+    m = onnx.load(path)
+    dims = m.graph.output[0].type.tensor_type.shape.dim
+    for d, v in zip(list(dims)[1:], out_shape[1:]):
+        d.Clear()
+        d.dim_value = int(v)
+    onnx.save(m, path)
+
+
 def write_json(path, obj):
     jsonfmt.write(path, obj)
 
 
 def save_parity_case(name, model, x):
-    os.makedirs(PARITY, exist_ok=True)
+    os.makedirs(PARITY, exist_ok=True)  # (train_all points PARITY elsewhere for --quick)
     with torch.no_grad():
         y = model(x).numpy().astype(np.float32)
     x.numpy().astype(np.float32).tofile(os.path.join(PARITY, f"{name}.input.bin"))
@@ -316,7 +331,7 @@ def save_parity_case(name, model, x):
 def run_node_check():
     script = os.path.join(HERE, "check_onnx.mjs")
     try:
-        r = subprocess.run(["node", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        r = subprocess.run(["node", script, PARITY], cwd=ROOT, capture_output=True, text=True, timeout=300)
     except (FileNotFoundError, subprocess.TimeoutExpired) as e:
         return {"ran": False, "reason": str(e)}
     log(r.stdout.strip())
@@ -414,6 +429,9 @@ def main():
                     help="debugging: load weights saved by an earlier run in training/.cache instead of training")
     args = ap.parse_args()
     cfg = QUICK if args.quick else FULL
+    global PARITY
+    if args.quick:
+        PARITY = PARITY + "-quick"
     models_dir = "/tmp/ddx-quick/models" if args.quick else MODELS
     samples_dir = "/tmp/ddx-quick/samples" if args.quick else SAMPLES
     os.makedirs(models_dir, exist_ok=True)
