@@ -24,6 +24,7 @@ import type {
 } from '../../src/ports.js';
 import { createInMemoryBlobStore, type InMemoryBlobStore } from './in-memory-blob-store.js';
 import { createInMemoryResultStore, type InMemoryResultStore } from './in-memory-result-store.js';
+import { modelInput } from './model-cards.js';
 
 export const detectorCard: DetectionCard = {
   id: 'fake-detector',
@@ -31,17 +32,7 @@ export const detectorCard: DetectionCard = {
   task: 'detection',
   description: '',
   labels: ['lesion'],
-  input: {
-    name: 'images',
-    width: 64,
-    height: 64,
-    layout: 'NCHW',
-    scale: 255,
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
-    resize: 'letterbox',
-    padValue: 114,
-  },
+  input: modelInput({ resize: 'letterbox' }),
   output: { name: 'output0', format: 'yolov8' },
   defaults: { confidence: 0.25, iou: 0.45 },
   icd10cm: {},
@@ -55,17 +46,7 @@ export const classifierCard: ClassificationCard = {
   task: 'classification',
   description: '',
   labels: ['melanoma', 'melanocytic-nevus'],
-  input: {
-    name: 'images',
-    width: 32,
-    height: 32,
-    layout: 'NCHW',
-    scale: 255,
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
-    resize: 'stretch',
-    padValue: 114,
-  },
+  input: modelInput({ width: 32, height: 32 }),
   output: { name: 'logits', activation: 'logits' },
   icd10cm: { melanoma: ['C43.9'], 'melanocytic-nevus': ['D22.9'] },
   metrics: {},

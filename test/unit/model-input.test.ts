@@ -3,22 +3,8 @@ import { describe, it } from 'node:test';
 import { type Letterbox, prepareModelInput } from '../../src/imaging/model-input.js';
 import type { ModelInput } from '../../src/models/model-card.js';
 import { decodeYoloOutput } from '../../src/models/yolo-output.js';
+import { modelInput } from '../support/model-cards.js';
 import { coordinateImage, uniformImage } from '../support/unit-helpers.js';
-
-function modelInput(overrides: Partial<ModelInput>): ModelInput {
-  return {
-    name: 'images',
-    width: 64,
-    height: 64,
-    layout: 'NCHW',
-    scale: 255,
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
-    resize: 'stretch',
-    padValue: 114,
-    ...overrides,
-  };
-}
 
 /** The value of channel `channel` at input pixel (x, y), whatever the layout. */
 function valueAt(data: Float32Array, input: ModelInput, x: number, y: number, channel: number): number {
@@ -128,48 +114,31 @@ describe('prepareModelInput: geometry', () => {
     assert.equal(valueAt(tensor.data, input, 63, 32, 1), 0);
   });
 
-  it('maps the letterboxed content of a wide image back onto the whole image', async () => {
-    const image = { width: 1000, height: 100 };
-    const tensor = await prepareModelInput(
-      uniformImage(image.width, image.height, { r: 0, g: 0, b: 0 }),
-      modelInput({ resize: 'letterbox' }),
-    );
-    // 1000x100 scales to 64x6 (6.4 rounded): content rows 29..35.
-    const { padX, padY } = tensor.letterbox;
-    const box = mapBack(tensor.letterbox, image, {
-      left: padX,
-      top: padY,
-      right: padX + 64,
-      bottom: padY + 6,
+  // 1000x100 scales to 64x6 (6.4 rounded) and 100x1000 to 6x64: the long axis must still map
+  // back onto the whole image, within one input pixel.
+  for (const [shape, image, content] of [
+    ['wide', { width: 1000, height: 100 }, { width: 64, height: 6 }],
+    ['tall', { width: 100, height: 1000 }, { width: 6, height: 64 }],
+  ] as const) {
+    it(`maps the letterboxed content of a ${shape} image back onto the whole image`, async () => {
+      const tensor = await prepareModelInput(
+        uniformImage(image.width, image.height, { r: 0, g: 0, b: 0 }),
+        modelInput({ resize: 'letterbox' }),
+      );
+      const { padX, padY } = tensor.letterbox;
+      const box = mapBack(tensor.letterbox, image, {
+        left: padX,
+        top: padY,
+        right: padX + content.width,
+        bottom: padY + content.height,
+      });
+      const inputPixel = Math.max(image.width, image.height) / 64;
+      const where = `${JSON.stringify(box)} (letterbox ${JSON.stringify(tensor.letterbox)})`;
+      assert.ok(Math.abs(box.x) <= inputPixel && Math.abs(box.y) <= inputPixel, where);
+      assert.ok(Math.abs(box.x + box.width - image.width) <= inputPixel, where);
+      assert.ok(Math.abs(box.y + box.height - image.height) <= inputPixel, where);
     });
-    const inputPixel = image.width / 64; // one input pixel, in original pixels
-    assert.ok(Math.abs(box.x) <= inputPixel && Math.abs(box.y) <= inputPixel, JSON.stringify(box));
-    assert.ok(Math.abs(box.x + box.width - image.width) <= inputPixel, JSON.stringify(box));
-    assert.ok(Math.abs(box.y + box.height - image.height) <= inputPixel, JSON.stringify(box));
-  });
-
-  it('maps the letterboxed content of a tall image back onto the whole image', async () => {
-    const image = { width: 100, height: 1000 };
-    const tensor = await prepareModelInput(
-      uniformImage(image.width, image.height, { r: 0, g: 0, b: 0 }),
-      modelInput({ resize: 'letterbox' }),
-    );
-    // 100x1000 scales to 6x64 (6.4 rounded): the long axis must still map back to 1000 rows.
-    const { padX, padY } = tensor.letterbox;
-    const box = mapBack(tensor.letterbox, image, {
-      left: padX,
-      top: padY,
-      right: padX + 6,
-      bottom: padY + 64,
-    });
-    const inputPixel = image.height / 64;
-    assert.ok(Math.abs(box.x) <= inputPixel && Math.abs(box.y) <= inputPixel, JSON.stringify(box));
-    assert.ok(Math.abs(box.x + box.width - image.width) <= inputPixel, JSON.stringify(box));
-    assert.ok(
-      Math.abs(box.y + box.height - image.height) <= inputPixel,
-      `bottom edge maps to ${box.y + box.height}, expected ${image.height} (letterbox ${JSON.stringify(tensor.letterbox)})`,
-    );
-  });
+  }
 
   it('maps a stretched input back onto the whole image', async () => {
     const image = { width: 200, height: 100 };

@@ -46,6 +46,12 @@ const identity: YoloDecodeOptions = {
   imageHeight: 640,
 };
 
+/** Decodes one two-class anchor from a letterboxed input of an image of the given size. */
+function decodeOneAnchor(anchor: Anchor, mapping: Letterbox, imageWidth: number, imageHeight: number) {
+  const { data, dims } = yoloOutput([anchor], 2);
+  return decodeYoloOutput(data, dims, { ...identity, letterbox: mapping, imageWidth, imageHeight });
+}
+
 describe('decodeYoloOutput', () => {
   it('keeps boxes at or above the confidence threshold and drops the rest', () => {
     const { data, dims } = yoloOutput(
@@ -115,16 +121,12 @@ describe('decodeYoloOutput', () => {
 
   it('maps a letterboxed box back to original-image pixels', () => {
     // A 1280x640 image letterboxed into 640x640: scale 0.5, 160 rows of padding on top.
-    const { data, dims } = yoloOutput(
-      [{ centreX: 320, centreY: 320, width: 100, height: 50, scores: [0.9, 0] }],
-      2,
+    const [detection] = decodeOneAnchor(
+      { centreX: 320, centreY: 320, width: 100, height: 50, scores: [0.9, 0] },
+      letterbox(0.5, 0, 160),
+      1280,
+      640,
     );
-    const [detection] = decodeYoloOutput(data, dims, {
-      ...identity,
-      letterbox: letterbox(0.5, 0, 160),
-      imageWidth: 1280,
-      imageHeight: 640,
-    });
     assert.ok(detection);
     // left (320 - 50 - 0) / 0.5 = 540, top (320 - 25 - 160) / 0.5 = 270, 100 / 0.5 = 200, 50 / 0.5 = 100
     assert.deepEqual(detection.box, { x: 540, y: 270, width: 200, height: 100 });
@@ -132,16 +134,12 @@ describe('decodeYoloOutput', () => {
 
   it('maps a box with horizontal padding back to original-image pixels', () => {
     // A 300x400 image letterboxed into 640x640: scale 1.6, 80 columns of padding on the left.
-    const { data, dims } = yoloOutput(
-      [{ centreX: 240, centreY: 160, width: 32, height: 64, scores: [0, 0.5] }],
-      2,
+    const [detection] = decodeOneAnchor(
+      { centreX: 240, centreY: 160, width: 32, height: 64, scores: [0, 0.5] },
+      letterbox(1.6, 80, 0),
+      300,
+      400,
     );
-    const [detection] = decodeYoloOutput(data, dims, {
-      ...identity,
-      letterbox: letterbox(1.6, 80, 0),
-      imageWidth: 300,
-      imageHeight: 400,
-    });
     assert.ok(detection);
     // left (240 - 16 - 80) / 1.6 = 90, top (160 - 32) / 1.6 = 80, 32 / 1.6 = 20, 64 / 1.6 = 40
     assert.ok(Math.abs(detection.box.x - 90) < 1e-9);
@@ -151,32 +149,24 @@ describe('decodeYoloOutput', () => {
   });
 
   it('clamps a box that crosses the image border to the image', () => {
-    const { data, dims } = yoloOutput(
-      [{ centreX: 630, centreY: 170, width: 40, height: 40, scores: [0.9, 0] }],
-      2,
+    const [detection] = decodeOneAnchor(
+      { centreX: 630, centreY: 170, width: 40, height: 40, scores: [0.9, 0] },
+      letterbox(0.5, 0, 160),
+      1280,
+      640,
     );
-    const [detection] = decodeYoloOutput(data, dims, {
-      ...identity,
-      letterbox: letterbox(0.5, 0, 160),
-      imageWidth: 1280,
-      imageHeight: 640,
-    });
     assert.ok(detection);
     // left 610 / 0.5 = 1220, right 650 / 0.5 = 1300 -> 1280; top (150 - 160) / 0.5 -> 0, bottom 30 / 0.5 = 60
     assert.deepEqual(detection.box, { x: 1220, y: 0, width: 60, height: 60 });
   });
 
   it('drops a box that lies wholly in the letterbox padding', () => {
-    const { data, dims } = yoloOutput(
-      [{ centreX: 320, centreY: 50, width: 100, height: 20, scores: [0.9, 0] }],
-      2,
+    const detections = decodeOneAnchor(
+      { centreX: 320, centreY: 50, width: 100, height: 20, scores: [0.9, 0] },
+      letterbox(0.5, 0, 160),
+      1280,
+      640,
     );
-    const detections = decodeYoloOutput(data, dims, {
-      ...identity,
-      letterbox: letterbox(0.5, 0, 160),
-      imageWidth: 1280,
-      imageHeight: 640,
-    });
     assert.deepEqual(detections, []);
   });
 
