@@ -17,6 +17,7 @@ import {
   type RecordedConverseRequest,
 } from '../support/loopback-bedrock-server.js';
 import { sampleRecommendationRequest } from '../support/recommendation-request.js';
+import { fastRetryPolicy } from '../support/scripted-replies.js';
 import { failureOf } from '../support/unit-helpers.js';
 import { recommenderContract } from './recommender.contract.js';
 
@@ -39,10 +40,7 @@ after(async () => {
   await server.close();
 });
 
-/** Tiny delays, so retries cost milliseconds instead of real backoff. */
-const fastPolicy: RetryPolicy = { attempts: 3, timeoutMs: 2000, baseDelayMs: 1, maxDelayMs: 5 };
-
-function recommender(policy: RetryPolicy = fastPolicy, onRetry?: (code: string) => void) {
+function recommender(policy: RetryPolicy = fastRetryPolicy, onRetry?: (code: string) => void) {
   return createBedrockRecommender({
     modelId,
     client,
@@ -56,9 +54,7 @@ recommenderContract('bedrock (loopback)', async () => recommender(), {
 });
 
 function requestAt(index: number): RecordedConverseRequest {
-  const request = server.requests[index];
-  assert.ok(request, `request ${index} was received`);
-  return request;
+  return server.requestAt(index);
 }
 
 function bodyAt(index: number) {
@@ -169,7 +165,7 @@ describe('Bedrock recommender', () => {
   it('retries a ThrottlingException and then succeeds', async () => {
     server.script(bedrockReplies.throttled());
     const retried: string[] = [];
-    const result = await recommender(fastPolicy, (code) => retried.push(code)).recommend(
+    const result = await recommender(fastRetryPolicy, (code) => retried.push(code)).recommend(
       await sampleRecommendationRequest(),
     );
 
@@ -223,7 +219,7 @@ describe('Bedrock recommender', () => {
     server.script(bedrockReplies.hang(), bedrockReplies.hang());
     const started = performance.now();
     const error = (await failureOf(async () =>
-      recommender({ ...fastPolicy, attempts: 2, timeoutMs: 200 }).recommend(
+      recommender({ ...fastRetryPolicy, attempts: 2, timeoutMs: 200 }).recommend(
         await sampleRecommendationRequest(),
       ),
     )) as DdxError;

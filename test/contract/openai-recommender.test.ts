@@ -17,13 +17,13 @@ import { recommendationSchema } from '../../src/clinical/recommendation-schema.j
 import { packageRoot } from '../../src/config.js';
 import { type DdxError, DependencyError } from '../../src/errors.js';
 import type { RecommendationResult } from '../../src/ports.js';
-import type { RetryPolicy } from '../../src/resilience/retry.js';
 import {
   LoopbackOpenAiServer,
   openAiReplies,
   type RecordedChatRequest,
 } from '../support/loopback-openai-server.js';
 import { sampleRecommendationRequest } from '../support/recommendation-request.js';
+import { fastRetryPolicy } from '../support/scripted-replies.js';
 import { failureOf } from '../support/unit-helpers.js';
 import { recommenderContract } from './recommender.contract.js';
 
@@ -31,15 +31,12 @@ const server = new LoopbackOpenAiServer('gpt-4o-2024-08-06');
 before(() => server.start());
 after(() => server.close());
 
-/** Tiny delays, so retries cost milliseconds instead of real backoff. */
-const fastPolicy: RetryPolicy = { attempts: 3, timeoutMs: 2000, baseDelayMs: 1, maxDelayMs: 5 };
-
 function recommender(settings: Partial<OpenAiCompatibleRecommenderSettings> = {}) {
   return createOpenAiCompatibleRecommender({
     baseURL: server.baseURL,
     apiKey: 'test-key',
     model: 'gpt-4o',
-    policy: fastPolicy,
+    policy: fastRetryPolicy,
     ...settings,
   });
 }
@@ -49,9 +46,7 @@ recommenderContract('openai-compatible (loopback)', async () => recommender(), {
 });
 
 function requestAt(index: number): RecordedChatRequest {
-  const request = server.requests[index];
-  assert.ok(request, `request ${index} was received`);
-  return request;
+  return server.requestAt(index);
 }
 
 function messagesAt(index: number) {
@@ -180,7 +175,9 @@ describe('OpenAI-compatible recommender', () => {
     }).recommend(await sampleRecommendationRequest());
 
     assert.equal(server.requests.length, 2);
-    assert.deepEqual(retries, [{ code: 'THROTTLED', retryAfterMs: 1000, delayMs: fastPolicy.maxDelayMs }]);
+    assert.deepEqual(retries, [
+      { code: 'THROTTLED', retryAfterMs: 1000, delayMs: fastRetryPolicy.maxDelayMs },
+    ]);
     assert.equal(result.recommendation.differentials[0]?.condition, 'melanoma');
   });
 
@@ -213,7 +210,7 @@ describe('OpenAI-compatible recommender', () => {
     server.script(openAiReplies.hang(), openAiReplies.hang());
     const started = performance.now();
     const error = (await failureOf(async () =>
-      recommender({ policy: { ...fastPolicy, attempts: 2, timeoutMs: 200 } }).recommend(
+      recommender({ policy: { ...fastRetryPolicy, attempts: 2, timeoutMs: 200 } }).recommend(
         await sampleRecommendationRequest(),
       ),
     )) as DdxError;

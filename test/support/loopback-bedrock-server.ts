@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Recommendation } from '../../src/ports.js';
 import { readBody, recommendationForFindings, safeJson, sendJson } from './loopback-openai-server.js';
+import { ScriptedReplies } from './scripted-replies.js';
 
 export type BedrockScriptStep =
   | { kind: 'recommendation'; change?: (recommendation: Recommendation) => unknown }
@@ -110,9 +111,7 @@ export interface RecordedConverseRequest {
   rawBody: string;
 }
 
-export class LoopbackBedrockServer {
-  readonly requests: RecordedConverseRequest[] = [];
-  private readonly steps: BedrockScriptStep[] = [];
+export class LoopbackBedrockServer extends ScriptedReplies<BedrockScriptStep, RecordedConverseRequest> {
   private readonly sessions = new Set<Http2Session>();
   private readonly server = createServer((request, response) => {
     this.handle(request, response).catch((error: unknown) => {
@@ -132,15 +131,6 @@ export class LoopbackBedrockServer {
   get url(): string {
     const { port } = this.server.address() as AddressInfo;
     return `http://127.0.0.1:${port}`;
-  }
-
-  script(...steps: BedrockScriptStep[]): void {
-    this.steps.push(...steps);
-  }
-
-  reset(): void {
-    this.steps.length = 0;
-    this.requests.length = 0;
   }
 
   async close(): Promise<void> {
@@ -172,7 +162,7 @@ export class LoopbackBedrockServer {
     if (!parsed.success)
       return sendError(response, 400, 'ValidationException', z.prettifyError(parsed.error));
 
-    const step = this.steps.shift() ?? bedrockReplies.recommendation();
+    const step = this.next(bedrockReplies.recommendation());
     switch (step.kind) {
       case 'hang':
         return;

@@ -9,6 +9,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Recommendation } from '../../src/ports.js';
+import { ScriptedReplies } from './scripted-replies.js';
 
 export type OpenAiScriptStep =
   | { kind: 'recommendation'; change?: (recommendation: Recommendation) => unknown }
@@ -107,9 +108,7 @@ export interface RecordedChatRequest {
   rawBody: string;
 }
 
-export class LoopbackOpenAiServer {
-  readonly requests: RecordedChatRequest[] = [];
-  private readonly steps: OpenAiScriptStep[] = [];
+export class LoopbackOpenAiServer extends ScriptedReplies<OpenAiScriptStep, RecordedChatRequest> {
   private readonly server = createServer((request, response) => {
     this.handle(request, response).catch((error: unknown) => {
       response.writeHead(500).end(String(error));
@@ -117,7 +116,9 @@ export class LoopbackOpenAiServer {
   });
 
   /** @param answeredModel the model name the server reports, as OpenAI reports a dated snapshot. */
-  constructor(private readonly answeredModel?: string) {}
+  constructor(private readonly answeredModel?: string) {
+    super();
+  }
 
   async start(): Promise<this> {
     this.server.listen(0, '127.0.0.1');
@@ -133,17 +134,6 @@ export class LoopbackOpenAiServer {
   /** What the OpenAI SDK takes as `baseURL`. */
   get baseURL(): string {
     return `${this.url}/v1`;
-  }
-
-  /** Queues answers for the next requests, in order. */
-  script(...steps: OpenAiScriptStep[]): void {
-    this.steps.push(...steps);
-  }
-
-  /** Forgets the script and the recorded requests. */
-  reset(): void {
-    this.steps.length = 0;
-    this.requests.length = 0;
   }
 
   async close(): Promise<void> {
@@ -187,7 +177,7 @@ export class LoopbackOpenAiServer {
         },
       });
     }
-    const step = this.steps.shift() ?? openAiReplies.recommendation();
+    const step = this.next(openAiReplies.recommendation());
     switch (step.kind) {
       case 'hang':
         return;

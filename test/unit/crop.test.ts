@@ -15,13 +15,62 @@ function assertIntegerBoxInside(box: Box, imageWidth: number, imageHeight: numbe
 }
 
 describe('padBox', () => {
-  const cases: [behaviour: string, box: Box, padding: number, imageWidth: number, imageHeight: number, expected: Box][] = [
-    ['grows a box by the padding fraction of its size on each side', { x: 10, y: 20, width: 10, height: 20 }, 0.1, 100, 100, { x: 9, y: 18, width: 12, height: 24 }],
-    ['leaves an integer box unchanged with zero padding', { x: 5, y: 6, width: 7, height: 8 }, 0, 100, 100, { x: 5, y: 6, width: 7, height: 8 }],
-    ['rounds a fractional detector box outwards to whole pixels', { x: 10.4, y: 5.6, width: 20.2, height: 10.1 }, 0, 100, 100, { x: 10, y: 5, width: 21, height: 11 }],
-    ['clamps at the left and top edges', { x: 2, y: 1, width: 10, height: 10 }, 0.5, 100, 100, { x: 0, y: 0, width: 17, height: 16 }],
-    ['clamps at the right and bottom edges', { x: 45, y: 35, width: 5, height: 5 }, 0.5, 50, 40, { x: 42, y: 32, width: 8, height: 8 }],
-    ['clamps at all four edges to exactly the image', { x: 10, y: 10, width: 80, height: 60 }, 0.5, 100, 80, { x: 0, y: 0, width: 100, height: 80 }],
+  const cases: [
+    behaviour: string,
+    box: Box,
+    padding: number,
+    imageWidth: number,
+    imageHeight: number,
+    expected: Box,
+  ][] = [
+    [
+      'grows a box by the padding fraction of its size on each side',
+      { x: 10, y: 20, width: 10, height: 20 },
+      0.1,
+      100,
+      100,
+      { x: 9, y: 18, width: 12, height: 24 },
+    ],
+    [
+      'leaves an integer box unchanged with zero padding',
+      { x: 5, y: 6, width: 7, height: 8 },
+      0,
+      100,
+      100,
+      { x: 5, y: 6, width: 7, height: 8 },
+    ],
+    [
+      'rounds a fractional detector box outwards to whole pixels',
+      { x: 10.4, y: 5.6, width: 20.2, height: 10.1 },
+      0,
+      100,
+      100,
+      { x: 10, y: 5, width: 21, height: 11 },
+    ],
+    [
+      'clamps at the left and top edges',
+      { x: 2, y: 1, width: 10, height: 10 },
+      0.5,
+      100,
+      100,
+      { x: 0, y: 0, width: 17, height: 16 },
+    ],
+    [
+      'clamps at the right and bottom edges',
+      { x: 45, y: 35, width: 5, height: 5 },
+      0.5,
+      50,
+      40,
+      { x: 42, y: 32, width: 8, height: 8 },
+    ],
+    [
+      'clamps at all four edges to exactly the image',
+      { x: 10, y: 10, width: 80, height: 60 },
+      0.5,
+      100,
+      80,
+      { x: 0, y: 0, width: 100, height: 80 },
+    ],
   ];
   for (const [behaviour, box, padding, imageWidth, imageHeight, expected] of cases) {
     it(behaviour, () => {
