@@ -22,6 +22,7 @@ import type {
   Recommender,
   ResultStore,
 } from './ports.js';
+import { defaultRetryPolicy, type RetryPolicy } from './resilience/retry.js';
 
 export interface ComposedDependencies extends PipelineDeps {
   close(): Promise<void>;
@@ -43,7 +44,7 @@ export async function composeDependencies(
   const knowledgeRecommender = createKnowledgeBaseRecommender(knowledgeBase);
   const recommender = await createRecommender(config, knowledgeRecommender);
   const resultStore = await createResultStore(config, blobStore);
-  const models = createModelProvider(routingTable);
+  const models = createModelProvider(routingTable, config.callPolicy);
   const generationTracer = config.tracing
     ? (await import('./observability/langfuse-tracing.js')).createLangfuseTracer({
         ...config.tracing,
@@ -66,6 +67,7 @@ export async function composeDependencies(
     cropPadding: config.cropPadding,
     derivedPrefix: config.derivedPrefix,
     jobTimeoutMs: config.jobTimeoutMs,
+    minStepTimeMs: config.minStepTimeMs,
     async close() {
       await Promise.all([models.close?.(), resultStore.close?.(), generationTracer?.flush()]);
     },
@@ -82,6 +84,7 @@ async function createBlobStore(config: Config): Promise<BlobStore> {
     case 's3': {
       const { createS3BlobStore } = await import('./adapters/blob-store/s3.js');
       return createS3BlobStore({
+        policy: config.callPolicy,
         bucket: blobStore.bucket,
         region: blobStore.region,
         forcePathStyle: blobStore.forcePathStyle,
@@ -101,6 +104,7 @@ async function createResultStore(config: Config, blobStore: BlobStore): Promise<
       const { createDynamoDbResultStore } = await import('./adapters/result-store/dynamodb.js');
       // Records too large for one item go to the blob store, beside the crops.
       return createDynamoDbResultStore({
+        policy: config.callPolicy,
         table: resultStore.table,
         region: resultStore.region,
         overflow: { blobStore, prefix: config.derivedPrefix },
@@ -166,7 +170,10 @@ async function createRecommender(config: Config, knowledgeRecommender: Recommend
 type ClosableModel<T> = T & { close?(): Promise<void> };
 
 /** Creates each routed model on first use and reuses it (sessions are expensive to create). */
-export function createModelProvider(table: RoutingTable): ModelProvider {
+export function createModelProvider(
+  table: RoutingTable,
+  policy: RetryPolicy = defaultRetryPolicy,
+): ModelProvider {
   const detectors = new Map<string, Promise<ClosableModel<Detector>>>();
   const classifiers = new Map<string, Promise<ClosableModel<Classifier>>>();
 
@@ -186,8 +193,8 @@ export function createModelProvider(table: RoutingTable): ModelProvider {
   };
 
   return {
-    detector: (id) => once(detectors, id, () => createDetector(configured(id))),
-    classifier: (id) => once(classifiers, id, () => createClassifier(configured(id))),
+    detector: (id) => once(detectors, id, () => createDetector(configured(id), policy)),
+    classifier: (id) => once(classifiers, id, () => createClassifier(configured(id), policy)),
     async close() {
       const all = await Promise.allSettled([...detectors.values(), ...classifiers.values()]);
       await Promise.all(
@@ -197,7 +204,7 @@ export function createModelProvider(table: RoutingTable): ModelProvider {
   };
 }
 
-async function createDetector(model: ConfiguredModel): Promise<ClosableModel<Detector>> {
+async function createDetector(model: ConfiguredModel, policy: RetryPolicy): Promise<ClosableModel<Detector>> {
   const { config, card } = model;
   if (card.task !== 'detection') throw new ConfigurationError(`model "${model.id}" is not a detector`);
   switch (config.kind) {
@@ -212,7 +219,7 @@ async function createDetector(model: ConfiguredModel): Promise<ClosableModel<Det
     }
     case 'sagemaker': {
       const { createSageMakerDetector } = await import('./adapters/detector/sagemaker.js');
-      return createSageMakerDetector({ ...sageMakerSettings(config), card });
+      return createSageMakerDetector({ ...sageMakerSettings(config), card, policy });
     }
     case 'roboflow': {
       const [{ createRoboflowDetector }, { roboflowConnection }] = await Promise.all([
@@ -226,12 +233,16 @@ async function createDetector(model: ConfiguredModel): Promise<ClosableModel<Det
         card,
         confidence: config.confidence,
         overlap: config.overlap,
+        policy,
       });
     }
   }
 }
 
-async function createClassifier(model: ConfiguredModel): Promise<ClosableModel<Classifier>> {
+async function createClassifier(
+  model: ConfiguredModel,
+  policy: RetryPolicy,
+): Promise<ClosableModel<Classifier>> {
   const { config, card } = model;
   if (card.task !== 'classification') throw new ConfigurationError(`model "${model.id}" is not a classifier`);
   switch (config.kind) {
@@ -241,7 +252,7 @@ async function createClassifier(model: ConfiguredModel): Promise<ClosableModel<C
     }
     case 'sagemaker': {
       const { createSageMakerClassifier } = await import('./adapters/classifier/sagemaker.js');
-      return createSageMakerClassifier({ ...sageMakerSettings(config), card });
+      return createSageMakerClassifier({ ...sageMakerSettings(config), card, policy });
     }
     case 'roboflow':
       throw new ConfigurationError(`model "${model.id}": Roboflow serves detectors only`);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 import { logLevels } from './observability/logger.js';
-import type { RetryPolicy } from './resilience/retry.js';
+import { defaultRetryPolicy, type RetryPolicy } from './resilience/retry.js';
 
 /** The package root: one level above `src/` (when run from source) or `dist/` (when built). */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,6 +59,9 @@ const environmentSchema = z.object({
   DDX_MAX_IMAGE_PIXELS: positive(50_000_000),
   DDX_CROP_PADDING: z.coerce.number().min(0).max(2).default(0.15),
   DDX_JOB_TIMEOUT_MS: positive(120_000),
+  DDX_MIN_STEP_TIME_MS: z.coerce.number().int().nonnegative().default(500),
+  DDX_CALL_TIMEOUT_MS: wholePositive(10_000),
+  DDX_CALL_ATTEMPTS: wholePositive(3),
   DDX_LOG_LEVEL: z.enum(logLevels).default('info'),
 });
 
@@ -115,6 +118,10 @@ export interface Config {
   limits: { maxImageBytes: number; maxImagePixels: number };
   cropPadding: number;
   jobTimeoutMs: number;
+  /** A step that would start with less time than this left ends the job retriably instead. */
+  minStepTimeMs: number;
+  /** Timeout and attempts of each call to a store or a remote model (the LLM has its own). */
+  callPolicy: RetryPolicy;
   logLevel: (typeof logLevels)[number];
 }
 
@@ -152,6 +159,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     limits: { maxImageBytes: env.DDX_MAX_IMAGE_BYTES, maxImagePixels: env.DDX_MAX_IMAGE_PIXELS },
     cropPadding: env.DDX_CROP_PADDING,
     jobTimeoutMs: env.DDX_JOB_TIMEOUT_MS,
+    minStepTimeMs: env.DDX_MIN_STEP_TIME_MS,
+    callPolicy: {
+      attempts: env.DDX_CALL_ATTEMPTS,
+      timeoutMs: env.DDX_CALL_TIMEOUT_MS,
+      baseDelayMs: defaultRetryPolicy.baseDelayMs,
+      maxDelayMs: defaultRetryPolicy.maxDelayMs,
+    },
     logLevel: env.DDX_LOG_LEVEL,
   };
 }

@@ -107,8 +107,8 @@ export class DependencyError extends DdxError {
 
 /** The job ran out of time before a step could finish; another delivery may succeed. */
 export class DeadlineExceededError extends DdxError {
-  constructor(step?: PipelineStep, cause?: unknown) {
-    super(step ? `the job deadline passed during ${step}` : 'the job deadline passed', {
+  constructor(step?: PipelineStep, cause?: unknown, message?: string) {
+    super(message ?? (step ? `the job deadline passed during ${step}` : 'the job deadline passed'), {
       code: ServiceErrorCode.deadlineExceeded,
       step,
       retriable: true,

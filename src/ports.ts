@@ -74,7 +74,7 @@ export interface ResultStore {
    */
   claim(id: string, options: { owner: string; leaseMs: number } & CallOptions): Promise<boolean>;
   /** Gives a claim back once the record is stored. */
-  release(id: string, owner: string): Promise<void>;
+  release(id: string, owner: string, options?: CallOptions): Promise<void>;
   /** Newest first. */
   list(options?: ListOptions & CallOptions): Promise<InferenceRecord[]>;
   close?(): Promise<void>;

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { type ComposedDependencies, composeDependencies } from '../compose.js';
 import { loadConfig } from '../config.js';
 import { ConfigurationError, DdxError } from '../errors.js';
+import { jobMetrics } from '../observability/job-metrics.js';
 import type { LogFields, Logger as PipelineLogger } from '../observability/logger.js';
 import {
   deadlineFromRemainingTime,
@@ -38,6 +39,8 @@ const powertoolsLogLevels = {
   error: 'ERROR',
   silent: 'SILENT',
 } as const;
+/** Kept back from the records' write for returning the response and flushing metrics. */
+const answerTimeMs = 1000;
 const logger = new Logger({ serviceName: service });
 const metrics = new Metrics({ namespace: 'DDxAssist', serviceName: service });
 
@@ -66,12 +69,15 @@ export const handler = async (event: unknown, context: Context): Promise<SQSBatc
   logger.appendKeys({ requestId: context.awsRequestId });
   metrics.captureColdStartMetric(context.functionName);
   try {
+    const remainingMs = context.getRemainingTimeInMillis();
     const { deps, inputPrefix, concurrency, deadlineMarginMs } = await containerOnce();
     const { response } = await processEvent(event, deps, {
       inputPrefix,
       requestId: context.awsRequestId,
       concurrency,
-      deadline: deadlineFromRemainingTime(context.getRemainingTimeInMillis(), deadlineMarginMs),
+      deadline: deadlineFromRemainingTime(remainingMs, deadlineMarginMs),
+      // The records are written in the margin, leaving a moment to answer and flush metrics.
+      writeDeadline: deadlineFromRemainingTime(remainingMs, Math.min(answerTimeMs, deadlineMarginMs)),
       onOutcome: recordMetrics,
     });
     return response;
@@ -119,28 +125,22 @@ async function createContainer(): Promise<Container> {
   };
 }
 
-/** RecordsFailed has one dimension, the error code: a closed set of about twenty values. */
+/** Each object's metrics as EMF; those with dimensions go out on their own (one EMF blob per dimension set). */
 function recordMetrics(outcome: ObjectOutcome): void {
-  if (outcome.kind === 'finished' && outcome.reused) {
-    metrics.addMetric('RecordsReused', MetricUnit.Count, 1);
-    return;
+  const result =
+    outcome.kind === 'finished'
+      ? { record: outcome.record, reused: outcome.reused }
+      : { record: outcome.record, reused: false, failureCode: outcome.code };
+  for (const point of jobMetrics(result)) {
+    if (Object.keys(point.dimensions).length === 0) {
+      metrics.addMetric(point.name, MetricUnit[point.unit], point.value);
+    } else {
+      metrics
+        .singleMetric()
+        .addDimensions(point.dimensions)
+        .addMetric(point.name, MetricUnit[point.unit], point.value);
+    }
   }
-  metrics.addMetric('RecordsProcessed', MetricUnit.Count, 1);
-  const { record } = outcome;
-  const failureCode = outcome.kind === 'transient' ? outcome.code : record?.error?.code;
-  if (record?.status === 'failed' || outcome.kind === 'transient') {
-    metrics
-      .singleMetric()
-      .addDimension('code', failureCode ?? 'INTERNAL_ERROR')
-      .addMetric('RecordsFailed', MetricUnit.Count, 1);
-  }
-  if (record?.status === 'degraded') metrics.addMetric('DegradedRecords', MetricUnit.Count, 1);
-  // Only localized routes look for a region: 0 or 1 there, so the average is the ROI rate.
-  if (record?.localization) {
-    metrics.addMetric('RoiFound', MetricUnit.Count, record.localization.roi ? 1 : 0);
-  }
-  const total = record?.timings.total;
-  if (total !== undefined) metrics.addMetric('JobDurationMs', MetricUnit.Milliseconds, total);
 }
 
 /** The pipeline's logger port on top of Powertools: request keys from `appendKeys`, record keys per child. */

@@ -1,7 +1,8 @@
 /**
- * One structured JSON logger for the CLI, the server and (through the same shape) Lambda. Callers
- * pass only keys they chose: never an event body, metadata values or notes, which can identify a
- * patient.
+ * One structured JSON logger for the CLI and the server, writing the line shape of the Powertools
+ * Logger that Lambda uses (`level` in capitals, `message`, `timestamp`, `service`, then the keys),
+ * so one log query serves every host. Callers pass only keys they chose: never an event body,
+ * metadata values or notes, which can identify a patient.
  */
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -32,7 +33,14 @@ export function createLogger(settings: LoggerSettings, baseFields: LogFields = {
   const log = (level: Exclude<LogLevel, 'silent'>) => (message: string, fields?: LogFields) => {
     if (logLevels.indexOf(level) < threshold) return;
     write(
-      JSON.stringify({ level, time: new Date().toISOString(), service, message, ...baseFields, ...fields }),
+      JSON.stringify({
+        level: level.toUpperCase(),
+        message,
+        timestamp: new Date().toISOString(),
+        service,
+        ...baseFields,
+        ...fields,
+      }),
     );
   };
   return {

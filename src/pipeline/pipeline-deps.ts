@@ -32,6 +32,8 @@ export interface PipelineDeps {
   derivedPrefix: string;
   /** Used when the job brings no deadline of its own. */
   jobTimeoutMs: number;
+  /** A step that would start with less time left than this ends the job retriably (500 ms by default). */
+  minStepTimeMs?: number;
   now?: () => Date;
 }
 
@@ -41,6 +43,12 @@ export interface Job {
   trigger: Trigger;
   /** Epoch milliseconds by which the job must have finished (in Lambda: remaining time minus a margin). */
   deadline?: number;
+  /**
+   * Epoch milliseconds by which the record must be stored: after `deadline`, the time kept back
+   * to write (in Lambda: just before the platform ends the invocation). `deadline` plus 30 s when
+   * absent.
+   */
+  writeDeadline?: number;
 }
 
 /** What every step gets: the job's abort signal (deadline) and its logger. */

@@ -4,7 +4,7 @@
  * billing suggestions, and when the configured recommender (an LLM) fails after its retries, or its
  * reply stays invalid, its answer is what the clinician gets, with the record marked degraded.
  */
-import { asDdxError, type DdxError, PipelineStep } from '../errors.js';
+import { asDdxError, type DdxError, PipelineStep, ServiceErrorCode } from '../errors.js';
 import type { Prompt, RecommendationRequest, Recommender } from '../ports.js';
 import type { RecommendationRecord } from '../record.js';
 import type { StepContext } from './pipeline-deps.js';
@@ -49,6 +49,8 @@ export async function recommendWithFallback(
     return { recommendation: { ...answer, uncertainty }, knowledgeBase: offline, failure: null };
   } catch (error) {
     const failure = asDdxError(error, PipelineStep.recommend);
+    // The job is out of time: it fails retriably rather than settle for less (run-inference.ts).
+    if (failure.code === ServiceErrorCode.deadlineExceeded) throw failure;
     step.logger.warn('recommender failed: serving the knowledge base', {
       step: PipelineStep.recommend,
       recommender: primary.name,

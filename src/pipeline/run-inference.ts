@@ -21,7 +21,14 @@
 import { randomUUID } from 'node:crypto';
 import { type DeidentifiedNotes, deidentify, deidentifyNotes } from '../clinical/deidentify.js';
 import { selectRoute } from '../clinical/routing-table.js';
-import { asDdxError, type DdxError, InProgressError, PipelineStep } from '../errors.js';
+import {
+  asDdxError,
+  type DdxError,
+  DeadlineExceededError,
+  InProgressError,
+  PipelineStep,
+  ServiceErrorCode,
+} from '../errors.js';
 import type { GenerationTracer } from '../observability/langfuse-tracing.js';
 import { StepTimer } from '../observability/step-timer.js';
 import type { ClinicalContext, PatientIdentifiers, RecommendationRequest } from '../ports.js';
@@ -44,6 +51,9 @@ import { suggestBilling } from './suggest-billing.js';
 
 /** How long a claim outlives the job's deadline before another delivery may take it over. */
 const claimGraceMs = 30_000;
+/** Time to store the record after the job's deadline, when the job does not say (`writeDeadline`). */
+const defaultWriteWindowMs = 30_000;
+const defaultMinStepTimeMs = 500;
 
 export interface InferenceOutcome {
   record: InferenceRecord;
@@ -60,19 +70,43 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
   const now = deps.now ?? (() => new Date());
   const timer = new StepTimer();
   const deadlineEpochMs = job.deadline ?? Date.now() + deps.jobTimeoutMs;
+  const writeDeadlineEpochMs = job.writeDeadline ?? deadlineEpochMs + defaultWriteWindowMs;
   const deadline = startDeadline(deadlineEpochMs);
   const { signal } = deadline;
   const source: SourceObject = { ...job.source, bucket: job.source.bucket ?? deps.blobStore.bucket };
   // Keys are not logged: an uploader may have put a patient's name in a file name.
   const logger = deps.logger.child({ requestId: job.requestId, trigger: job.trigger });
   const stepContext: StepContext = { signal, logger };
+  const minStepTimeMs = deps.minStepTimeMs ?? defaultMinStepTimeMs;
+  // Carries the record id once it is known: up front when the event names the object's version.
+  let log = (source.versionId ?? source.etag) ? logger.child({ recordId: recordIdFor(source) }) : logger;
 
+  /** Runs one step: refused when too little time is left, timed, logged with its outcome. */
   const step = async <T>(name: PipelineStep, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const durationMs = () => Math.round(performance.now() - started);
     try {
       signal.throwIfAborted();
-      return await timer.measure(name, work);
+      const left = deadlineEpochMs - Date.now();
+      if (left < minStepTimeMs) {
+        throw new DeadlineExceededError(
+          name,
+          undefined,
+          `too little time left for ${name}: ${Math.max(0, left)} ms, a step needs ${minStepTimeMs} ms`,
+        );
+      }
+      const result = await timer.measure(name, work);
+      log.info('step finished', { step: name, durationMs: durationMs() });
+      return result;
     } catch (error) {
-      throw asDdxError(error, name);
+      const failure = asDdxError(error, name);
+      log.warn('step failed', {
+        step: failure.step ?? name,
+        durationMs: durationMs(),
+        code: failure.code,
+        retriable: failure.retriable,
+      });
+      throw failure;
     }
   };
 
@@ -97,13 +131,25 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
     return await run();
   } finally {
     deadline.stop();
-    if (claim) await deps.resultStore.release(claim.id, claim.owner).catch(() => undefined);
+    if (claim) await releaseClaim(claim);
+  }
+
+  /** Bounded like the record's write: a hung store must not hold the job past its end. */
+  async function releaseClaim({ id, owner }: { id: string; owner: string }): Promise<void> {
+    const window = startDeadline(writeDeadlineEpochMs);
+    try {
+      await deps.resultStore.release(id, owner, { signal: window.signal });
+    } catch {
+      // The claim's lease expires on its own; the record is what matters.
+    } finally {
+      window.stop();
+    }
   }
 
   async function run(): Promise<InferenceOutcome> {
     // An event that names the object's version lets a redelivery be answered before any work.
     if (source.versionId ?? source.etag) {
-      previous = await deps.resultStore.get(recordIdFor(source));
+      previous = await deps.resultStore.get(recordIdFor(source), { signal });
       if (previous && isFinal(previous)) return reuse(previous);
     }
 
@@ -136,9 +182,9 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
     }
 
     const id = recordIdFor(source);
-    const log = logger.child({ recordId: id });
+    log = logger.child({ recordId: id });
     if (!previous) {
-      previous = await deps.resultStore.get(id);
+      previous = await deps.resultStore.get(id, { signal });
       if (previous && isFinal(previous)) {
         deadline.cancel();
         await imageFetch.catch(() => undefined);
@@ -149,7 +195,11 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
     // outlives this job's deadline, so it only expires for a run that died.
     const owner = `${job.requestId}:${randomUUID()}`;
     if (
-      !(await deps.resultStore.claim(id, { owner, leaseMs: deadlineEpochMs - Date.now() + claimGraceMs }))
+      !(await deps.resultStore.claim(id, {
+        owner,
+        leaseMs: writeDeadlineEpochMs - Date.now() + claimGraceMs,
+        signal,
+      }))
     ) {
       deadline.cancel();
       await imageFetch.catch(() => undefined);
@@ -243,6 +293,9 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
         // The LLM failed: the clinician gets the findings and the knowledge base's recommendations.
         if (outcome.failure) return finish(RecordStatus.degraded, outcome.failure);
       } catch (error) {
+        // Out of time: a retriable failure, so a redelivery gets the whole recommendation.
+        const failure = asDdxError(error, PipelineStep.recommend);
+        if (failure.code === ServiceErrorCode.deadlineExceeded) throw failure;
         // Even the offline recommendations failed: the findings stand alone, and the record says why.
         fields.billing = suggestBilling({
           classification,
@@ -251,7 +304,7 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
           codeTable: deps.codeTable,
           cptMapping: deps.cptMapping,
         });
-        return finish(RecordStatus.degraded, asDdxError(error, PipelineStep.recommend));
+        return finish(RecordStatus.degraded, failure);
       }
       return finish(RecordStatus.succeeded, null);
     } catch (error) {
@@ -288,24 +341,32 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
       createdAt: previous?.createdAt ?? timestamp,
       updatedAt: timestamp,
     };
+    // The write has its own deadline, after the job's: a step cut off by the job's deadline still
+    // leaves a record, and a store too slow even for this window fails retriably, not mid-write.
+    const window = startDeadline(writeDeadlineEpochMs);
+    const persistStarted = performance.now();
+    const saved = await deps.resultStore
+      .save(record, { replacing: previous?.updatedAt, patient, signal: window.signal })
+      .catch((failure: unknown) => {
+        throw asDdxError(failure, PipelineStep.persist);
+      })
+      .finally(() => window.stop());
     const fieldsToLog = {
       recordId: id,
       status,
       code: error?.code,
       step: error?.step,
-      totalMs: record.timings.total,
+      retriable: error?.retriable,
+      durationMs: record.timings.total,
+      persistMs: Math.round(performance.now() - persistStarted),
     };
-    if (status === RecordStatus.failed) logger.warn('job failed', fieldsToLog);
-    else logger.info('job finished', fieldsToLog);
-
-    const saved = await timer.measure('persist', () =>
-      deps.resultStore.save(record, { replacing: previous?.updatedAt, patient }),
-    );
     if (!saved.written) {
       // Another delivery of the same object finished first: its record stands.
-      logger.info('a concurrent run stored this record first', { recordId: id });
+      logger.info('a concurrent run stored this record first', fieldsToLog);
       return { record: saved.existing, reused: true };
     }
+    if (status === RecordStatus.failed) logger.warn('job failed', fieldsToLog);
+    else logger.info('job finished', fieldsToLog);
     return { record, reused: false };
   }
 }

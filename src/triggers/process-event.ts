@@ -41,6 +41,8 @@ export interface ProcessEventOptions {
   concurrency: number;
   /** Epoch milliseconds by which every job must be done (see `deadlineFromRemainingTime`). */
   deadline?: number;
+  /** Epoch milliseconds by which every record must be stored: after `deadline` (see `Job`). */
+  writeDeadline?: number;
   /** Called once per object run, as it ends (metrics). */
   onOutcome?: (outcome: ObjectOutcome) => void;
 }
@@ -175,6 +177,7 @@ function jobFor(object: S3ObjectEvent, trigger: EventTrigger, options: ProcessEv
     requestId: options.requestId,
     trigger,
     deadline: options.deadline,
+    writeDeadline: options.writeDeadline,
   };
 }
 

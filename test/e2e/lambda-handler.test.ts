@@ -163,6 +163,23 @@ describe('Lambda handler on the embedded defaults', { skip }, () => {
 
     assert.ok(stdout.includes(`"requestId":"${requestId}"`), 'the logs carry the request id');
     assert.match(stdout, /"Namespace":"DDxAssist".*"RecordsProcessed":1/, 'the metrics were flushed');
+    const emf = stdout
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const step of ['load-context', 'fetch-image', 'route', 'localize', 'classify', 'recommend']) {
+      const blob = emf.find((candidate) => candidate.step === step && 'StepDuration' in candidate);
+      assert.ok(typeof blob?.StepDuration === 'number', `an EMF StepDuration for ${step}`);
+    }
+    assert.ok(emf.some((blob) => blob.RoiFound === 1 && blob.RecordsSucceeded === 1));
+    for (const step of ['load-context', 'classify']) {
+      assert.ok(
+        stdout
+          .split('\n')
+          .some((line) => line.includes('"step finished"') && line.includes(`"step":"${step}"`)),
+        `a log line for ${step} with its duration`,
+      );
+    }
     const logs = stdout + stderr;
     for (const [what, marker] of Object.entries(markers)) {
       assert.ok(!logs.includes(marker), `the logs do not contain the ${what}`);

@@ -302,14 +302,54 @@ describe('runInference', () => {
           options?.signal?.addEventListener('abort', () => reject(options.signal?.reason));
         }),
     };
-    const { deps, blobStore } = createPipelineFixture({ promptSource: hangingPrompts });
+    const { deps, blobStore } = createPipelineFixture({ promptSource: hangingPrompts, minStepTimeMs: 0 });
     await upload(blobStore, 'uploads/hung.jpg', await sampleJpeg(), localized);
     const { record } = await runInference({ ...job('uploads/hung.jpg'), deadline: Date.now() + 300 }, deps);
-    assert.equal(record.status, 'degraded');
+    // Out of time is retriable: a redelivery may get the whole recommendation, not the fallback.
+    assert.equal(record.status, 'failed');
     assert.deepEqual(
       [record.error?.code, record.error?.step, record.error?.retriable],
       ['DEADLINE_EXCEEDED', 'recommend', true],
     );
+    assert.ok(record.classification, 'the findings so far are kept');
+  });
+
+  it('refuses to start a step with too little time left: a retriable failure, and the record is stored', async () => {
+    const { deps, blobStore, resultStore } = createPipelineFixture();
+    deps.minStepTimeMs = 60_000;
+    await upload(blobStore, 'uploads/late.jpg', await sampleJpeg(), localized);
+    const { record } = await runInference(
+      { ...job('uploads/late.jpg'), deadline: Date.now() + 30_000 },
+      deps,
+    );
+    assert.equal(record.status, 'failed');
+    assert.equal(record.error?.code, 'DEADLINE_EXCEEDED');
+    assert.equal(record.error?.retriable, true);
+    assert.match(record.error?.message ?? '', /too little time left for (load-context|fetch-image)/);
+    assert.deepEqual(await resultStore.get(record.id), record);
+  });
+
+  it('fails retriably, writing nothing, when the record cannot be stored before the write deadline', async () => {
+    const { deps, blobStore, resultStore } = createPipelineFixture();
+    const realSave = resultStore.save.bind(resultStore);
+    resultStore.save = (record, options) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => resolve(realSave(record, options)), 5_000);
+        options?.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(options.signal?.reason);
+        });
+      });
+    await upload(blobStore, 'uploads/slow-store.jpg', await sampleJpeg(), localized);
+    const now = Date.now();
+    await assert.rejects(
+      runInference(
+        { ...job('uploads/slow-store.jpg'), deadline: now + 20_000, writeDeadline: now + 200 },
+        deps,
+      ),
+      { code: 'DEADLINE_EXCEEDED', step: 'persist', retriable: true },
+    );
+    assert.deepEqual(await resultStore.list(), []);
   });
 
   it('keeps patient identifiers apart: stored separately, never in the record, the recommender request or logs', async () => {

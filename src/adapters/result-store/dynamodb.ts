@@ -259,8 +259,8 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
       });
     },
 
-    async release(id, owner) {
-      await call('DeleteItem', undefined, async (abortSignal) => {
+    async release(id, owner, options) {
+      await call('DeleteItem', options?.signal, async (abortSignal) => {
         try {
           await documents.send(
             new DeleteCommand({
