@@ -37,7 +37,7 @@ const environmentSchema = z.object({
   DDX_PROMPTS_DIR: text.default(resolve(packageRoot, 'prompts')),
   DDX_PROMPT_LABEL: text.default('production'),
   DDX_PROMPT_VERSION: z.coerce.number().int().positive().optional(),
-  DDX_PROMPT_CACHE_TTL_SECONDS: wholePositive(60),
+  DDX_PROMPT_CACHE_TTL_SECONDS: z.coerce.number().int().nonnegative().default(60),
   DDX_PROMPT_FETCH_TIMEOUT_MS: wholePositive(3000),
   LANGFUSE_BASE_URL: z.url().default('https://cloud.langfuse.com'),
   LANGFUSE_PUBLIC_KEY: text.optional(),

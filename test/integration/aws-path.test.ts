@@ -18,6 +18,7 @@ import { packageRoot } from '../../src/config.js';
 import type { InferenceRecord } from '../../src/record.js';
 import { type RunningDynalite, startDynalite } from '../support/dynalite.js';
 import { runNode } from '../support/run-node.js';
+import { s3NotificationRecord } from '../support/s3-notification.js';
 import { type RunningS3rver, startS3rver } from '../support/s3rver.js';
 
 const bucket = 'ddx-images';
@@ -195,26 +196,7 @@ process.stdout.write('\\nRESPONSE ' + JSON.stringify(response ?? null) + '\\n');
 });
 
 function s3Record(key: string, size: number, eTag: string, sourceIPAddress: string) {
-  return {
-    eventVersion: '2.1',
-    eventSource: 'aws:s3',
-    awsRegion: 'us-east-1',
-    eventTime: '2026-11-28T12:00:00.000Z',
-    eventName: 'ObjectCreated:Put',
-    userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
-    requestParameters: { sourceIPAddress },
-    responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8' },
-    s3: {
-      s3SchemaVersion: '1.0',
-      configurationId: 'uploads',
-      bucket: {
-        name: bucket,
-        ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
-        arn: `arn:aws:s3:::${bucket}`,
-      },
-      object: { key, size, eTag, sequencer: '0055AED6DCD90281E5' },
-    },
-  };
+  return s3NotificationRecord({ bucket, key, size, eTag, sourceIPAddress });
 }
 
 function sqsMessage(messageId: string, body: unknown) {

@@ -390,6 +390,9 @@ function dynamoDbError(operation: string, error: unknown): DdxError {
   }
   if (fields.$retryable !== undefined || (name !== undefined && transientCodes.has(name)))
     return storage(true);
+  // A success the SDK could not read (the answer was cut short on the way): conditional writes
+  // make another attempt safe.
+  if (status !== undefined && status < 300) return storage(true);
   if (status !== undefined) return storage(status >= 500);
   // AccessDenied, ResourceNotFound and validation errors all carry a status: only failures
   // below HTTP (reset, refused, DNS) get here.
