@@ -15,7 +15,7 @@
  * serve (default models/routes.yaml: train the demo models first, training/README.md).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,10 +32,11 @@ import {
   lambdaBuildOptions,
   megabytes,
 } from '../scripts/bundle-lambda.js';
-import { loadRoutingTable, type RoutingTable } from '../src/clinical/routing-table.js';
+import { loadRoutingTable } from '../src/clinical/routing-table.js';
 import { createModelProvider } from '../src/compose.js';
 import { startModelServer } from '../src/model-server/model-server.js';
 import { startDynalite } from '../test/support/dynalite.js';
+import { writeRemoteRoutingTable } from '../test/support/remote-routing-table.js';
 import { runNode } from '../test/support/run-node.js';
 import { startS3rver } from '../test/support/s3rver.js';
 
@@ -70,19 +71,6 @@ console.log(JSON.stringify({ bench: { loadMs: loaded - started, invokeMs: invoke
 `;
 
 /** A routing table that calls each local model as a SageMaker endpoint of the same name. */
-async function writeRemoteRoutingTable(table: RoutingTable, directory: string): Promise<string> {
-  await mkdir(join(directory, 'cards'), { recursive: true });
-  const models: Record<string, unknown> = {};
-  for (const [id, model] of table.models) {
-    await writeFile(join(directory, 'cards', `${id}.card.json`), JSON.stringify(model.card, null, 2));
-    models[id] = { kind: 'sagemaker', endpoint: id, card: `cards/${id}.card.json` };
-  }
-  const path = join(directory, 'routes.yaml');
-  // JSON is YAML: the routes exactly as the local table parsed them.
-  await writeFile(path, JSON.stringify({ models, routes: table.routes }, null, 2));
-  return path;
-}
-
 /** A 12-megapixel photo of one dark lesion on skin, as a phone would send it. */
 function lesionPhoto(): Promise<Buffer> {
   const [width, height] = [4000, 3000];

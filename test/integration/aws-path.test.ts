@@ -6,7 +6,6 @@
  * crop from s3rver.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { createDynamoDbResultStore } from '../../src/adapters/result-store/dynam
 import { packageRoot } from '../../src/config.js';
 import type { InferenceRecord } from '../../src/record.js';
 import { type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { type ModelServerProcess, startModelServerProcess } from '../support/model-server-process.js';
 import { runNode } from '../support/run-node.js';
 import { s3NotificationRecord } from '../support/s3-notification.js';
 import { type RunningS3rver, startS3rver } from '../support/s3rver.js';
@@ -28,7 +28,7 @@ describe('the bundled Lambda on loopback S3, DynamoDB, SageMaker and Roboflow', 
   let workspace: string;
   let s3: RunningS3rver;
   let dynamo: RunningDynalite;
-  let modelServer: { url: string; process: ChildProcess };
+  let modelServer: ModelServerProcess;
   let bundle: string;
   let routes: string;
 
@@ -38,7 +38,7 @@ describe('the bundled Lambda on loopback S3, DynamoDB, SageMaker and Roboflow', 
     [s3, dynamo, modelServer] = await Promise.all([
       startS3rver(bucket),
       startDynalite(table),
-      startModelServerCli(),
+      startModelServerProcess(),
       runNode(['--import', 'tsx', join(packageRoot, 'scripts/bundle-lambda.ts'), '--out-dir', bundle], {
         cwd: packageRoot,
         timeout: 180_000,
@@ -62,8 +62,7 @@ routes:
   });
 
   after(async () => {
-    modelServer?.process.kill('SIGTERM');
-    await Promise.all([s3?.close(), dynamo?.close()]);
+    await Promise.all([modelServer?.stop(), s3?.close(), dynamo?.close()]);
     await rm(workspace, { recursive: true, force: true });
   });
 
@@ -211,35 +210,4 @@ function sqsMessage(messageId: string, body: unknown) {
     eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:ddx-uploads',
     awsRegion: 'us-east-1',
   };
-}
-
-/** `ddx serve-models --port 0`, the real CLI, answering once it prints its address. */
-function startModelServerCli(): Promise<{ url: string; process: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(packageRoot, 'src/entry/cli-main.ts'),
-        'serve-models',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-      ],
-      {
-        cwd: packageRoot,
-        env: { PATH: process.env.PATH, DDX_LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const url = /on (http:\/\/[^\s]+)/.exec(stderr)?.[1];
-      if (url) resolve({ url, process: child });
-    });
-    child.once('exit', (code) => reject(new Error(`ddx serve-models exited with ${code}: ${stderr}`)));
-  });
 }

@@ -7,7 +7,7 @@
  * platform retries.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -33,6 +33,7 @@ import {
   startLoopbackLangfuseServer,
 } from '../support/loopback-langfuse-server.js';
 import { LoopbackOpenAiServer } from '../support/loopback-openai-server.js';
+import { writeRemoteRoutingTable } from '../support/remote-routing-table.js';
 import { s3NotificationRecord } from '../support/s3-notification.js';
 import { type RunningS3rver, startS3rver } from '../support/s3rver.js';
 
@@ -254,14 +255,18 @@ describe('fault matrix (docs/faults.md)', async () => {
   let upload = 0;
 
   before(async () => {
+    const localRoutes = await loadRoutingTable(join(packageRoot, 'models/routes.yaml'));
     const [s3, dynamo, langfuse, llm, models] = await Promise.all([
       startS3rver(bucket),
       startDynalite(table),
       startLoopbackLangfuseServer(),
       new LoopbackOpenAiServer().start(),
-      loadRoutingTable(join(packageRoot, 'models/routes.yaml')).then((routes) =>
-        startModelServer({ models: createModelProvider(routes), table: routes, port: 0, host: '127.0.0.1' }),
-      ),
+      startModelServer({
+        models: createModelProvider(localRoutes),
+        table: localRoutes,
+        port: 0,
+        host: '127.0.0.1',
+      }),
     ]);
     const bundled = JSON.parse(await readFile(join(packageRoot, 'prompts/ddx-recommendations.json'), 'utf8'));
     // A newer version than the bundled one, so a served fallback shows.
@@ -291,23 +296,12 @@ describe('fault matrix (docs/faults.md)', async () => {
       AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: proxies.sageMaker.url,
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-      ROBOFLOW_API_URL: proxies.roboflow.url,
       ROBOFLOW_API_KEY: 'loopback-key',
       // The Langfuse SDK reports failed fetches on the console; the adapter logs them already.
       LANGFUSE_LOG_LEVEL: 'NONE',
     });
-    const card = (id: string) => join(packageRoot, 'models', `${id}.card.json`);
     workspace = await mkdtemp(join(tmpdir(), 'ddx-fault-matrix-'));
-    const routes = join(workspace, 'routes.yaml');
-    await writeFile(
-      routes,
-      `models:
-  lesion-detector: { kind: roboflow, project: lesion-detector, version: 1, card: ${card('lesion-detector')} }
-  lesion-classifier: { kind: sagemaker, endpoint: lesion-classifier, card: ${card('lesion-classifier')} }
-routes:
-  - { name: localized-lesion, when: { extent: localized }, detector: lesion-detector, classifier: lesion-classifier, prompt: ddx-recommendations }
-`,
-    );
+    const routes = await writeRemoteRoutingTable(localRoutes, workspace, proxies.roboflow.url);
     const environment = {
       DDX_BLOB_STORE: 's3',
       DDX_BUCKET: bucket,
