@@ -33,11 +33,11 @@ import { loadConfig, packageRoot } from '../src/config.js';
 import type { InferenceRecord } from '../src/record.js';
 import { type ModelServerProcess, startModelServerProcess } from '../test/support/model-server-process.js';
 import { writeRemoteRoutingTable } from '../test/support/remote-routing-table.js';
+import { encodeS3EventKey, s3Notification } from '../test/support/trigger-events.js';
 import { checkLoad, expectedRecordId } from './load-checks.js';
 import { loadSampleVariants, type PlannedUpload, uploadPlanned } from './load-uploads.js';
 import { sampleResidentSet } from './memory-sampler.js';
 import { median, percentile } from './percentiles.js';
-import { objectCreatedNotification } from './s3-notification.js';
 import { drainQueue, type QueueMessage, type QueueReport } from './sqs-queue.js';
 
 const imageCount = positiveInteger('BENCH_LOAD_IMAGES', 500);
@@ -214,11 +214,14 @@ async function runLoad(
  * (a batch another consumer runs at the same time), and after everything else.
  */
 function deliveryPlan(uploads: readonly PlannedUpload[], bucket: string, phase: string, every: number) {
-  const eventTime = new Date();
   const placed: { position: number; message: QueueMessage; upload: PlannedUpload }[] = [];
   let duplicates = 0;
   uploads.forEach((upload, index) => {
-    const body = JSON.stringify(objectCreatedNotification({ bucket, ...upload }, eventTime));
+    const body = JSON.stringify(
+      s3Notification([
+        { bucket, encodedKey: encodeS3EventKey(upload.key), etag: upload.etag, size: upload.size },
+      ]),
+    );
     const message = (copy: number) => ({ messageId: `${phase}-${index}-${copy}`, body });
     placed.push({ position: index, message: message(1), upload });
     if (every > 0 && index % every === every - 1) {

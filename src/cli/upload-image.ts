@@ -1,6 +1,7 @@
 /**
- * Puts a local image (and its metadata file) into the blob store exactly as a clinician's app
- * would upload it, so the CLI exercises the same path as an S3 event.
+ * Puts an image and its metadata into the blob store exactly as a clinician's app would upload
+ * it, so the CLI and the HTTP server exercise the same path as an S3 event: `uploadImage` from
+ * local files (the CLI), `storeUpload` from bytes already in memory (the HTTP upload).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -18,14 +19,30 @@ export interface UploadRequest {
   key: string;
 }
 
+export interface StoredUpload {
+  key: string;
+  image: Uint8Array;
+  /** The metadata JSON as sent, stored unchecked: malformed metadata fails the job visibly. `{}` when absent. */
+  metadata?: Uint8Array;
+  contentType?: string;
+}
+
 export async function uploadImage(blobStore: BlobStore, request: UploadRequest): Promise<void> {
-  const image = await readLocalFile(request.imagePath, 'image');
-  const metadata = request.metadataPath
-    ? await readLocalFile(request.metadataPath, 'metadata file')
-    : Buffer.from('{}\n');
+  await storeUpload(blobStore, {
+    key: request.key,
+    image: await readLocalFile(request.imagePath, 'image'),
+    metadata: request.metadataPath ? await readLocalFile(request.metadataPath, 'metadata file') : undefined,
+  });
+}
+
+export async function storeUpload(blobStore: BlobStore, upload: StoredUpload): Promise<void> {
   // Metadata first: a reader that sees the new image must also see its metadata.
-  await blobStore.put(metadataSidecarKey(request.key), metadata, { contentType: 'application/json' });
-  await blobStore.put(request.key, image, { contentType: 'application/octet-stream' });
+  await blobStore.put(metadataSidecarKey(upload.key), upload.metadata ?? Buffer.from('{}\n'), {
+    contentType: 'application/json',
+  });
+  await blobStore.put(upload.key, upload.image, {
+    contentType: upload.contentType ?? 'application/octet-stream',
+  });
 }
 
 /** `<image>.meta.json` beside a local image, when there is one. */

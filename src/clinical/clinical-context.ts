@@ -68,12 +68,15 @@ const wholeNumber = (min: number, max: number) =>
   z
     .union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)])
     .pipe(z.number().int().min(min).max(max));
+// Own keys only: `in` would also accept what every object inherits ("constructor", "__proto__").
 const word = (words: Record<string, string>) =>
   z
     .string()
     .trim()
     .toLowerCase()
-    .refine((value) => value in words, { message: `expected one of: ${Object.keys(words).join(', ')}` });
+    .refine((value) => Object.hasOwn(words, value), {
+      message: `expected one of: ${Object.keys(words).join(', ')}`,
+    });
 
 const contextSchema = z.object({
   extent: word(extentWords).optional(),
@@ -96,7 +99,8 @@ export interface ParsedMetadata {
 export function parseClinicalMetadata(metadata: Record<string, unknown>): ParsedMetadata {
   const canonical: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(metadata)) {
-    const alias = keyAliases[key.toLowerCase().replace(/[-_\s]/g, '')];
+    const normalised = key.toLowerCase().replace(/[-_\s]/g, '');
+    const alias = Object.hasOwn(keyAliases, normalised) ? keyAliases[normalised] : undefined;
     // Unknown keys are ignored, not stored: they may carry identifiers we do not know to protect.
     if (alias && value !== null && value !== '') canonical[alias] = value;
   }

@@ -24,6 +24,8 @@ Usage:
   ddx batch <folder> [--concurrency N] [--json]   process every image in a folder (<image>.meta.json beside it)
   ddx results list [--status S] [--limit N] [--json]
   ddx results get <id> [--json]
+  ddx serve [--port N] [--host H]                 serve the HTTP API (POST /v1/uploads, POST /v1/jobs,
+                                                  GET /v1/records); port 8000, host 127.0.0.1 by default
   ddx serve-models [--port N] [--host H] [--model ID]
                                                   serve the routed ONNX models over the SageMaker container
                                                   and runtime contracts and the Roboflow detect contract
@@ -54,8 +56,10 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
 
   let deps: ComposedDependencies | undefined;
   try {
-    // The CLI prints its own one-line errors: step logs only with --verbose or DDX_LOG_LEVEL.
-    const config = loadConfig({ DDX_LOG_LEVEL: values.verbose ? 'info' : 'error', ...environment });
+    // The CLI prints its own one-line errors: step logs only with --verbose or DDX_LOG_LEVEL. A
+    // server has no one to print to: it logs a line per request.
+    const logsByDefault = values.verbose || positionals[0] === 'serve';
+    const config = loadConfig({ DDX_LOG_LEVEL: logsByDefault ? 'info' : 'error', ...environment });
     // The model server needs the models only, not the stores.
     if (positionals[0] === 'serve-models')
       return await serveModelsCommand(positionals.slice(1), values, config);
@@ -113,6 +117,8 @@ async function dispatch(
       return batchCommand(rest, values, config, deps);
     case 'results':
       return resultsCommand(rest, values, deps);
+    case 'serve':
+      return serveCommand(rest, values, config, deps);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -219,6 +225,27 @@ function positiveInteger(text: string, option: string): number {
   return value;
 }
 
+async function serveCommand(
+  args: string[],
+  values: Values,
+  config: Config,
+  deps: ComposedDependencies,
+): Promise<number> {
+  if (args.length > 0) throw new UsageError('serve takes options only');
+  const { startServer } = await import('./server.js');
+  const server = await startServer(deps, {
+    inputPrefix: config.inputPrefix,
+    port: values.port === undefined ? 8000 : portNumber(values.port),
+    host: values.host ?? '127.0.0.1',
+  });
+  process.stderr.write(`ddx: serving the HTTP API on ${server.url} (Ctrl-C stops)\n`);
+  await stopSignal();
+  process.stderr.write('ddx: stopping: finishing the requests in flight\n');
+  // The composed dependencies are closed by `main` once the last job is done.
+  await server.close();
+  return ExitCode.ok;
+}
+
 async function serveModelsCommand(args: string[], values: Values, config: Config): Promise<number> {
   if (args.length > 0) throw new UsageError('serve-models takes options only');
   const [{ loadRoutingTable }, { startModelServer }] = await Promise.all([
@@ -239,12 +266,25 @@ async function serveModelsCommand(args: string[], values: Values, config: Config
   process.stderr.write(
     `ddx: serving ${[...table.models.keys()].join(', ')} on ${server.url} (Ctrl-C stops)\n`,
   );
-  await new Promise<void>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-  });
+  await stopSignal();
   await server.close();
   await models.close?.();
   return ExitCode.ok;
+}
+
+/**
+ * The first SIGINT or SIGTERM. Both handlers are removed when it comes, so a second Ctrl-C ends
+ * the process at once instead of waiting for the requests in flight.
+ */
+function stopSignal(): Promise<NodeJS.Signals> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      for (const other of signals) process.off(other, stop);
+      resolve(signal);
+    };
+    for (const signal of signals) process.on(signal, stop);
+  });
 }
 
 function portNumber(text: string): number {

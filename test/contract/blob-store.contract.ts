@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { metadataSidecarKey } from '../../src/adapters/blob-store/metadata-sidecar.js';
+import {
+  maxMetadataSidecarBytes,
+  metadataSidecarKey,
+} from '../../src/adapters/blob-store/metadata-sidecar.js';
 import { DdxError } from '../../src/errors.js';
 import type { BlobStore } from '../../src/ports.js';
 
@@ -64,6 +67,36 @@ export function blobStoreContract(
         contentType: 'application/json',
       });
       await rejectsWith(fixture.store.head('uploads/bad-meta.jpg'), 'INVALID_METADATA');
+    });
+
+    it('reads a sidecar saved as UTF-8 with a byte-order mark (Windows editors)', async () => {
+      await fixture.store.put('uploads/bom-meta.jpg', Buffer.from('image'), { contentType: 'image/jpeg' });
+      await fixture.store.put(metadataSidecarKey('uploads/bom-meta.jpg'), Buffer.from('\uFEFF{"age": 54}'), {
+        contentType: 'application/json',
+      });
+      assert.deepEqual((await fixture.store.head('uploads/bom-meta.jpg')).metadata, { age: 54 });
+    });
+
+    it('names a UTF-16 sidecar as invalid metadata', async () => {
+      await fixture.store.put('uploads/utf16-meta.jpg', Buffer.from('image'), { contentType: 'image/jpeg' });
+      const utf16 = Buffer.from('\uFEFF{"age": 54}', 'utf16le');
+      await fixture.store.put(metadataSidecarKey('uploads/utf16-meta.jpg'), utf16, {
+        contentType: 'application/json',
+      });
+      await assert.rejects(
+        fixture.store.head('uploads/utf16-meta.jpg'),
+        (error: unknown) =>
+          error instanceof DdxError && error.code === 'INVALID_METADATA' && /UTF-16/.test(error.message),
+      );
+    });
+
+    it('refuses a sidecar over the size limit as invalid metadata', async () => {
+      await fixture.store.put('uploads/huge-meta.jpg', Buffer.from('image'), { contentType: 'image/jpeg' });
+      const huge = Buffer.from(JSON.stringify({ age: 54, thumbnail: 'A'.repeat(maxMetadataSidecarBytes) }));
+      await fixture.store.put(metadataSidecarKey('uploads/huge-meta.jpg'), huge, {
+        contentType: 'application/json',
+      });
+      await rejectsWith(fixture.store.head('uploads/huge-meta.jpg'), 'INVALID_METADATA');
     });
 
     it('returns put metadata on head', async () => {

@@ -17,6 +17,7 @@ import { uploadImage } from '../../src/cli/upload-image.js';
 import { packageRoot } from '../../src/config.js';
 import { handler } from '../../src/entry/lambda.js';
 import type { ResultStore } from '../../src/ports.js';
+import { encodeS3EventKey } from '../support/trigger-events.js';
 
 const detectorModel = join(packageRoot, 'models/lesion-detector.onnx');
 const sample = join(packageRoot, 'samples/localized-melanoma-back.jpg');
@@ -34,10 +35,6 @@ const markers = {
   key: 'KEYMARKER',
 };
 const key = `uploads/${markers.key} clinic/back lesion+1 été.jpg`;
-
-function encodeKey(value: string): string {
-  return encodeURIComponent(value).replace(/%20/g, '+').replace(/%2F/g, '/');
-}
 
 function lambdaContext(awsRequestId: string): Context {
   return {
@@ -132,7 +129,7 @@ describe('Lambda handler on the embedded defaults', { skip }, () => {
     assert.ok(record);
     record.s3.bucket.name = 'local';
     record.s3.object = {
-      key: encodeKey(key),
+      key: encodeS3EventKey(key),
       size: head.size,
       eTag: head.etag?.replace(/"/g, ''),
       sequencer: '0065E5A1B2C3D4E5F6',

@@ -18,8 +18,8 @@ import type { InferenceRecord } from '../../src/record.js';
 import { type RunningDynalite, startDynalite } from '../support/dynalite.js';
 import { type ModelServerProcess, startModelServerProcess } from '../support/model-server-process.js';
 import { runNode } from '../support/run-node.js';
-import { s3NotificationRecord } from '../support/s3-notification.js';
 import { type RunningS3rver, startS3rver } from '../support/s3rver.js';
+import { encodeS3EventKey, s3EventRecord, s3TestEvent, sqsBatch } from '../support/trigger-events.js';
 
 const bucket = 'ddx-images';
 const table = 'ddx-results';
@@ -141,7 +141,7 @@ process.stdout.write('\\nRESPONSE ' + JSON.stringify(response ?? null) + '\\n');
       'body-site': 'back',
       age: '61',
     });
-    const encodedKey = encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+    const encodedKey = encodeS3EventKey(key);
     const response = await invoke({
       Records: [s3Record(encodedKey, size, etag, '2001:db8::7')],
     });
@@ -169,20 +169,15 @@ process.stdout.write('\\nRESPONSE ' + JSON.stringify(response ?? null) + '\\n');
   it('processes an SQS batch with a partial batch response: the test event skipped, the rash classified', async () => {
     const key = 'uploads/rash 2.jpg';
     const { size, etag } = await upload(key, 'widespread-psoriasis-trunk.jpg', { extent: 'widespread' });
-    const response = await invoke({
-      Records: [
-        sqsMessage('m-test', {
-          Service: 'Amazon S3',
-          Event: 's3:TestEvent',
-          Time: '2026-11-28T12:00:00.000Z',
-          Bucket: bucket,
-        }),
-        sqsMessage('m-rash', { Records: [s3Record('uploads/rash+2.jpg', size, etag, '203.0.113.9')] }),
-        sqsMessage('m-missing', {
-          Records: [s3Record('uploads/never-uploaded.jpg', 100, 'abc', '203.0.113.9')],
-        }),
-      ],
-    });
+    const response = await invoke(
+      sqsBatch(
+        [
+          s3TestEvent(bucket),
+          { Records: [s3Record('uploads/rash+2.jpg', size, etag, '203.0.113.9')] },
+          { Records: [s3Record('uploads/never-uploaded.jpg', 100, 'abc', '203.0.113.9')] },
+        ].map((body) => JSON.stringify(body)),
+      ),
+    );
     // The missing object is bad input (a failed record), not a retry.
     assert.deepEqual(response, { batchItemFailures: [] });
     const record = await storedRecord(key);
@@ -194,20 +189,6 @@ process.stdout.write('\\nRESPONSE ' + JSON.stringify(response ?? null) + '\\n');
   });
 });
 
-function s3Record(key: string, size: number, eTag: string, sourceIPAddress: string) {
-  return s3NotificationRecord({ bucket, key, size, eTag, sourceIPAddress });
-}
-
-function sqsMessage(messageId: string, body: unknown) {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body: JSON.stringify(body),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1764331200000' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:ddx-uploads',
-    awsRegion: 'us-east-1',
-  };
+function s3Record(encodedKey: string, size: number, etag: string, sourceIPAddress: string) {
+  return s3EventRecord({ bucket, encodedKey, size, etag, sourceIPAddress });
 }

@@ -34,8 +34,8 @@ import {
 } from '../support/loopback-langfuse-server.js';
 import { LoopbackOpenAiServer } from '../support/loopback-openai-server.js';
 import { writeRemoteRoutingTable } from '../support/remote-routing-table.js';
-import { s3NotificationRecord } from '../support/s3-notification.js';
 import { type RunningS3rver, startS3rver } from '../support/s3rver.js';
+import { encodeS3EventKey, s3Notification } from '../support/trigger-events.js';
 
 const bucket = 'ddx-fault-matrix';
 const table = 'ddx-fault-matrix';
@@ -374,7 +374,9 @@ describe('fault matrix (docs/faults.md)', async () => {
     });
 
     const eTag = (put.ETag ?? '').replace(/"/g, '');
-    const event = { Records: [s3NotificationRecord({ bucket, key, size: body.length, eTag })] };
+    const event = s3Notification([
+      { bucket, encodedKey: encodeS3EventKey(key), etag: eTag, size: body.length },
+    ]);
     const deadlineCell = cell.fault === 'slower than the deadline';
     const deadline = deadlineCell ? Date.now() + deadlineCellBudgetMs : undefined;
     let retriedByPlatform = false;

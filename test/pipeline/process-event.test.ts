@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { packageRoot } from '../../src/config.js';
 import { DependencyError, ServiceErrorCode } from '../../src/errors.js';
 import type { Classifier, DecodedImage, ModelProvider } from '../../src/ports.js';
 import { recordIdFor } from '../../src/record.js';
@@ -18,6 +15,7 @@ import {
   sampleJpeg,
   upload,
 } from '../support/pipeline-fixture.js';
+import { encodeS3EventKey, eventFixture, s3Notification, sqsBatch } from '../support/trigger-events.js';
 
 const bucket = 'test-bucket';
 const options: ProcessEventOptions = { inputPrefix: 'uploads/', requestId: 'invocation-1', concurrency: 4 };
@@ -25,15 +23,6 @@ const localized = { extent: 'localized', bodySite: 'back', age: 54, sex: 'female
 const widespread = { extent: 'widespread', bodySite: 'back', age: 54, sex: 'female' };
 
 type Json = Record<string, unknown>;
-
-function eventFixture(name: string): Json {
-  return JSON.parse(readFileSync(join(packageRoot, 'test/fixtures/events', name), 'utf8')) as Json;
-}
-
-/** S3 encodes keys as HTML forms do, leaving slashes alone. */
-function encodeKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
-}
 
 /** The ETag as an S3 event gives it: the object's ETag without its quotes. */
 async function bareEtag(fixture: PipelineFixture, key: string): Promise<string> {
@@ -44,26 +33,11 @@ async function bareEtag(fixture: PipelineFixture, key: string): Promise<string> 
 
 /** A direct S3 notification in the real shape, one record per object (unversioned bucket). */
 async function s3Event(fixture: PipelineFixture, keys: string[]): Promise<Json> {
-  const template = (eventFixture('s3-put-encoded-key.json').Records as Json[])[0];
-  const records = [];
+  const objects = [];
   for (const key of keys) {
-    const record = structuredClone(template) as { s3: { bucket: Json; object: Json } };
-    record.s3.bucket.name = bucket;
-    record.s3.object = {
-      key: encodeKey(key),
-      size: 1000,
-      eTag: await bareEtag(fixture, key),
-      sequencer: '00A1',
-    };
-    records.push(record);
+    objects.push({ bucket, encodedKey: encodeS3EventKey(key), etag: await bareEtag(fixture, key) });
   }
-  return { Records: records };
-}
-
-/** An SQS batch, one message per notification, message ids `message-<n>`. */
-function sqsEvent(bodies: string[]): Json {
-  const template = (eventFixture('sqs-batch-one-malformed.json').Records as Json[])[0];
-  return { Records: bodies.map((body, index) => ({ ...template, messageId: `message-${index}`, body })) };
+  return s3Notification(objects);
 }
 
 async function uploadImage(
@@ -148,7 +122,7 @@ describe('processEvent', () => {
     await uploadImage(fixture, 'uploads/a.jpg');
     const body = JSON.stringify(await s3Event(fixture, ['uploads/a.jpg']));
 
-    const result = await processEvent(sqsEvent([body, body]), fixture.deps, options);
+    const result = await processEvent(sqsBatch([body, body]), fixture.deps, options);
 
     assert.equal(fixture.resultStore.saves, 1);
     assert.deepEqual(result.response, { batchItemFailures: [] });
@@ -170,7 +144,7 @@ describe('processEvent', () => {
     fixture.deps.models = classifierFailingForWidth(fixture.models, 131);
     const bodies = await Promise.all(keys.map(async (key) => JSON.stringify(await s3Event(fixture, [key]))));
 
-    const result = await processEvent(sqsEvent(bodies), fixture.deps, options);
+    const result = await processEvent(sqsBatch(bodies), fixture.deps, options);
 
     assert.equal(result.trigger, 'sqs');
     assert.deepEqual(result.response, { batchItemFailures: [{ itemIdentifier: 'message-1' }] });
@@ -192,7 +166,7 @@ describe('processEvent', () => {
     assert.ok(await fixture.resultStore.claim(id, { owner: 'another-invocation', leaseMs: 60_000 }));
     const body = JSON.stringify(await s3Event(fixture, ['uploads/busy.jpg']));
 
-    const result = await processEvent(sqsEvent([body]), fixture.deps, options);
+    const result = await processEvent(sqsBatch([body]), fixture.deps, options);
 
     assert.deepEqual(result.response, { batchItemFailures: [{ itemIdentifier: 'message-0' }] });
     assert.deepEqual(
@@ -214,7 +188,7 @@ describe('processEvent', () => {
     const good = JSON.stringify(await s3Event(fixture, ['uploads/good.jpg']));
     const bad = JSON.stringify(await s3Event(fixture, ['uploads/not-an-image.jpg']));
 
-    const result = await processEvent(sqsEvent([good, bad, '{"Records": [']), fixture.deps, options);
+    const result = await processEvent(sqsBatch([good, bad, '{"Records": [']), fixture.deps, options);
 
     assert.deepEqual(result.response, { batchItemFailures: [] });
     const failed = [...fixture.resultStore.records.values()].find((record) => record.status === 'failed');
@@ -236,7 +210,7 @@ describe('processEvent', () => {
     const missing = structuredClone(event.Records[0]) as { s3: { object: Json } };
     missing.s3.object = { key: 'uploads/gone.jpg', size: 10, eTag: 'abc', sequencer: '00A2' };
     const result = await processEvent(
-      sqsEvent([JSON.stringify(event), JSON.stringify({ Records: [missing] })]),
+      sqsBatch([JSON.stringify(event), JSON.stringify({ Records: [missing] })]),
       fixture.deps,
       options,
     );

@@ -11,7 +11,6 @@ import { fetchImage } from '../../src/pipeline/fetch-image.js';
 import { loadContext } from '../../src/pipeline/load-context.js';
 import { localize, pickRegionOfInterest } from '../../src/pipeline/localize.js';
 import { recommend } from '../../src/pipeline/recommend.js';
-import { failureStatus, toResponse } from '../../src/pipeline/respond.js';
 import { suggestBilling } from '../../src/pipeline/suggest-billing.js';
 import type { Prompt } from '../../src/ports.js';
 import { createInMemoryBlobStore } from '../support/in-memory-blob-store.js';
@@ -23,7 +22,6 @@ import {
   sampleJpeg,
   upload,
 } from '../support/pipeline-fixture.js';
-import { sampleRecord } from '../support/records.js';
 
 const step = () => ({ signal: new AbortController().signal, logger: createPipelineFixture().deps.logger });
 const prompt: Prompt = {
@@ -317,28 +315,5 @@ describe('CPT suggestions', () => {
       ['11102', '11300'],
     );
     assert.equal(billing.cptMappingVersion, 'practice-1');
-  });
-});
-
-describe('respond step', () => {
-  it('answers 200 for usable records and 422, 503 or 500 for failures', () => {
-    assert.equal(toResponse({ record: sampleRecord(), reused: false }).statusCode, 200);
-    assert.equal(toResponse({ record: sampleRecord({ status: 'degraded' }), reused: true }).statusCode, 200);
-    const failed = sampleRecord({
-      status: 'failed',
-      error: {
-        code: 'CORRUPT_IMAGE',
-        step: 'fetch-image',
-        message: 'the jpeg image is truncated',
-        retriable: false,
-      },
-    });
-    const response = toResponse({ record: failed, reused: false });
-    assert.equal(response.statusCode, 422);
-    assert.ok(response.body.status === 'failed');
-    assert.deepEqual(response.body.error, failed.error);
-    assert.equal(failureStatus({ code: 'THROTTLED', retriable: true }), 503);
-    assert.equal(failureStatus({ code: 'MODEL_ERROR', retriable: false }), 500);
-    assert.equal(failureStatus({ code: 'INTERNAL_ERROR', retriable: true }), 500);
   });
 });

@@ -77,6 +77,12 @@ describe('parseClinicalMetadata: keys', () => {
     assert.ok(!JSON.stringify({ context, patient }).includes('ACME'));
   });
 
+  it('ignores keys every JavaScript object inherits', () => {
+    const metadata = JSON.parse('{"constructor": "x", "__proto__": {"extent": "widespread"}, "toString": 1}');
+    const { context } = parseClinicalMetadata(metadata);
+    assert.equal(context.extent, 'unspecified');
+  });
+
   it('treats null and empty-string values as absent', () => {
     const { context } = parseClinicalMetadata({ age: '', sex: null, bodySite: '' });
     assert.equal(context.ageYears, null);
@@ -207,6 +213,14 @@ describe('parseClinicalMetadata: invalid values name the key, never the value', 
       value: patientName,
     },
   ];
+  // Found by the bad-input corpus: `in` accepted these, and the extent became a function.
+  for (const inherited of ['constructor', '__proto__', 'hasOwnProperty']) {
+    it(`refuses "${inherited}" as an extent or a sex`, () => {
+      assert.match(invalidMetadataMessage({ extent: inherited }), /extent/);
+      assert.match(invalidMetadataMessage({ sex: inherited }), /sex/);
+    });
+  }
+
   for (const { title, metadata, key, value } of cases) {
     it(`refuses ${title}`, () => {
       const message = invalidMetadataMessage(metadata);

@@ -11,7 +11,12 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { BadInputError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
 import type { BlobHead, BlobStore, CallOptions, GetOptions, PutOptions } from '../../ports.js';
 
-import { metadataSidecarKey, parseMetadataSidecar } from './metadata-sidecar.js';
+import {
+  maxMetadataSidecarBytes,
+  metadataSidecarKey,
+  metadataSidecarTooLarge,
+  parseMetadataSidecar,
+} from './metadata-sidecar.js';
 
 export interface LocalFolderBlobStoreSettings {
   /** The folder that plays the bucket. */
@@ -120,14 +125,17 @@ async function statOrThrow(path: string, key: string) {
 }
 
 async function readSidecar(path: string): Promise<Record<string, unknown>> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    // Sized first, like S3's capped read: a huge sidecar is refused without being read.
+    if ((await stat(path)).size > maxMetadataSidecarBytes) throw metadataSidecarTooLarge();
+    bytes = await readFile(path);
   } catch (error) {
+    if (error instanceof BadInputError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw storageError(error, 'cannot read the metadata sidecar');
   }
-  return parseMetadataSidecar(text);
+  return parseMetadataSidecar(bytes);
 }
 
 /** MD5 over the files in order; a missing file (no sidecar) contributes nothing. */

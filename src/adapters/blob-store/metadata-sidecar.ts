@@ -15,11 +15,39 @@ export function isMetadataSidecar(key: string): boolean {
   return key.endsWith(metadataSidecarSuffix);
 }
 
+/**
+ * Clinical metadata is a few hundred bytes: a larger sidecar is a mistake (an embedded thumbnail)
+ * or an attack, refused by every store before it is read whole.
+ */
+export const maxMetadataSidecarBytes = 256 * 1024;
+
+export function metadataSidecarTooLarge(): BadInputError {
+  return new BadInputError(
+    `the metadata sidecar is over ${maxMetadataSidecarBytes} bytes`,
+    InputErrorCode.invalidMetadata,
+  );
+}
+
+const utf8ByteOrderMark = [0xef, 0xbb, 0xbf];
+
 /** The sidecar's metadata object; anything but a JSON object is invalid metadata, named as such. */
 export function parseMetadataSidecar(bytes: Uint8Array | string): Record<string, unknown> {
+  const buffer = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes);
+  if (buffer.length > maxMetadataSidecarBytes) throw metadataSidecarTooLarge();
+  // Windows editors write a byte-order mark: harmless in UTF-8, so skipped, but UTF-16 ("Unicode"
+  // in Notepad) is named, since "not valid JSON" would send the clinic looking for a typo.
+  if ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff)) {
+    throw new BadInputError(
+      'the metadata sidecar is UTF-16 text: save it as UTF-8 JSON',
+      InputErrorCode.invalidMetadata,
+    );
+  }
+  const start = utf8ByteOrderMark.every((byte, index) => buffer[index] === byte)
+    ? utf8ByteOrderMark.length
+    : 0;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));
+    parsed = JSON.parse(buffer.toString('utf8', start));
   } catch {
     throw new BadInputError('the metadata sidecar is not valid JSON', InputErrorCode.invalidMetadata);
   }

@@ -15,7 +15,13 @@ import { BadInputError, DdxError, DependencyError, InputErrorCode, ServiceErrorC
 import type { BlobHead, BlobStore, CallOptions, GetOptions, PutOptions } from '../../ports.js';
 import { errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
-import { isMetadataSidecar, metadataSidecarKey, parseMetadataSidecar } from './metadata-sidecar.js';
+import {
+  isMetadataSidecar,
+  maxMetadataSidecarBytes,
+  metadataSidecarKey,
+  metadataSidecarTooLarge,
+  parseMetadataSidecar,
+} from './metadata-sidecar.js';
 
 export interface S3BlobStoreSettings {
   bucket: string;
@@ -28,9 +34,6 @@ export interface S3BlobStoreSettings {
   /** Read `<key>.meta.json` on `head` (default true); off saves one GET per job. */
   readSidecar?: boolean;
 }
-
-/** Clinical metadata is a few hundred bytes: a larger sidecar is a mistake or an attack. */
-const maxSidecarBytes = 256 * 1024;
 
 export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
   const { bucket } = settings;
@@ -62,15 +65,12 @@ export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
   async function sidecarMetadata(key: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
     let bytes: Uint8Array;
     try {
-      bytes = await readObject(metadataSidecarKey(key), maxSidecarBytes, signal);
+      bytes = await readObject(metadataSidecarKey(key), maxMetadataSidecarBytes, signal);
     } catch (error) {
       // Most uploads have no sidecar.
       if (error instanceof DdxError && error.code === InputErrorCode.objectNotFound) return {};
       if (error instanceof DdxError && error.code === InputErrorCode.objectTooLarge) {
-        throw new BadInputError(
-          `the metadata sidecar is over ${maxSidecarBytes} bytes`,
-          InputErrorCode.invalidMetadata,
-        );
+        throw metadataSidecarTooLarge();
       }
       throw error;
     }

@@ -1,0 +1,39 @@
+/**
+ * Requests the server refuses before any job runs (unknown route, wrong method, a body that is
+ * not JSON, a body over the limit). They answer in the same error body as a failed job, with
+ * `step: 'request'`, and never carry a record.
+ */
+import type { ErrorCode, PipelineStep } from '../errors.js';
+
+export const RequestErrorCode = {
+  invalidRequest: 'INVALID_REQUEST',
+  notFound: 'NOT_FOUND',
+  methodNotAllowed: 'METHOD_NOT_ALLOWED',
+  unsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  recordNotFound: 'RECORD_NOT_FOUND',
+} as const;
+export type RequestErrorCode = (typeof RequestErrorCode)[keyof typeof RequestErrorCode];
+
+/** DESIGN.md step 8's error body, widened to the errors of the HTTP edge itself. */
+export interface HttpErrorBody {
+  code: ErrorCode | RequestErrorCode;
+  step: PipelineStep | 'request';
+  message: string;
+  retriable: boolean;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | RequestErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+
+  get body(): HttpErrorBody {
+    return { code: this.code, step: 'request', message: this.message, retriable: false };
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * `POST /v1/jobs`: `{ "key": "uploads/a.jpg" }`, the pipeline for an object already in the blob
+ * store. zod at the boundary; unknown fields are refused so a misspelt field is not ignored.
+ */
+import { z } from 'zod';
+import { HttpError, RequestErrorCode } from './http-error.js';
+import { checkedObjectKey, type KeyScope } from './object-key.js';
+import { mediaTypeOf } from './request-body.js';
+
+/** A key is at most 1 KiB: anything much larger is not a job request. */
+export const maxJobRequestBytes = 16 * 1024;
+
+const jobRequestSchema = z.strictObject({ key: z.string() });
+
+export function parseJobRequest(contentType: string | undefined, body: Buffer, scope: KeyScope): string {
+  if (mediaTypeOf(contentType) !== 'application/json') {
+    throw new HttpError(415, RequestErrorCode.unsupportedMediaType, 'send a JSON body (application/json)');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, RequestErrorCode.invalidRequest, 'the body is not valid JSON');
+  }
+  const parsed = jobRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    // Paths and messages only: zod's messages name fields and types, never the values.
+    const problems = parsed.error.issues.map((issue) =>
+      issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+    );
+    throw new HttpError(
+      400,
+      RequestErrorCode.invalidRequest,
+      `the body must be { "key": string }: ${problems.join('; ')}`,
+    );
+  }
+  return checkedObjectKey(parsed.data.key, scope);
+}

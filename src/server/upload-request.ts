@@ -1,0 +1,71 @@
+/**
+ * `POST /v1/uploads`: what the request says about the upload, checked before its body is read.
+ *
+ * - body: the image bytes, `Content-Type: image/*` (or `application/dicom`,
+ *   `application/octet-stream`: the pipeline sniffs the real format either way);
+ * - `x-ddx-metadata`: the clinical metadata as one line of JSON (UTF-8; `\u` escapes work
+ *   everywhere), stored unchecked as the upload's sidecar so bad metadata ends as a `failed`
+ *   record, exactly as with the CLI and S3 uploads; `{}` when absent;
+ * - `?key=`: the object key, under the input prefix; a new `<prefix>http/<uuid>.<ext>` otherwise.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { HttpError, RequestErrorCode } from './http-error.js';
+import { checkedObjectKey, type KeyScope } from './object-key.js';
+import { mediaTypeOf } from './request-body.js';
+
+export const metadataHeader = 'x-ddx-metadata';
+
+export interface UploadRequest {
+  key: string;
+  contentType: string;
+  metadata: Buffer | undefined;
+}
+
+const extensions: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/tiff': 'tiff',
+  'image/avif': 'avif',
+  'image/heic': 'heic',
+  'image/heif': 'heif',
+  'application/dicom': 'dcm',
+};
+
+export function parseUploadRequest(
+  request: IncomingMessage,
+  query: URLSearchParams,
+  scope: KeyScope,
+): UploadRequest {
+  const contentType = mediaTypeOf(request.headers['content-type']);
+  if (
+    !contentType.startsWith('image/') &&
+    contentType !== 'application/dicom' &&
+    contentType !== 'application/octet-stream'
+  ) {
+    throw new HttpError(
+      415,
+      RequestErrorCode.unsupportedMediaType,
+      'send the image bytes as the body with Content-Type image/* (or application/dicom, application/octet-stream)',
+    );
+  }
+  for (const name of query.keys()) {
+    if (name !== 'key') throw new HttpError(400, RequestErrorCode.invalidRequest, 'the query takes key only');
+  }
+  const keys = query.getAll('key');
+  if (keys.length > 1) throw new HttpError(400, RequestErrorCode.invalidRequest, 'give at most one key');
+  const key =
+    keys[0] === undefined
+      ? `${scope.inputPrefix}http/${randomUUID()}.${extensions[contentType] ?? 'bin'}`
+      : checkedObjectKey(keys[0], scope);
+
+  const metadata = request.headers[metadataHeader];
+  return {
+    key,
+    contentType,
+    // node:http reads header bytes as Latin-1: back to the bytes sent, which the sidecar reads as UTF-8.
+    metadata: typeof metadata === 'string' ? Buffer.from(metadata, 'latin1') : undefined,
+  };
+}
