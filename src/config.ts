@@ -57,6 +57,7 @@ const environmentSchema = z.object({
   DDX_DERIVED_PREFIX: prefix('derived/'),
   DDX_MAX_IMAGE_BYTES: positive(30 * 1024 * 1024),
   DDX_MAX_IMAGE_PIXELS: positive(50_000_000),
+  DDX_MIN_IMAGE_SIDE: wholePositive(32),
   DDX_CROP_PADDING: z.coerce.number().min(0).max(2).default(0.15),
   DDX_JOB_TIMEOUT_MS: positive(120_000),
   DDX_MIN_STEP_TIME_MS: z.coerce.number().int().nonnegative().default(500),
@@ -115,7 +116,7 @@ export interface Config {
   cptMappingPath: string | undefined;
   inputPrefix: string;
   derivedPrefix: string;
-  limits: { maxImageBytes: number; maxImagePixels: number };
+  limits: { maxImageBytes: number; maxImagePixels: number; minImageSide: number };
   cropPadding: number;
   jobTimeoutMs: number;
   /** A step that would start with less time than this left ends the job retriably instead. */
@@ -156,7 +157,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     cptMappingPath: env.DDX_CPT_MAPPING ? resolve(env.DDX_CPT_MAPPING) : undefined,
     inputPrefix: env.DDX_INPUT_PREFIX,
     derivedPrefix: env.DDX_DERIVED_PREFIX,
-    limits: { maxImageBytes: env.DDX_MAX_IMAGE_BYTES, maxImagePixels: env.DDX_MAX_IMAGE_PIXELS },
+    limits: {
+      maxImageBytes: env.DDX_MAX_IMAGE_BYTES,
+      maxImagePixels: env.DDX_MAX_IMAGE_PIXELS,
+      minImageSide: env.DDX_MIN_IMAGE_SIDE,
+    },
     cropPadding: env.DDX_CROP_PADDING,
     jobTimeoutMs: env.DDX_JOB_TIMEOUT_MS,
     minStepTimeMs: env.DDX_MIN_STEP_TIME_MS,

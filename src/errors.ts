@@ -27,6 +27,7 @@ export const InputErrorCode = {
   unsupportedFormat: 'UNSUPPORTED_FORMAT',
   corruptImage: 'CORRUPT_IMAGE',
   imageTooLarge: 'IMAGE_TOO_LARGE',
+  imageTooSmall: 'IMAGE_TOO_SMALL',
   noRoute: 'NO_ROUTE',
 } as const;
 

@@ -12,6 +12,8 @@ import { type SupportedFormat, sniffImageFormat } from './image-format.js';
 export interface DecodeLimits {
   /** Largest accepted width x height, checked from the header. */
   maxPixels: number;
+  /** Smallest accepted shorter side: fewer pixels carry nothing a model can diagnose from. */
+  minSide?: number;
 }
 
 export interface DecodeResult {
@@ -60,6 +62,13 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
     );
   }
   assertWithinPixelLimit(width, height, limits);
+  if (limits.minSide !== undefined && Math.min(width, height) < limits.minSide) {
+    throw new BadInputError(
+      `the image is ${width} x ${height} pixels: too small to diagnose from (the shorter side must be at least ${limits.minSide})`,
+      InputErrorCode.imageTooSmall,
+      step,
+    );
+  }
 
   try {
     const { data, info } = await sharp(bytes, {

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { type DecodeResult, decodeImage } from '../imaging/decode-image.js';
 import type { StepTimer } from '../observability/step-timer.js';
 import type { BlobStore } from '../ports.js';
-import type { StepContext } from './pipeline-deps.js';
+import type { PipelineDeps, StepContext } from './pipeline-deps.js';
+
+const defaultMinImageSide = 32;
 
 export interface FetchedImage extends DecodeResult {
   bytes: number;
@@ -15,7 +17,7 @@ export interface FetchedImage extends DecodeResult {
 export async function fetchImage(
   blobStore: BlobStore,
   key: string,
-  limits: { maxImageBytes: number; maxImagePixels: number },
+  limits: PipelineDeps['limits'],
   timer: StepTimer,
   step: StepContext,
 ): Promise<FetchedImage> {
@@ -25,7 +27,10 @@ export async function fetchImage(
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   step.signal.throwIfAborted();
   const decoded = await timer.measure('fetch-image.decode', () =>
-    decodeImage(bytes, { maxPixels: limits.maxImagePixels }),
+    decodeImage(bytes, {
+      maxPixels: limits.maxImagePixels,
+      minSide: limits.minImageSide ?? defaultMinImageSide,
+    }),
   );
   return { ...decoded, bytes: bytes.length, sha256 };
 }

@@ -25,7 +25,8 @@ export interface PipelineDeps {
   /** Optional tracing of LLM generations (Langfuse); flushed by the entry point. */
   generationTracer?: GenerationTracer;
   logger: Logger;
-  limits: { maxImageBytes: number; maxImagePixels: number };
+  /** `minImageSide`: 32 when absent. */
+  limits: { maxImageBytes: number; maxImagePixels: number; minImageSide?: number };
   /** Fraction of the detection box added on each side of a crop, for context. */
   cropPadding: number;
   /** Where crops go; the trigger ignores this prefix so the service never triggers itself. */

@@ -42,6 +42,7 @@ export function errorStatus(error: { code: ErrorCode; retriable: boolean }): Err
     case 'UNSUPPORTED_FORMAT':
     case 'CORRUPT_IMAGE':
     case 'IMAGE_TOO_LARGE':
+    case 'IMAGE_TOO_SMALL':
     case 'NO_ROUTE':
       return plain(422);
     case 'IN_PROGRESS':

@@ -464,17 +464,24 @@ const imageCases: UploadCase[] = [
   ),
   imageCase(
     'image-tiny-1x1',
-    'a 1x1 pixel PNG',
+    'a 1x1 pixel PNG: nothing to diagnose from',
     'lesion.png',
     () => solidPhoto(1, 1),
-    succeeded(decoded('png', 1, 1)),
+    badImage(InputErrorCode.imageTooSmall),
   ),
   imageCase(
     'image-extreme-aspect-ratio',
     'a 10000x1 pixel PNG strip',
     'lesion.png',
     () => solidPhoto(10_000, 1),
-    succeeded(decoded('png', 10_000, 1)),
+    badImage(InputErrorCode.imageTooSmall),
+  ),
+  imageCase(
+    'image-smallest-accepted',
+    'a 48x32 pixel PNG, the shorter side at the 32-pixel minimum',
+    'lesion.png',
+    () => solidPhoto(48, 32),
+    succeeded(decoded('png', 48, 32)),
   ),
 ];
 

@@ -17,6 +17,7 @@ describe('errorStatus', () => {
     ['UNSUPPORTED_FORMAT', false, 422, undefined],
     ['CORRUPT_IMAGE', false, 422, undefined],
     ['IMAGE_TOO_LARGE', false, 422, undefined],
+    ['IMAGE_TOO_SMALL', false, 422, undefined],
     ['NO_ROUTE', false, 422, undefined],
     ['DEPENDENCY_TIMEOUT', true, 503, '5'],
     ['DEPENDENCY_UNAVAILABLE', true, 503, '5'],
