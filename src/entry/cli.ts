@@ -24,8 +24,8 @@ Usage:
   ddx batch <folder> [--concurrency N] [--json]   process every image in a folder (<image>.meta.json beside it)
   ddx results list [--status S] [--limit N] [--json]
   ddx results get <id> [--json]
-  ddx serve [--port N] [--host H]                 serve the HTTP API (POST /v1/uploads, POST /v1/jobs,
-                                                  GET /v1/records); port 8000, host 127.0.0.1 by default
+  ddx serve [--port N] [--host H] [--max-jobs N]  serve the HTTP API (POST /v1/uploads, POST /v1/jobs,
+                                                  GET /v1/records); port 8000, host 127.0.0.1, 4 jobs at once
   ddx serve-models [--port N] [--host H] [--model ID]
                                                   serve the routed ONNX models over the SageMaker container
                                                   and runtime contracts and the Roboflow detect contract
@@ -92,6 +92,7 @@ function parseCommandLine(argv: string[]) {
       status: { type: 'string' },
       limit: { type: 'string' },
       concurrency: { type: 'string' },
+      'max-jobs': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
       model: { type: 'string' },
@@ -237,6 +238,7 @@ async function serveCommand(
     inputPrefix: config.inputPrefix,
     port: values.port === undefined ? 8000 : portNumber(values.port),
     host: values.host ?? '127.0.0.1',
+    maxConcurrentJobs: positiveInteger(values['max-jobs'] ?? '4', '--max-jobs'),
   });
   process.stderr.write(`ddx: serving the HTTP API on ${server.url} (Ctrl-C stops)\n`);
   await stopSignal();

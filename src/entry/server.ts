@@ -29,7 +29,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { storeUpload } from '../cli/upload-image.js';
 import { DdxError, PipelineStep } from '../errors.js';
-import { replyJson } from '../model-server/http-reply.js';
+import { replyJson } from '../http/reply-json.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { runInference } from '../pipeline/run-inference.js';
 import { HttpError, type HttpErrorBody, RequestErrorCode } from '../server/http-error.js';
@@ -47,6 +47,11 @@ export interface ServerOptions {
   inputPrefix: string;
   /** 0 picks a free port. */
   port?: number;
+  /**
+   * Jobs run at once (4): a request for one more is refused with 503 and `Retry-After` before its
+   * body is read, so a burst of 30 MB uploads cannot exhaust memory.
+   */
+  maxConcurrentJobs?: number;
   /** 127.0.0.1 unless told otherwise: the API has no authentication of its own. */
   host?: string;
   /** Time for a client to send its request headers (15 s). */
@@ -79,6 +84,8 @@ export async function startServer(deps: PipelineDeps, options: ServerOptions): P
   /** Requests being handled, with their responses: shutdown waits for them. */
   const inFlight = new Map<Promise<unknown>, ServerResponse>();
   let closing = false;
+  const maxConcurrentJobs = options.maxConcurrentJobs ?? 4;
+  let jobsRunning = 0;
 
   const server = createServer(
     {
@@ -144,17 +151,19 @@ export async function startServer(deps: PipelineDeps, options: ServerOptions): P
     switch (match.name) {
       case 'health':
         return send(response, { status: 200, headers: {}, body: { status: 'ok' } });
-      case 'upload': {
-        const upload = parseUploadRequest(request, url.searchParams, scope);
-        const image = await readRequestBody(request, deps.limits.maxImageBytes);
-        await storeUpload(deps.blobStore, { ...upload, image });
-        return send(response, await runJob(upload.key, exchange));
-      }
-      case 'job': {
-        const body = await readRequestBody(request, maxJobRequestBytes);
-        const key = parseJobRequest(request.headers['content-type'], body, scope);
-        return send(response, await runJob(key, exchange));
-      }
+      case 'upload':
+        return withJobSlot(async () => {
+          const upload = parseUploadRequest(request, url.searchParams, scope);
+          const image = await readRequestBody(request, deps.limits.maxImageBytes);
+          await storeUpload(deps.blobStore, { ...upload, image });
+          send(response, await runJob(upload.key, exchange));
+        });
+      case 'job':
+        return withJobSlot(async () => {
+          const body = await readRequestBody(request, maxJobRequestBytes);
+          const key = parseJobRequest(request.headers['content-type'], body, scope);
+          send(response, await runJob(key, exchange));
+        });
       case 'get-record': {
         const id = match.params.id ?? '';
         const record = isPlausibleRecordId(id) ? await deps.resultStore.get(id) : undefined;
@@ -165,6 +174,25 @@ export async function startServer(deps: PipelineDeps, options: ServerOptions): P
         const records = await deps.resultStore.list(parseRecordsQuery(url.searchParams));
         return send(response, { status: 200, headers: {}, body: { records } });
       }
+    }
+  }
+
+  async function withJobSlot(work: () => Promise<void>): Promise<void> {
+    if (jobsRunning >= maxConcurrentJobs) {
+      throw new HttpError(
+        503,
+        RequestErrorCode.busy,
+        `${maxConcurrentJobs} jobs are running: try again shortly`,
+        {
+          'retry-after': '1',
+        },
+      );
+    }
+    jobsRunning++;
+    try {
+      await work();
+    } finally {
+      jobsRunning--;
     }
   }
 

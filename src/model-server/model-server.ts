@@ -16,9 +16,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { RoutingTable } from '../clinical/routing-table.js';
 import { ConfigurationError } from '../errors.js';
+import { replyJson } from '../http/reply-json.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { ModelProvider } from '../ports.js';
-import { replyJson } from './http-reply.js';
 import { handleRoboflowDetect } from './roboflow-contract.js';
 import { handleSageMakerInvocation } from './sagemaker-contract.js';
 import { type ServedModels, servedModels } from './served-models.js';

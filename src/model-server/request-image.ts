@@ -3,50 +3,14 @@
  * taken from raw image bytes, `{ "image": base64 }` JSON or Roboflow's base64 form body, and
  * decoded with the same safe decoder as uploads (format sniffed, pixel count capped).
  */
-import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { BadInputError } from '../errors.js';
+import { RequestProblem } from '../http/read-body.js';
 import { decodeImage } from '../imaging/decode-image.js';
 import type { DecodedImage } from '../ports.js';
 
 export const maxRequestBytes = 6 * 1024 * 1024;
 const maxImagePixels = 50_000_000;
-/** An oversize body is still read (and dropped) up to this, so the client sees the 413. */
-const drainLimitBytes = 4 * maxRequestBytes;
-
-/** A request the server refuses, with the HTTP status that says why. */
-export class RequestProblem extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RequestProblem';
-  }
-}
-
-export function readBody(request: IncomingMessage, maxBytes = maxRequestBytes): Promise<Buffer> {
-  const tooLarge = () => new RequestProblem(413, `the request body is over the limit of ${maxBytes} bytes`);
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > drainLimitBytes) {
-      reject(tooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-      else if (size > drainLimitBytes) reject(tooLarge());
-    });
-    request.on('end', () => (size > maxBytes ? reject(tooLarge()) : resolve(Buffer.concat(chunks))));
-    request.on('error', reject);
-    request.on('close', () => {
-      if (!request.complete) reject(new RequestProblem(400, 'the request body ended early'));
-    });
-  });
-}
 
 const jsonImageSchema = z.object({ image: z.string().min(1) });
 

@@ -9,10 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { roboflowPrediction } from '../adapters/detector/roboflow-response.js';
 import { DdxError } from '../errors.js';
+import { RequestProblem, readBody } from '../http/read-body.js';
+import { replyJson } from '../http/reply-json.js';
 import { nonMaximumSuppression } from '../models/yolo-output.js';
 import type { Logger } from '../observability/logger.js';
-import { replyJson } from './http-reply.js';
-import { bytesFromBase64, decodeRequestImage, RequestProblem, readBody } from './request-image.js';
+import { bytesFromBase64, decodeRequestImage, maxRequestBytes } from './request-image.js';
 import type { ServedModels } from './served-models.js';
 
 export interface RoboflowDetect {
@@ -40,7 +41,7 @@ export async function handleRoboflowDetect(
     }
     const confidence = percentageParameter(detect.query, 'confidence');
     const overlap = percentageParameter(detect.query, 'overlap');
-    const body = await readBody(request);
+    const body = await readBody(request, maxRequestBytes);
     const image = await decodeRequestImage(bytesFromBase64(body.toString('latin1')));
     const answer = await models.run(detect.project, image);
     if (answer.task !== 'detection')

@@ -12,9 +12,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { roboflowPrediction } from '../adapters/detector/roboflow-response.js';
 import { DdxError } from '../errors.js';
+import { RequestProblem, readBody } from '../http/read-body.js';
+import { replyJson } from '../http/reply-json.js';
 import type { Logger } from '../observability/logger.js';
-import { replyJson } from './http-reply.js';
-import { decodeRequestImage, imageBytesFromBody, RequestProblem, readBody } from './request-image.js';
+import { decodeRequestImage, imageBytesFromBody, maxRequestBytes } from './request-image.js';
 import { type ModelAnswer, modelIdFromTargetModel, type ServedModels } from './served-models.js';
 
 export interface SageMakerInvocation {
@@ -33,7 +34,7 @@ export async function handleSageMakerInvocation(
   let modelId: string | undefined;
   try {
     modelId = chooseModel(request, models, invocation);
-    const body = await readBody(request);
+    const body = await readBody(request, maxRequestBytes);
     const image = await decodeRequestImage(imageBytesFromBody(body, request.headers['content-type']));
     const answer = await models.run(modelId, image);
     replyJson(response, 200, sageMakerBody(answer, image), {

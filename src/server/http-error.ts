@@ -1,6 +1,6 @@
 /**
  * Requests the server refuses before any job runs (unknown route, wrong method, a body that is
- * not JSON, a body over the limit). They answer in the same error body as a failed job, with
+ * not JSON, a body over the limit, every job slot taken). They answer in the same error body as a failed job, with
  * `step: 'request'`, and never carry a record.
  */
 import type { ErrorCode, PipelineStep } from '../errors.js';
@@ -11,6 +11,7 @@ export const RequestErrorCode = {
   methodNotAllowed: 'METHOD_NOT_ALLOWED',
   unsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   recordNotFound: 'RECORD_NOT_FOUND',
+  busy: 'SERVER_BUSY',
 } as const;
 export type RequestErrorCode = (typeof RequestErrorCode)[keyof typeof RequestErrorCode];
 
@@ -34,6 +35,7 @@ export class HttpError extends Error {
   }
 
   get body(): HttpErrorBody {
-    return { code: this.code, step: 'request', message: this.message, retriable: false };
+    // Only a busy server (503) is worth asking again; every other refusal needs a new request.
+    return { code: this.code, step: 'request', message: this.message, retriable: this.status === 503 };
   }
 }

@@ -1,11 +1,11 @@
 /**
  * Reads a request body under a byte limit: a declared `Content-Length` over it is refused before
- * a byte is read; a body that runs over without saying so is cut off while it streams (the model
- * server's reader, which keeps nothing past the limit). Refusals come in the API's error shape.
+ * a byte is read; a body that runs over without saying so is cut off while it streams (the shared
+ * reader, which keeps nothing past the limit). Refusals come in the API's error shape.
  */
 import type { IncomingMessage } from 'node:http';
 import { InputErrorCode } from '../errors.js';
-import { RequestProblem, readBody } from '../model-server/request-image.js';
+import { RequestProblem, readBody } from '../http/read-body.js';
 import { HttpError, RequestErrorCode } from './http-error.js';
 
 export async function readRequestBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {

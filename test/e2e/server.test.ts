@@ -16,6 +16,7 @@ import { type ComposedDependencies, composeDependencies } from '../../src/compos
 import { type Config, loadConfig, packageRoot } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/entry/server.js';
 import { createLogger } from '../../src/observability/logger.js';
+import type { BlobStore } from '../../src/ports.js';
 import { type InferenceRecord, recordIdFor } from '../../src/record.js';
 import { createDataDir } from '../support/cli.js';
 import { pngHeaderChunk, pngSignature } from '../support/unit-helpers.js';
@@ -505,6 +506,52 @@ describe('HTTP server on the embedded defaults', () => {
       assert.equal(body.record?.status, 'failed');
     } finally {
       await small.close();
+    }
+  });
+
+  it('refuses a job beyond maxConcurrentJobs with 503 SERVER_BUSY and Retry-After, then serves again', async () => {
+    // The first upload is held inside the blob store, so it holds its job slot for sure.
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const store = deps.blobStore;
+    const gated: BlobStore = {
+      name: store.name,
+      bucket: store.bucket,
+      head: (key, options) => store.head(key, options),
+      get: (key, options) => store.get(key, options),
+      put: async (key, body, options) => {
+        entered();
+        await gate;
+        return store.put(key, body, options);
+      },
+    };
+    const busy = await startServer(
+      { ...deps, blobStore: gated },
+      { inputPrefix: config.inputPrefix, maxConcurrentJobs: 1 },
+    );
+    try {
+      const key = 'uploads/busy/first.jpg';
+      const first = client(busy.url).upload(localized, { key, metadata: await metadataOf(localizedSample) });
+      await inside;
+      const refused = await client(busy.url).job(JSON.stringify({ key }));
+      assert.equal(refused.headers.get('retry-after'), '1');
+      await errorResponse(refused, { status: 503, code: 'SERVER_BUSY', step: 'request', retriable: true });
+      release();
+      assert.equal((await first).status, 200);
+      assert.equal(
+        (await client(busy.url).job(JSON.stringify({ key }))).status,
+        200,
+        'the slot is free again',
+      );
+    } finally {
+      release();
+      await busy.close();
     }
   });
 

@@ -1,5 +1,5 @@
 /**
- * Writing JSON answers; every answer of the model server goes through here.
+ * Writing JSON answers: every answer of the HTTP API and of the model server goes through here.
  */
 import type { ServerResponse } from 'node:http';
 
