@@ -17,7 +17,7 @@ import { uploadImage } from '../../src/cli/upload-image.js';
 import { packageRoot } from '../../src/config.js';
 import { handler } from '../../src/entry/lambda.js';
 import type { ResultStore } from '../../src/ports.js';
-import { encodeS3EventKey } from '../support/trigger-events.js';
+import { encodeS3EventKey, s3Notification } from '../support/trigger-events.js';
 
 const detectorModel = join(packageRoot, 'models/lesion-detector.onnx');
 const sample = join(packageRoot, 'samples/localized-melanoma-back.jpg');
@@ -36,7 +36,7 @@ const markers = {
 };
 const key = `uploads/${markers.key} clinic/back lesion+1 été.jpg`;
 
-function lambdaContext(awsRequestId: string): Context {
+function lambdaContext(awsRequestId: string, remainingMs: number): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: 'ddx-assist-inference',
@@ -46,7 +46,7 @@ function lambdaContext(awsRequestId: string): Context {
     awsRequestId,
     logGroupName: '/aws/lambda/ddx-assist-inference',
     logStreamName: '2026/03/04/[$LATEST]0123456789abcdef0123456789abcdef',
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => remainingMs,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -54,7 +54,7 @@ function lambdaContext(awsRequestId: string): Context {
 }
 
 /** Runs the handler with what it prints captured, as CloudWatch would receive it. */
-async function invoke(event: unknown, awsRequestId: string) {
+async function invoke(event: unknown, awsRequestId: string, remainingMs = 60_000) {
   const output = { stdout: '', stderr: '' };
   const restoreStdout = capture(process.stdout, (text) => {
     output.stdout += text;
@@ -63,7 +63,7 @@ async function invoke(event: unknown, awsRequestId: string) {
     output.stderr += text;
   });
   try {
-    const result = await handler(event, lambdaContext(awsRequestId));
+    const result = await handler(event, lambdaContext(awsRequestId, remainingMs));
     return { result, ...output };
   } finally {
     restoreStdout();
@@ -198,5 +198,33 @@ describe('Lambda handler on the embedded defaults', { skip }, () => {
     );
     const { result } = await invoke(testEvent, `e2e-${randomUUID()}`);
     assert.deepEqual(result, { batchItemFailures: [] });
+  });
+
+  it('ends a job with too little time left as a retriable failure that Lambda retries, and the retry succeeds', async () => {
+    const blobStore = createLocalFolderBlobStore({ root: blobDir });
+    const lateKey = 'uploads/late/lesion.jpg';
+    await uploadImage(blobStore, { imagePath: sample, metadataPath: `${sample}.meta.json`, key: lateKey });
+    const head = await blobStore.head(lateKey);
+    const lateEvent = s3Notification([
+      {
+        bucket: 'local',
+        encodedKey: encodeS3EventKey(lateKey),
+        etag: head.etag?.replace(/"/g, ''),
+        size: head.size,
+      },
+    ]);
+    // 5.3 s left and 5 s kept back (DDX_DEADLINE_MARGIN_MS): 300 ms, less than a step may start with.
+    const late = invoke(lateEvent, `e2e-${randomUUID()}`, 5_300);
+    await assert.rejects(late, { name: 'TransientFailuresError' });
+    const failed = (await resultStore.list()).find((record) => record.source.key === lateKey);
+    assert.deepEqual(
+      [failed?.status, failed?.error?.code, failed?.error?.retriable],
+      ['failed', 'DEADLINE_EXCEEDED', true],
+    );
+    assert.match(failed?.error?.message ?? '', /too little time left/);
+
+    const { result } = await invoke(lateEvent, `e2e-${randomUUID()}`);
+    assert.equal(result, undefined);
+    assert.equal((await resultStore.get(failed?.id ?? ''))?.status, 'succeeded', 'the retry replaced it');
   });
 });
