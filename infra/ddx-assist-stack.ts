@@ -36,6 +36,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { resultTableKeys, timeToLiveAttribute } from '../src/adapters/result-store/dynamodb-table.js';
 import type { LogLevel } from '../src/observability/logger.js';
+import { metricsNamespace, serviceName } from '../src/observability/service-identity.js';
 import {
   bundledFileEnvironment,
   defaultLambdaCpu,
@@ -89,6 +90,8 @@ export interface DdxAssistStackProps extends StackProps {
   alarmTopicArn?: string;
   /** The oldest-message alarm threshold; default 15 minutes. */
   maxQueueAgeSeconds?: number;
+  /** Uploads failing transiently within 5 minutes that raise the alarm; 5 by default. */
+  maxTransientFailures?: number;
 }
 
 /** Sized for decoding a 12-megapixel photo with sharp and holding the SDK clients. */
@@ -360,6 +363,21 @@ export class DdxAssistStack extends Stack {
         alarmDescription: 'Invocations of the inference function were throttled',
         metric: this.function.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
         threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'TransientFailuresAlarm', {
+        alarmDescription:
+          'Uploads failed for reasons a retry may fix (a dependency down or throttling, the deadline): they are being retried',
+        metric: new cloudwatch.Metric({
+          namespace: metricsNamespace,
+          metricName: 'TransientFailures',
+          dimensionsMap: { service: serviceName },
+          period: fiveMinutes,
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        threshold: props.maxTransientFailures ?? 5,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -22,6 +22,7 @@
  * | `reservedConcurrency`         | caps concurrent invocations; default unreserved                   |
  * | `alarmTopicArn`               | SNS topic the alarms notify                                       |
  * | `maxQueueAgeSeconds`          | oldest-upload alarm threshold; default 900                        |
+ * | `maxTransientFailures`        | transient-failure alarm threshold per 5 minutes; default 5        |
  */
 import type { Node } from 'constructs';
 import { z } from 'zod';
@@ -69,6 +70,7 @@ const contextSchema = z.object({
     .regex(/^arn:[^:]+:sns:/, 'an SNS topic ARN')
     .optional(),
   maxQueueAgeSeconds: wholePositive.optional(),
+  maxTransientFailures: wholePositive.optional(),
 });
 
 type StackContext = z.infer<typeof contextSchema>;
@@ -142,6 +144,7 @@ export function stackSettingsFromContext(node: Node): { stackName: string; props
       reservedConcurrency: context.reservedConcurrency,
       alarmTopicArn: context.alarmTopicArn,
       maxQueueAgeSeconds: context.maxQueueAgeSeconds,
+      maxTransientFailures: context.maxTransientFailures,
     },
   };
 }

@@ -22,6 +22,7 @@ import { loadConfig } from '../config.js';
 import { ConfigurationError, DdxError } from '../errors.js';
 import { jobMetrics } from '../observability/job-metrics.js';
 import type { LogFields, Logger as PipelineLogger } from '../observability/logger.js';
+import { metricsNamespace, serviceName } from '../observability/service-identity.js';
 import {
   deadlineFromRemainingTime,
   type ObjectOutcome,
@@ -30,7 +31,6 @@ import {
 } from '../triggers/process-event.js';
 import { resolveSecretArns } from './secrets-from-arns.js';
 
-const service = 'ddx-assist';
 /** Powertools spells levels in capitals. */
 const powertoolsLogLevels = {
   debug: 'DEBUG',
@@ -41,8 +41,8 @@ const powertoolsLogLevels = {
 } as const;
 /** Kept back from the records' write for returning the response and flushing metrics. */
 const answerTimeMs = 1000;
-const logger = new Logger({ serviceName: service });
-const metrics = new Metrics({ namespace: 'DDxAssist', serviceName: service });
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({ namespace: metricsNamespace, serviceName });
 
 const lambdaSettingsSchema = z.object({
   /** How many records of one event run at once. */

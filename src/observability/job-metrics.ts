@@ -11,6 +11,7 @@
  * | RecordsSucceeded  | Count        |             | status `succeeded`                          |
  * | DegradedRecords   | Count        |             | status `degraded` (the LLM failed)          |
  * | RecordsFailed     | Count        | code        | status `failed`, or the run failed to store |
+ * | TransientFailures | Count        |             | the platform will retry it (alarmed on)     |
  * | StepErrors        | Count        | step, code  | the step a failure or degradation came from |
  * | RoiFound          | Count        |             | localized routes: 1 with a region, else 0   |
  * | StepDuration      | Milliseconds | step        | each step that ran                          |
@@ -45,6 +46,8 @@ export function jobMetrics({ record, reused, failureCode }: JobResult): MetricPo
   const error = record?.error;
   if (!record || record.status === RecordStatus.failed) {
     points.push(count('RecordsFailed', { code: error?.code ?? failureCode ?? ServiceErrorCode.internal }));
+    // No record, or one a retry may fix: a dependency or the deadline, not the upload, is at fault.
+    if (!record || error?.retriable) points.push(count('TransientFailures'));
   }
   if (record?.status === RecordStatus.succeeded) points.push(count('RecordsSucceeded'));
   if (record?.status === RecordStatus.degraded) points.push(count('DegradedRecords'));

@@ -5,6 +5,8 @@
  * metadata values or notes, which can identify a patient.
  */
 
+import { serviceName } from './service-identity.js';
+
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
@@ -28,7 +30,7 @@ export interface LoggerSettings {
 export function createLogger(settings: LoggerSettings, baseFields: LogFields = {}): Logger {
   const threshold = logLevels.indexOf(settings.level);
   const write = settings.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const service = settings.service ?? 'ddx-assist';
+  const service = settings.service ?? serviceName;
 
   const log = (level: Exclude<LogLevel, 'silent'>) => (message: string, fields?: LogFields) => {
     if (logLevels.indexOf(level) < threshold) return;

@@ -272,7 +272,7 @@ describe('DdxAssistStack with remote models and Bedrock', () => {
     );
   });
 
-  it('alarms on function errors and throttles, dead letters, and the oldest waiting upload', () => {
+  it('alarms on function errors and throttles, transient failures, dead letters, and the oldest waiting upload', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
       (alarm) => alarm.Properties,
     );
@@ -296,7 +296,11 @@ describe('DdxAssistStack with remote models and Bedrock', () => {
     assert.equal(deadLetters?.Threshold, 0);
     const oldest = alarmOn('AWS/SQS', 'ApproximateAgeOfOldestMessage');
     assert.equal(renderValue(oldest?.Dimensions?.[0]?.Value), `${queueId}.QueueName`);
-    assert.equal(alarms.length, 4);
+    const transient = alarmOn('DDxAssist', 'TransientFailures');
+    assert.deepEqual(transient?.Dimensions, [{ Name: 'service', Value: 'ddx-assist' }]);
+    assert.equal(transient?.Statistic, 'Sum');
+    assert.equal(transient?.Threshold, 5);
+    assert.equal(alarms.length, 5);
   });
 });
 

@@ -44,6 +44,15 @@ describe('jobMetrics', () => {
     ]);
   });
 
+  it('counts a retriable failure as transient: the platform retries it', () => {
+    const record = sampleRecord({
+      status: 'failed',
+      error: { code: 'DEADLINE_EXCEEDED', step: 'classify', message: 'late', retriable: true },
+    });
+    const names = jobMetrics({ record, reused: false }).map((point) => point.name);
+    assert.ok(names.includes('TransientFailures'));
+  });
+
   it('counts a degraded record and the recommender failure behind it', () => {
     const record = sampleRecord({
       status: 'degraded',
@@ -60,6 +69,7 @@ describe('jobMetrics', () => {
     assert.deepEqual(byName(jobMetrics({ record: null, reused: false, failureCode: 'STORAGE_ERROR' })), [
       ['RecordsProcessed', 1, {}],
       ['RecordsFailed', 1, { code: 'STORAGE_ERROR' }],
+      ['TransientFailures', 1, {}],
       ['StepErrors', 1, { step: 'persist', code: 'STORAGE_ERROR' }],
     ]);
   });
