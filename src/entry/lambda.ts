@@ -89,8 +89,12 @@ export const handler = async (event: unknown, context: Context): Promise<SQSBatc
     );
     throw error;
   } finally {
-    // Traces are sent before the invocation returns: a frozen container sends nothing.
-    await (await container?.catch(() => undefined))?.deps.generationTracer?.flush();
+    // Traces are sent before the invocation returns (a frozen container sends nothing), within
+    // the time left: a slow Langfuse must not turn a finished invocation into a timeout.
+    const flushWindowMs = Math.max(0, context.getRemainingTimeInMillis() - answerTimeMs / 2);
+    await (await container?.catch(() => undefined))?.deps.generationTracer?.flush({
+      signal: AbortSignal.timeout(flushWindowMs),
+    });
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     logger.resetKeys();
   }

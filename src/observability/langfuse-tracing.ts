@@ -28,8 +28,11 @@ export interface TracedGeneration {
 
 export interface GenerationTracer {
   record(generation: TracedGeneration): void;
-  /** Sends what is buffered; resolves (never rejects) once sent or given up. */
-  flush(): Promise<void>;
+  /**
+   * Sends what is buffered; resolves (never rejects) once sent or given up. `signal` bounds it
+   * (in Lambda: the invocation's remaining time), on top of the tracer's own retry policy.
+   */
+  flush(options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 export interface LangfuseTracerSettings {
@@ -90,7 +93,7 @@ export function createLangfuseTracer(settings: LangfuseTracerSettings): Generati
       );
     },
 
-    async flush() {
+    async flush(options) {
       if (buffered.length === 0) return;
       const batch = buffered;
       buffered = [];
@@ -113,7 +116,12 @@ export function createLangfuseTracer(settings: LangfuseTracerSettings): Generati
               );
             }
           },
-          { policy, operation, toError: (error) => errorFromNetworkFailure(operation, error) },
+          {
+            policy,
+            operation,
+            signal: options?.signal,
+            toError: (error) => errorFromNetworkFailure(operation, error),
+          },
         );
       } catch (error) {
         const code = error instanceof DependencyError ? error.code : ServiceErrorCode.dependencyUnavailable;

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createOpenAiCompatibleRecommender } from '../../src/adapters/recommender/openai-compatible.js';
 import { createLangfuseTracer } from '../../src/observability/langfuse-tracing.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { runInference } from '../../src/pipeline/run-inference.js';
 import { LoopbackOpenAiServer } from '../support/loopback-openai-server.js';
 import { createPipelineFixture, sampleJpeg, upload } from '../support/pipeline-fixture.js';
@@ -100,6 +100,40 @@ describe('Langfuse tracing of LLM generations', () => {
     assert.equal(generation?.promptVersion, 1);
     assert.equal((generation?.usage as { unit?: string } | undefined)?.unit, 'TOKENS');
     assert.ok(!JSON.stringify(batches).includes('Vexworth'), 'no identifier is traced');
+  });
+
+  it('gives up a flush when its signal ends it, dropping the traces instead of waiting for Langfuse', async () => {
+    const silent = createServer(() => undefined);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const warnings: string[] = [];
+    const tracer = createLangfuseTracer({
+      baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      publicKey: 'pk-lf-test',
+      secretKey: 'sk-lf-test',
+      logger: createLogger({ level: 'warn', write: (line) => warnings.push(line) }),
+      policy: { attempts: 3, timeoutMs: 30_000, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    try {
+      tracer.record({
+        recordId: 'rec_flush',
+        provider: 'openai',
+        model: 'gpt-trace',
+        prompt: { name: 'ddx-recommendations', version: 1, isFallback: false },
+        input: {},
+        output: {},
+        usage: null,
+        startTime: new Date(),
+        endTime: new Date(),
+      });
+      const started = performance.now();
+      await tracer.flush({ signal: AbortSignal.timeout(100) });
+      assert.ok(performance.now() - started < 10_000, 'the flush ended with its signal');
+      assert.ok(warnings.some((line) => line.includes('Langfuse traces were dropped')));
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 
   it('traces nothing for the offline knowledge base', async () => {
