@@ -61,8 +61,16 @@ export function bundledFileEnvironment(root: string): Record<string, string> {
  */
 export const excludedPackages = ['onnxruntime-node', 'better-sqlite3'] as const;
 
-/** Native packages left out of the JavaScript and shipped beside it as `node_modules/`. */
-export const shippedNativePackages = ['sharp'] as const;
+/**
+ * Packages left out of the JavaScript and shipped beside it as `node_modules/`: sharp (native
+ * binaries), and the DICOM JPEG 2000 and JPEG-LS codecs, Emscripten builds that find themselves
+ * through `__dirname`, which an ESM bundle does not have. Both codecs load only behind `import()`.
+ */
+export const shippedNativePackages = [
+  'sharp',
+  '@cornerstonejs/codec-openjpeg',
+  '@cornerstonejs/codec-charls',
+] as const;
 
 export const lambdaBundleManifestSchema = z.object({
   cpu: z.enum(lambdaCpus),

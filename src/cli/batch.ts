@@ -21,7 +21,7 @@ export interface BatchItem {
 }
 
 /**
- * Files a clinic would upload as images, by extension: unsupported image formats (HEIC, DICOM)
+ * Files a clinic would upload as images, by extension: unsupported image formats (HEIC, SVG)
  * are included so they end as clear `failed` records; notes, READMEs and sidecars are not images.
  */
 const imageExtensions = /\.(jpe?g|png|webp|gif|tiff?|avif|heic|heif|dcm|dicom|bmp|svg|jp2|jxl)$/i;

@@ -28,8 +28,20 @@ export function claimedDimensions(bytes: Uint8Array, format: SupportedFormat): D
   }
 }
 
-/** Walks the JPEG markers to the first start-of-frame (SOF0-SOF15 but DHT, JPG and DAC). */
-function jpegFrameSize(view: Buffer): Dimensions | undefined {
+/** What a JPEG start-of-frame segment says: size, sample precision and which SOF marker it is. */
+export interface JpegFrameHeader extends Dimensions {
+  precision: number;
+  marker: number;
+}
+
+/**
+ * Walks the JPEG markers to the first start-of-frame (SOF0-SOF15 but DHT, JPG and DAC; SOF55 of
+ * JPEG-LS, which DICOM carries too). Also reads a codestream inside a DICOM file, before a codec
+ * allocates what it claims.
+ */
+export function jpegFrameHeader(bytes: Uint8Array): JpegFrameHeader | undefined {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view[0] !== 0xff || view[1] !== 0xd8) return undefined;
   let offset = 2;
   while (offset + 9 <= view.length) {
     if (view[offset] !== 0xff) return undefined;
@@ -38,9 +50,23 @@ function jpegFrameSize(view: Buffer): Dimensions | undefined {
       offset += 1;
       continue;
     }
-    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isFrame) return { height: view.readUInt16BE(offset + 5), width: view.readUInt16BE(offset + 7) };
+    const isFrame =
+      (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) ||
+      marker === 0xf7;
+    if (isFrame) {
+      return {
+        marker,
+        precision: view[offset + 4] ?? 0,
+        height: view.readUInt16BE(offset + 5),
+        width: view.readUInt16BE(offset + 7),
+      };
+    }
     offset += 2 + view.readUInt16BE(offset + 2);
   }
   return undefined;
+}
+
+function jpegFrameSize(view: Buffer): Dimensions | undefined {
+  const header = jpegFrameHeader(view);
+  return header && { width: header.width, height: header.height };
 }

@@ -2,23 +2,23 @@
  * Safe decoding of untrusted image bytes: the container is recognised first, the pixel count is
  * checked from the header before any pixel is decoded (decompression bombs), EXIF orientation is
  * applied, alpha is flattened and every colour space (CMYK, 16-bit, greyscale) becomes 8-bit sRGB.
+ * DICOM goes to its own decoder (imaging/dicom), loaded only when a DICOM file arrives.
  */
 import sharp, { type Metadata } from 'sharp';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 import type { DecodedImage } from '../ports.js';
 import { claimedDimensions } from './claimed-dimensions.js';
+import type { DicomFacts } from './dicom/decode-dicom.js';
 import { type SupportedFormat, sniffImageFormat } from './image-format.js';
+import { assertLargeEnough, assertWithinPixelLimit, type DecodeLimits } from './pixel-limits.js';
 
-export interface DecodeLimits {
-  /** Largest accepted width x height, checked from the header. */
-  maxPixels: number;
-  /** Smallest accepted shorter side: fewer pixels carry nothing a model can diagnose from. */
-  minSide?: number;
-}
+export type { DecodeLimits } from './pixel-limits.js';
 
 export interface DecodeResult {
   image: DecodedImage;
   format: SupportedFormat;
+  /** DICOM only: the transfer syntax, and the context and patient identifiers from the tags. */
+  dicom?: DicomFacts;
 }
 
 const step = PipelineStep.fetchImage;
@@ -34,6 +34,11 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       InputErrorCode.unsupportedFormat,
       step,
     );
+  }
+
+  if (sniffed.format === 'dicom') {
+    const { decodeDicom } = await import('./dicom/decode-dicom.js');
+    return { ...(await decodeDicom(bytes, limits)), format: sniffed.format };
   }
 
   const claimed = claimedDimensions(bytes, sniffed.format);
@@ -62,13 +67,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
     );
   }
   assertWithinPixelLimit(width, height, limits);
-  if (limits.minSide !== undefined && Math.min(width, height) < limits.minSide) {
-    throw new BadInputError(
-      `the image is ${width} x ${height} pixels: too small to diagnose from (the shorter side must be at least ${limits.minSide})`,
-      InputErrorCode.imageTooSmall,
-      step,
-    );
-  }
+  assertLargeEnough(width, height, limits);
 
   try {
     const { data, info } = await sharp(bytes, {
@@ -91,16 +90,6 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       InputErrorCode.corruptImage,
       step,
       error,
-    );
-  }
-}
-
-function assertWithinPixelLimit(width: number, height: number, limits: DecodeLimits): void {
-  if (width * height > limits.maxPixels) {
-    throw new BadInputError(
-      `the image claims ${width} x ${height} pixels, over the limit of ${limits.maxPixels} (possible decompression bomb)`,
-      InputErrorCode.imageTooLarge,
-      step,
     );
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Recognises an image's container from its first bytes, so an unsupported format is named
- * ("HEIC", "DICOM", "SVG") instead of surfacing as a decoder's cryptic failure, and so a file's
+ * ("HEIC", "SVG", "PDF") instead of surfacing as a decoder's cryptic failure, and so a file's
  * extension or declared content type is never trusted.
  */
 
@@ -11,6 +11,7 @@ export const SupportedFormat = {
   gif: 'gif',
   tiff: 'tiff',
   avif: 'avif',
+  dicom: 'dicom',
 } as const;
 export type SupportedFormat = (typeof SupportedFormat)[keyof typeof SupportedFormat];
 
@@ -55,13 +56,7 @@ function looksLikeMarkup(bytes: Uint8Array): boolean {
 
 export function sniffImageFormat(bytes: Uint8Array): SniffedFormat {
   // Before TIFF: a DICOM preamble may itself be a TIFF header (dual-format files).
-  if (ascii(bytes, 128, 4) === 'DICM') {
-    return {
-      supported: false,
-      format: 'DICOM',
-      hint: 'DICOM studies are not supported yet; upload a JPEG or PNG export',
-    };
-  }
+  if (ascii(bytes, 128, 4) === 'DICM') return { supported: true, format: 'dicom' };
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return { supported: true, format: 'jpeg' };
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
     return { supported: true, format: 'png' };
@@ -96,6 +91,6 @@ export function sniffImageFormat(bytes: Uint8Array): SniffedFormat {
   return {
     supported: false,
     format: 'unknown',
-    hint: 'supported formats are JPEG, PNG, WebP, GIF, TIFF and AVIF',
+    hint: 'supported formats are JPEG, PNG, WebP, GIF, TIFF, AVIF and DICOM Part 10',
   };
 }

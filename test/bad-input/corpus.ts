@@ -30,7 +30,9 @@ import type {
   UploadInput,
 } from './corpus-case.js';
 import {
-  dicomFile,
+  dicomClaiming,
+  dicomHeaderOnly,
+  dicomPhoto,
   gifClaiming,
   gifJavascriptPolyglot,
   heicContainer,
@@ -259,10 +261,41 @@ const imageCases: UploadCase[] = [
   ),
   imageCase(
     'image-dicom',
-    'a DICOM Part 10 file (preamble, DICM, file meta)',
+    'the start of a DICOM Part 10 file (preamble, DICM, file meta) with no data set',
     'study.dcm',
-    bytes(dicomFile),
-    badImage(InputErrorCode.unsupportedFormat),
+    bytes(dicomHeaderOnly),
+    badImage(InputErrorCode.corruptImage),
+  ),
+  imageCase(
+    'image-dicom-rgb',
+    'a DICOM photo with uncompressed RGB pixel data (Explicit VR Little Endian)',
+    'photo.dcm',
+    () => dicomPhoto('uncompressed'),
+    succeeded(decoded('dicom')),
+  ),
+  imageCase(
+    'image-dicom-jpeg',
+    'a DICOM photo with JPEG Baseline pixel data, with no file extension',
+    'IM000001',
+    () => dicomPhoto('jpeg'),
+    succeeded(decoded('dicom')),
+  ),
+  imageCase(
+    'image-dicom-truncated',
+    'the first two thirds of a DICOM photo (upload cut off inside the pixel data)',
+    'photo.dcm',
+    async () => {
+      const whole = await dicomPhoto('uncompressed');
+      return whole.subarray(0, Math.floor((whole.length * 2) / 3));
+    },
+    badImage(InputErrorCode.corruptImage),
+  ),
+  imageCase(
+    'image-dicom-huge-dimensions',
+    'a small DICOM whose Rows and Columns claim 60000x60000',
+    'study.dcm',
+    bytes(() => dicomClaiming(60_000)),
+    badImage(InputErrorCode.imageTooLarge),
   ),
   imageCase(
     'image-png-bomb',

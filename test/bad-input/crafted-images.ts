@@ -5,6 +5,7 @@
  */
 import { deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
+import { dicomFile as dicomPart10, imagePixelElements, TransferSyntaxUid } from '../support/dicom-files.js';
 import { sampleJpeg } from '../support/pipeline-fixture.js';
 import { noisyPixels, pngChunk, pngHeaderChunk, pngSignature } from '../support/unit-helpers.js';
 
@@ -125,8 +126,8 @@ export function svgWithExternalReferences(): Buffer {
   );
 }
 
-/** A DICOM Part 10 file: 128-byte preamble, "DICM", and a file meta group with a transfer syntax. */
-export function dicomFile(): Buffer {
+/** The start of a DICOM Part 10 file: 128-byte preamble, "DICM", a file meta group, no data set. */
+export function dicomHeaderOnly(): Buffer {
   const transferSyntax = Buffer.from('1.2.840.10008.1.2.1\0', 'latin1');
   const element = Buffer.alloc(8);
   element.writeUInt16LE(0x0002, 0);
@@ -134,6 +135,48 @@ export function dicomFile(): Buffer {
   element.write('UI', 4, 'latin1');
   element.writeUInt16LE(transferSyntax.length, 6);
   return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), element, transferSyntax]);
+}
+
+/** The test photo as a VL Photographic-style DICOM: uncompressed RGB or JPEG Baseline. */
+export async function dicomPhoto(
+  encoding: 'uncompressed' | 'jpeg',
+  width = 120,
+  height = 90,
+): Promise<Buffer> {
+  const photo = await skinPhoto(width, height);
+  const jpeg = encoding === 'jpeg';
+  const elements = [
+    ...imagePixelElements({
+      rows: height,
+      columns: width,
+      samplesPerPixel: 3,
+      photometric: jpeg ? 'YBR_FULL_422' : 'RGB',
+      bitsAllocated: 8,
+    }),
+    { tag: [0x0018, 0x0015], vr: 'CS', value: 'BACK' },
+  ] as const;
+  if (jpeg) {
+    return dicomPart10({
+      transferSyntax: TransferSyntaxUid.jpegBaseline,
+      elements: [...elements],
+      pixelData: { fragments: [await photo.jpeg({ quality: 92 }).toBuffer()] },
+    });
+  }
+  const rgb = await photo.removeAlpha().raw().toBuffer();
+  return dicomPart10({
+    transferSyntax: TransferSyntaxUid.explicitLittle,
+    elements: [...elements],
+    pixelData: { native: rgb, vr: 'OB' },
+  });
+}
+
+/** An uncompressed DICOM whose Rows and Columns claim `size` x `size` over a few bytes of pixels. */
+export function dicomClaiming(size: number): Buffer {
+  return dicomPart10({
+    transferSyntax: TransferSyntaxUid.explicitLittle,
+    elements: imagePixelElements({ rows: size, columns: size }),
+    pixelData: { native: Buffer.alloc(64), vr: 'OW' },
+  });
 }
 
 /**

@@ -11,16 +11,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Metafile } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import {
   bundledFileEnvironment,
   excludedPackages,
   lambdaBundleLayout,
   readLambdaBundleManifest,
 } from '../../infra/lambda-bundle.js';
-import { createRequireBanner } from '../../scripts/bundle-lambda.js';
+import { createRequireBanner, lambdaBuildOptions } from '../../scripts/bundle-lambda.js';
 import { analyseBundleImports } from '../../scripts/lambda-bundle/bundle-imports.js';
 import { copyRuntimeAssets, RuntimeAssetError } from '../../scripts/lambda-bundle/runtime-assets.js';
+import { packageRoot } from '../../src/config.js';
+import { dicomFile, imagePixelElements, rleFrame, TransferSyntaxUid } from '../support/dicom-files.js';
 import { runNode } from '../support/run-node.js';
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -244,6 +246,102 @@ console.log(JSON.stringify({ response, pngBytes: png.length }));
     const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
     assert.deepEqual(result.response, { batchItemFailures: [] });
     assert.ok(result.pngBytes > 0, 'sharp encoded a PNG with the shipped binary');
+  });
+
+  describe('DICOM decoding in the bundle', () => {
+    /** Shared samples whose codecs (JPEG 2000, JPEG-LS: WebAssembly) run when the folder is there. */
+    const samples = resolve(packageRoot, '../shared/data/dicom');
+    const codecSamples = ['pydicom__MR_small_jp2klossless.dcm', 'pydicom__MR_small_jpeg_ls_lossless.dcm'];
+
+    it('bundles dicom-parser in a lazily loaded chunk and ships the WebAssembly codecs, loaded only through import()', async () => {
+      const files = await javascriptFiles(bundle);
+      const dicomChunks = [...files]
+        .filter(([, code]) => code.includes('readPart10Header'))
+        .map(([path]) => path);
+      assert.ok(dicomChunks.length > 0, 'dicom-parser is bundled');
+      assert.ok(!dicomChunks.includes(lambdaBundleLayout.entryFile), 'not in the entry');
+      for (const name of ['dicom-parser', 'jpeg-lossless-decoder-js']) {
+        assert.ok(!existsSync(join(bundle, 'node_modules', name)), `${name} is bundled, not shipped`);
+      }
+      const manifest = readLambdaBundleManifest(bundle);
+      for (const name of ['@cornerstonejs/codec-openjpeg', '@cornerstonejs/codec-charls']) {
+        assert.ok(manifest?.nativePackages[name], `${name} is in the manifest`);
+        assert.ok(existsSync(join(bundle, 'node_modules', name, 'package.json')), `${name} is shipped`);
+      }
+      assert.match(
+        scriptOutput,
+        /loaded only through import\(\): .*@cornerstonejs\/codec-charls.*@cornerstonejs\/codec-openjpeg/,
+      );
+    });
+
+    it('decodes RLE, JPEG Baseline (and, with the shared samples, JPEG 2000 and JPEG-LS) in a fresh node', async () => {
+      // The decoder built exactly as the handler is, inside the bundle folder so it resolves the shipped sharp.
+      await build(
+        lambdaBuildOptions(
+          join(repositoryRoot, 'src/imaging/decode-image.ts'),
+          join(bundle, 'decoder-probe'),
+        ),
+      );
+      const inputs = join(workspace, 'dicom');
+      await mkdir(inputs, { recursive: true });
+      const jpeg = await (await import('sharp'))
+        .default({ create: { width: 40, height: 32, channels: 3, background: '#c81e28' } })
+        .jpeg()
+        .toBuffer();
+      await writeFile(
+        join(inputs, 'jpeg.dcm'),
+        dicomFile({
+          transferSyntax: TransferSyntaxUid.jpegBaseline,
+          elements: imagePixelElements({
+            rows: 32,
+            columns: 40,
+            samplesPerPixel: 3,
+            photometric: 'YBR_FULL_422',
+            bitsAllocated: 8,
+          }),
+          pixelData: { fragments: [jpeg] },
+        }),
+      );
+      await writeFile(
+        join(inputs, 'rle.dcm'),
+        dicomFile({
+          transferSyntax: TransferSyntaxUid.rle,
+          elements: imagePixelElements({ rows: 2, columns: 4 }),
+          pixelData: { fragments: [rleFrame([0, 1, 2, 3, 4, 5, 6, 7], 1, 2)] },
+        }),
+      );
+      const present = existsSync(samples) ? codecSamples.map((name) => join(samples, name)) : [];
+      const probe = join(workspace, 'dicom-probe.mjs');
+      await writeFile(
+        probe,
+        `import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+const { decodeImage } = await import(pathToFileURL(process.argv[2]).href);
+const sizes = [];
+for (const file of process.argv.slice(3)) {
+  const { image, format } = await decodeImage(await readFile(file), { maxPixels: 50e6 });
+  sizes.push(format + ' ' + image.width + 'x' + image.height + ' ' + image.pixels.length);
+}
+console.log(JSON.stringify(sizes));
+`,
+      );
+      const { stdout } = await runNode(
+        [
+          probe,
+          join(bundle, 'decoder-probe', lambdaBundleLayout.entryFile),
+          join(inputs, 'jpeg.dcm'),
+          join(inputs, 'rle.dcm'),
+          ...present,
+        ],
+        { cwd: workspace, timeout: 60_000, env: { PATH: process.env.PATH, HOME: workspace } },
+      );
+      const sizes = JSON.parse(stdout.trim().split('\n').pop() ?? '[]');
+      assert.deepEqual(sizes, [
+        'dicom 40x32 3840',
+        'dicom 4x2 24',
+        ...present.map(() => 'dicom 64x64 12288'),
+      ]);
+    });
   });
 });
 

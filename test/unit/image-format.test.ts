@@ -64,6 +64,23 @@ describe('sniffImageFormat: supported images made by sharp', () => {
   });
 });
 
+describe('sniffImageFormat: DICOM Part 10', () => {
+  const dicom = { supported: true, format: 'dicom' };
+
+  it('recognises DICOM after a zeroed 128-byte preamble', () => {
+    assert.deepEqual(sniffImageFormat(dicomFile(Buffer.alloc(0))), dicom);
+  });
+
+  it('recognises DICOM when the preamble is itself a little-endian TIFF header', () => {
+    const tiffPreamble = bytesOf([0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00]);
+    assert.deepEqual(sniffImageFormat(dicomFile(tiffPreamble)), dicom);
+  });
+
+  it('recognises DICOM when the preamble is itself a big-endian TIFF header', () => {
+    assert.deepEqual(sniffImageFormat(dicomFile(bytesOf([0x4d, 0x4d, 0x00, 0x2a]))), dicom);
+  });
+});
+
 describe('sniffImageFormat: refused containers are named', () => {
   it('names HEIC from an ftypheic brand box', () => {
     assert.equal(refusedFormatOf(ftypBox('heic', ['mif1', 'heic'])), 'HEIC');
@@ -75,19 +92,6 @@ describe('sniffImageFormat: refused containers are named', () => {
 
   it('does not take an MP4 video for an image', () => {
     assert.equal(refusedFormatOf(ftypBox('isom', ['isom', 'iso2', 'mp41'])), 'unknown');
-  });
-
-  it('names DICOM after a zeroed 128-byte preamble', () => {
-    assert.equal(refusedFormatOf(dicomFile(Buffer.alloc(0))), 'DICOM');
-  });
-
-  it('names DICOM when the preamble is itself a little-endian TIFF header', () => {
-    const tiffPreamble = bytesOf([0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00]);
-    assert.equal(refusedFormatOf(dicomFile(tiffPreamble)), 'DICOM');
-  });
-
-  it('names DICOM when the preamble is itself a big-endian TIFF header', () => {
-    assert.equal(refusedFormatOf(dicomFile(bytesOf([0x4d, 0x4d, 0x00, 0x2a]))), 'DICOM');
   });
 
   it('names PDF', () => {
@@ -164,7 +168,7 @@ describe('sniffImageFormat: refused containers are named', () => {
     const sniffed = sniffImageFormat(bytesOf('patient photo, see attached\n'));
     assert.ok(!sniffed.supported);
     assert.equal(sniffed.format, 'unknown');
-    assert.match(sniffed.hint, /JPEG, PNG, WebP, GIF, TIFF and AVIF/);
+    assert.match(sniffed.hint, /JPEG, PNG, WebP, GIF, TIFF, AVIF and DICOM Part 10/);
   });
 
   it('calls an empty buffer unknown instead of throwing', () => {
