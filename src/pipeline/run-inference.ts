@@ -20,6 +20,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { type DeidentifiedNotes, deidentify, deidentifyNotes } from '../clinical/deidentify.js';
+import { mergeDicomContext } from '../clinical/merge-dicom-context.js';
 import { selectRoute } from '../clinical/routing-table.js';
 import {
   asDdxError,
@@ -165,16 +166,10 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
       const loaded = await step(PipelineStep.loadContext, () =>
         loadContext(deps.blobStore, source.key, stepContext),
       );
-      context = loaded.context;
-      patient = loaded.patient;
+      ({ context, patient } = loaded);
       source.etag ??= loaded.head.etag;
       source.versionId ??= loaded.head.versionId;
-      notes = deidentifyNotes(context.notes, loaded.patient);
-      fields.context = {
-        ...deidentify(context),
-        notesProvided: context.notes !== null,
-        notesRedactions: notes?.removed ?? null,
-      };
+      notes = recordContext(context, loaded.patient);
     } catch (error) {
       deadline.cancel();
       await imageFetch.catch(() => undefined);
@@ -209,17 +204,33 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
     claim = { id, owner };
 
     try {
-      const route = await step(PipelineStep.route, async () => selectRoute(deps.routingTable, context));
+      let route = await step(PipelineStep.route, async () => selectRoute(deps.routingTable, context));
       fields.route = route;
       log.info('route selected', { route: route.name, step: PipelineStep.route });
 
       // The prompt does not depend on the image: fetch it while the image downloads and decodes.
-      const promptFetch = timer.measure('recommend.prompt', () =>
-        deps.promptSource.get(route.prompt, { signal }),
-      );
-      promptFetch.catch(() => undefined);
+      const fetchPrompt = (name: string) => {
+        const fetched = timer.measure('recommend.prompt', () => deps.promptSource.get(name, { signal }));
+        fetched.catch(() => undefined);
+        return fetched;
+      };
+      let promptFetch = fetchPrompt(route.prompt);
 
       const image = await imageFetch;
+      if (image.dicom) {
+        // DICOM tags fill what the metadata left out (body site, age, sex, identifiers): the route
+        // is chosen again with them, and the prompt fetched again if the route changed.
+        const merged = mergeDicomContext({ context, patient: patient ?? {} }, image.dicom);
+        ({ context, patient } = merged);
+        notes = recordContext(context, merged.patient);
+        const rerouted = selectRoute(deps.routingTable, context);
+        if (rerouted.name !== route.name) {
+          route = rerouted;
+          fields.route = route;
+          log.info('route selected', { route: route.name, step: PipelineStep.route, from: 'dicom-tags' });
+          promptFetch = fetchPrompt(route.prompt);
+        }
+      }
       fields.inputSha256 = image.sha256;
       fields.image = {
         format: image.format,
@@ -311,6 +322,20 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
       // Everything above runs inside `step`, so the error already names its step.
       return finish(RecordStatus.failed, asDdxError(error, PipelineStep.route));
     }
+  }
+
+  /** Records the de-identified context; returns the notes, scrubbed of the patient's identifiers. */
+  function recordContext(
+    context: ClinicalContext,
+    identifiers: PatientIdentifiers,
+  ): DeidentifiedNotes | null {
+    const notes = deidentifyNotes(context.notes, identifiers);
+    fields.context = {
+      ...deidentify(context),
+      notesProvided: context.notes !== null,
+      notesRedactions: notes?.removed ?? null,
+    };
+    return notes;
   }
 
   function reuse(record: InferenceRecord): InferenceOutcome {

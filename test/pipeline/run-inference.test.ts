@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { DdxError, DependencyError, ServiceErrorCode } from '../../src/errors.js';
 import { runInference } from '../../src/pipeline/run-inference.js';
-import type { Prompt, PromptSource } from '../../src/ports.js';
+import type { Prompt, PromptSource, RecommendationRequest } from '../../src/ports.js';
 import { recordIdFor } from '../../src/record.js';
+import { dicomFile, imagePixelElements, TransferSyntaxUid } from '../support/dicom-files.js';
 import { createPipelineFixture, sampleJpeg, upload } from '../support/pipeline-fixture.js';
 
 const job = (key: string) => ({ source: { key }, requestId: 'request-1', trigger: 'cli' as const });
@@ -380,6 +381,74 @@ describe('runInference', () => {
     assert.equal(record.context?.notesProvided, true);
     const outgoing = JSON.stringify([record, requests, fixture.logLines]);
     for (const marker of ['Quintessa', 'Marlowe', 'MRN-55500123', '1961-04-12', '555-0100']) {
+      assert.ok(!outgoing.includes(marker), `${marker} leaked`);
+    }
+  });
+
+  it('fills the context from DICOM tags the metadata left out, routes on them and keeps the identifiers apart', async () => {
+    const requests: RecommendationRequest[] = [];
+    const fixture = createPipelineFixture();
+    const { routingTable } = fixture.deps;
+    const [localizedRoute] = routingTable.routes;
+    assert.ok(localizedRoute);
+    fixture.deps.routingTable = {
+      ...routingTable,
+      routes: [
+        { ...localizedRoute, name: 'back-lesion', when: { bodySite: ['back'] } },
+        ...routingTable.routes,
+      ],
+    };
+    const realRecommender = fixture.deps.recommender;
+    fixture.deps.recommender = {
+      name: 'watching',
+      recommend(request, options) {
+        requests.push(request);
+        return realRecommender.recommend(request, options);
+      },
+    };
+    const photo = await sharp(await sampleJpeg())
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const dicom = dicomFile({
+      transferSyntax: TransferSyntaxUid.explicitLittle,
+      elements: [
+        ...imagePixelElements({
+          rows: photo.info.height,
+          columns: photo.info.width,
+          samplesPerPixel: 3,
+          photometric: 'RGB',
+          bitsAllocated: 8,
+        }),
+        { tag: [0x0010, 0x0010], vr: 'PN', value: 'Marlowe-Finch^Quintessa' },
+        { tag: [0x0010, 0x0020], vr: 'LO', value: 'MRN-77100442' },
+        { tag: [0x0010, 0x0030], vr: 'DA', value: '19610412' },
+        { tag: [0x0010, 0x0040], vr: 'CS', value: 'F' },
+        { tag: [0x0010, 0x1010], vr: 'AS', value: '064Y' },
+        { tag: [0x0018, 0x0015], vr: 'CS', value: 'BACK' },
+      ],
+      pixelData: { native: photo.data, vr: 'OB' },
+    });
+    await upload(fixture.blobStore, 'uploads/study.dcm', dicom, {
+      extent: 'localized',
+      notes: 'Quintessa Marlowe-Finch noticed the mole last spring.',
+    });
+    const { record } = await runInference(job('uploads/study.dcm'), fixture.deps);
+
+    assert.equal(record.status, 'succeeded');
+    assert.equal(record.image?.format, 'dicom');
+    assert.equal(record.route?.name, 'back-lesion', 'the body site from the tags chose the route');
+    assert.deepEqual(
+      [record.context?.bodySite, record.context?.sex, record.context?.age],
+      ['back', 'female', '64'],
+    );
+    assert.deepEqual(fixture.resultStore.patients.get(record.id), {
+      name: 'Quintessa Marlowe-Finch',
+      patientId: 'MRN-77100442',
+      dateOfBirth: '1961-04-12',
+    });
+    const outgoing = JSON.stringify([record, requests, fixture.logLines]);
+    for (const marker of ['Quintessa', 'Marlowe', 'MRN-77100442', '1961-04-12', '19610412']) {
       assert.ok(!outgoing.includes(marker), `${marker} leaked`);
     }
   });
