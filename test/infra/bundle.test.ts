@@ -22,7 +22,13 @@ import { createRequireBanner, lambdaBuildOptions } from '../../scripts/bundle-la
 import { analyseBundleImports } from '../../scripts/lambda-bundle/bundle-imports.js';
 import { copyRuntimeAssets, RuntimeAssetError } from '../../scripts/lambda-bundle/runtime-assets.js';
 import { packageRoot } from '../../src/config.js';
-import { dicomFile, imagePixelElements, rleFrame, TransferSyntaxUid } from '../support/dicom-files.js';
+import {
+  dicomFile,
+  imagePixelElements,
+  jpegBaselineDicom,
+  rleFrame,
+  TransferSyntaxUid,
+} from '../support/dicom-files.js';
 import { runNode } from '../support/run-node.js';
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -288,20 +294,7 @@ console.log(JSON.stringify({ response, pngBytes: png.length }));
         .default({ create: { width: 40, height: 32, channels: 3, background: '#c81e28' } })
         .jpeg()
         .toBuffer();
-      await writeFile(
-        join(inputs, 'jpeg.dcm'),
-        dicomFile({
-          transferSyntax: TransferSyntaxUid.jpegBaseline,
-          elements: imagePixelElements({
-            rows: 32,
-            columns: 40,
-            samplesPerPixel: 3,
-            photometric: 'YBR_FULL_422',
-            bitsAllocated: 8,
-          }),
-          pixelData: { fragments: [jpeg] },
-        }),
-      );
+      await writeFile(join(inputs, 'jpeg.dcm'), jpegBaselineDicom(jpeg, { rows: 32, columns: 40 }));
       await writeFile(
         join(inputs, 'rle.dcm'),
         dicomFile({

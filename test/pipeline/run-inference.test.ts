@@ -6,7 +6,12 @@ import { runInference } from '../../src/pipeline/run-inference.js';
 import type { Prompt, PromptSource, RecommendationRequest } from '../../src/ports.js';
 import { recordIdFor } from '../../src/record.js';
 import { dicomFile, imagePixelElements, TransferSyntaxUid } from '../support/dicom-files.js';
-import { createPipelineFixture, sampleJpeg, upload } from '../support/pipeline-fixture.js';
+import {
+  createPipelineFixture,
+  type PipelineFixture,
+  sampleJpeg,
+  upload,
+} from '../support/pipeline-fixture.js';
 
 const job = (key: string) => ({ source: { key }, requestId: 'request-1', trigger: 'cli' as const });
 const localized = { extent: 'localized', bodySite: 'back', age: 54, sex: 'female', specialty: 'dermatology' };
@@ -354,16 +359,8 @@ describe('runInference', () => {
   });
 
   it('keeps patient identifiers apart: stored separately, never in the record, the recommender request or logs', async () => {
-    const requests: unknown[] = [];
     const fixture = createPipelineFixture();
-    const realRecommender = fixture.deps.recommender;
-    fixture.deps.recommender = {
-      name: 'watching',
-      recommend(request, options) {
-        requests.push(request);
-        return realRecommender.recommend(request, options);
-      },
-    };
+    const requests = watchRecommendations(fixture);
     await upload(fixture.blobStore, 'uploads/phi.jpg', await sampleJpeg(), {
       ...localized,
       patientName: 'Quintessa Marlowe-Finch',
@@ -386,7 +383,6 @@ describe('runInference', () => {
   });
 
   it('fills the context from DICOM tags the metadata left out, routes on them and keeps the identifiers apart', async () => {
-    const requests: RecommendationRequest[] = [];
     const fixture = createPipelineFixture();
     const { routingTable } = fixture.deps;
     const [localizedRoute] = routingTable.routes;
@@ -398,14 +394,7 @@ describe('runInference', () => {
         ...routingTable.routes,
       ],
     };
-    const realRecommender = fixture.deps.recommender;
-    fixture.deps.recommender = {
-      name: 'watching',
-      recommend(request, options) {
-        requests.push(request);
-        return realRecommender.recommend(request, options);
-      },
-    };
+    const requests = watchRecommendations(fixture);
     const photo = await sharp(await sampleJpeg())
       .removeAlpha()
       .raw()
@@ -494,3 +483,17 @@ describe('runInference', () => {
     );
   });
 });
+
+/** Every request the fixture's recommender receives, as it is sent. */
+function watchRecommendations(fixture: PipelineFixture): RecommendationRequest[] {
+  const requests: RecommendationRequest[] = [];
+  const real = fixture.deps.recommender;
+  fixture.deps.recommender = {
+    name: 'watching',
+    recommend(request, options) {
+      requests.push(request);
+      return real.recommend(request, options);
+    },
+  };
+  return requests;
+}

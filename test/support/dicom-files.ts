@@ -211,3 +211,17 @@ export function rleFrame(samples: readonly number[], samplesPerPixel: number, by
   });
   return Buffer.concat([rleHeader, ...segments]);
 }
+
+/** A JPEG Baseline DICOM of one JPEG as its only fragment; `rows` and `columns` as the data set claims. */
+export function jpegBaselineDicom(jpeg: Uint8Array, size: { rows: number; columns: number }): Buffer {
+  return dicomFile({
+    transferSyntax: TransferSyntaxUid.jpegBaseline,
+    elements: imagePixelElements({
+      ...size,
+      samplesPerPixel: 3,
+      photometric: 'YBR_FULL_422',
+      bitsAllocated: 8,
+    }),
+    pixelData: { fragments: [jpeg] },
+  });
+}

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import type { DecodedImage } from '../../src/ports.js';
+import type { ClinicalContext, DecodedImage } from '../../src/ports.js';
 
 export type Rgb = { r: number; g: number; b: number };
 
@@ -95,4 +95,18 @@ export function pngHeaderChunk(width: number, height: number): Buffer {
   data[8] = 8; // bit depth
   data[9] = 2; // colour type: truecolour
   return pngChunk('IHDR', data);
+}
+
+/** A clinical context with nothing known, and `overrides` on top. */
+export function clinicalContext(overrides: Partial<ClinicalContext> = {}): ClinicalContext {
+  return {
+    extent: 'unspecified',
+    bodySite: null,
+    ageYears: null,
+    sex: null,
+    specialty: null,
+    durationDays: null,
+    notes: null,
+    ...overrides,
+  };
 }

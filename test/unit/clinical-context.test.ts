@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseClinicalMetadata } from '../../src/clinical/clinical-context.js';
 import { BadInputError } from '../../src/errors.js';
+import { clinicalContext } from '../support/unit-helpers.js';
 
 const patientName = 'Jane Q. Public';
 
@@ -51,18 +52,7 @@ describe('parseClinicalMetadata: keys', () => {
   });
 
   it('returns an all-null unspecified context for empty metadata', () => {
-    assert.deepEqual(parseClinicalMetadata({}), {
-      context: {
-        extent: 'unspecified',
-        bodySite: null,
-        ageYears: null,
-        sex: null,
-        specialty: null,
-        durationDays: null,
-        notes: null,
-      },
-      patient: {},
-    });
+    assert.deepEqual(parseClinicalMetadata({}), { context: clinicalContext(), patient: {} });
   });
 
   it('ignores unknown keys, even wrongly typed ones', () => {

@@ -11,6 +11,7 @@ import {
   dicomFile,
   fileMeta,
   imagePixelElements,
+  jpegBaselineDicom,
   rleFrame,
   TransferSyntaxUid,
   words,
@@ -94,17 +95,7 @@ describe('decodeImage: DICOM transfer syntaxes', () => {
     })
       .jpeg({ quality: 95 })
       .toBuffer();
-    const file = dicomFile({
-      transferSyntax: TransferSyntaxUid.jpegBaseline,
-      elements: imagePixelElements({
-        rows: 32,
-        columns: 40,
-        samplesPerPixel: 3,
-        photometric: 'YBR_FULL_422',
-        bitsAllocated: 8,
-      }),
-      pixelData: { fragments: [jpeg] },
-    });
+    const file = jpegBaselineDicom(jpeg, { rows: 32, columns: 40 });
     const { image } = await decodeImage(file, limits);
     assert.equal(image.width, 40);
     assert.equal(image.height, 32);
@@ -300,17 +291,7 @@ describe('decodeImage: bad DICOM', () => {
     const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
       .jpeg()
       .toBuffer();
-    const file = dicomFile({
-      transferSyntax: TransferSyntaxUid.jpegBaseline,
-      elements: imagePixelElements({
-        rows: 32,
-        columns: 32,
-        samplesPerPixel: 3,
-        photometric: 'YBR_FULL_422',
-        bitsAllocated: 8,
-      }),
-      pixelData: { fragments: [jpeg] },
-    });
+    const file = jpegBaselineDicom(jpeg, { rows: 32, columns: 32 });
     const error = await badInputOf(file, 'CORRUPT_IMAGE');
     assert.match(error.message, /64 x 64, the data set says 32 x 32/);
   });

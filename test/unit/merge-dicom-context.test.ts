@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mergeDicomContext } from '../../src/clinical/merge-dicom-context.js';
-import type { ClinicalContext } from '../../src/ports.js';
+import { clinicalContext } from '../support/unit-helpers.js';
 
-const empty: ClinicalContext = {
-  extent: 'unspecified',
-  bodySite: null,
-  ageYears: null,
-  sex: null,
-  specialty: null,
-  durationDays: null,
-  notes: null,
-};
+const empty = clinicalContext();
 const dicom = {
   context: { bodySite: 'thorax', ageYears: 61, sex: 'female' as const },
   patient: { name: 'Jane Doe', patientId: 'MRN-1', dateOfBirth: '1952-03-14' },

@@ -7,8 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseClinicalMetadata } from '../../src/clinical/clinical-context.js';
 import { loadRoutingTable, type RoutingTable, selectRoute } from '../../src/clinical/routing-table.js';
 import { BadInputError, ConfigurationError } from '../../src/errors.js';
-import type { ClinicalContext } from '../../src/ports.js';
-import { failureOf } from '../support/unit-helpers.js';
+import { clinicalContext, failureOf } from '../support/unit-helpers.js';
 
 const input = { name: 'images', width: 64, height: 64, layout: 'NCHW' };
 
@@ -81,18 +80,7 @@ async function configurationProblem(name: string, text: string): Promise<string>
   return error.message;
 }
 
-function context(overrides: Partial<ClinicalContext>): ClinicalContext {
-  return {
-    extent: 'unspecified',
-    bodySite: null,
-    ageYears: null,
-    sex: null,
-    specialty: null,
-    durationDays: null,
-    notes: null,
-    ...overrides,
-  };
-}
+const context = clinicalContext;
 
 before(async () => {
   folder = await mkdtemp(join(tmpdir(), 'ddx-routing-'));
