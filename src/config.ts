@@ -58,6 +58,15 @@ const environmentSchema = z.object({
   DDX_MAX_IMAGE_BYTES: positive(30 * 1024 * 1024),
   DDX_MAX_IMAGE_PIXELS: positive(50_000_000),
   DDX_MIN_IMAGE_SIDE: wholePositive(32),
+  DDX_DICOM_MODALITIES: z
+    .string()
+    .default('XC,DMS,GM,OT')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((modality) => modality.trim().toUpperCase())
+        .filter(Boolean),
+    ),
   DDX_CROP_PADDING: z.coerce.number().min(0).max(2).default(0.15),
   DDX_JOB_TIMEOUT_MS: positive(120_000),
   DDX_MIN_STEP_TIME_MS: z.coerce.number().int().nonnegative().default(500),
@@ -116,7 +125,7 @@ export interface Config {
   cptMappingPath: string | undefined;
   inputPrefix: string;
   derivedPrefix: string;
-  limits: { maxImageBytes: number; maxImagePixels: number; minImageSide: number };
+  limits: { maxImageBytes: number; maxImagePixels: number; minImageSide: number; dicomModalities: string[] };
   cropPadding: number;
   jobTimeoutMs: number;
   /** A step that would start with less time than this left ends the job retriably instead. */
@@ -161,6 +170,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxImageBytes: env.DDX_MAX_IMAGE_BYTES,
       maxImagePixels: env.DDX_MAX_IMAGE_PIXELS,
       minImageSide: env.DDX_MIN_IMAGE_SIDE,
+      dicomModalities: env.DDX_DICOM_MODALITIES,
     },
     cropPadding: env.DDX_CROP_PADDING,
     jobTimeoutMs: env.DDX_JOB_TIMEOUT_MS,

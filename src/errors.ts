@@ -28,6 +28,7 @@ export const InputErrorCode = {
   corruptImage: 'CORRUPT_IMAGE',
   imageTooLarge: 'IMAGE_TOO_LARGE',
   imageTooSmall: 'IMAGE_TOO_SMALL',
+  unsupportedModality: 'UNSUPPORTED_MODALITY',
   noRoute: 'NO_ROUTE',
 } as const;
 

@@ -25,8 +25,13 @@ export interface PipelineDeps {
   /** Optional tracing of LLM generations (Langfuse); flushed by the entry point. */
   generationTracer?: GenerationTracer;
   logger: Logger;
-  /** `minImageSide`: 32 when absent. */
-  limits: { maxImageBytes: number; maxImagePixels: number; minImageSide?: number };
+  /** `minImageSide`: 32 when absent; `dicomModalities`: the DICOM modalities accepted (fetch-image.ts). */
+  limits: {
+    maxImageBytes: number;
+    maxImagePixels: number;
+    minImageSide?: number;
+    dicomModalities?: readonly string[];
+  };
   /** Fraction of the detection box added on each side of a crop, for context. */
   cropPadding: number;
   /** Where crops go; the trigger ignores this prefix so the service never triggers itself. */

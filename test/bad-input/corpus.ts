@@ -281,6 +281,13 @@ const imageCases: UploadCase[] = [
     succeeded(decoded('dicom')),
   ),
   imageCase(
+    'image-dicom-ct',
+    'a DICOM CT slice (modality CT): not an image of skin',
+    'slice.dcm',
+    () => dicomPhoto('uncompressed', 120, 90, 'CT'),
+    badImage(InputErrorCode.unsupportedModality),
+  ),
+  imageCase(
     'image-dicom-truncated',
     'the first two thirds of a DICOM photo (upload cut off inside the pixel data)',
     'photo.dcm',

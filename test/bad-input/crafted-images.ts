@@ -142,6 +142,8 @@ export async function dicomPhoto(
   encoding: 'uncompressed' | 'jpeg',
   width = 120,
   height = 90,
+  /** XC: external-camera photography, what a clinic's camera app writes. */
+  modality = 'XC',
 ): Promise<Buffer> {
   const photo = await skinPhoto(width, height);
   const jpeg = encoding === 'jpeg';
@@ -153,6 +155,7 @@ export async function dicomPhoto(
       photometric: jpeg ? 'YBR_FULL_422' : 'RGB',
       bitsAllocated: 8,
     }),
+    { tag: [0x0008, 0x0060], vr: 'CS', value: modality },
     { tag: [0x0018, 0x0015], vr: 'CS', value: 'BACK' },
   ] as const;
   if (jpeg) {

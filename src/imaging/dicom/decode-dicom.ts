@@ -12,6 +12,7 @@
  * const { image, dicom } = await decodeDicom(bytes, { maxPixels: 50e6, minSide: 32 });
  * // dicom.context.bodySite === 'thorax'; dicom.patient is never logged nor sent to a model
  */
+import type { DataSet } from 'dicom-parser';
 import type { DecodedImage } from '../../ports.js';
 import { assertLargeEnough, assertWithinPixelLimit, type DecodeLimits } from '../pixel-limits.js';
 import { colourToRgb, paletteToRgb } from './colour-to-rgb.js';
@@ -27,6 +28,8 @@ import { describeTransferSyntax, PixelEncoding, transferSyntaxOf } from './trans
 export interface DicomFacts extends DicomClinicalFacts {
   /** The transfer syntax UID the pixel data was encoded with. */
   transferSyntax: string;
+  /** Modality (0008,0060), upper-cased: `XC` for a photograph, `CT`, `MR`...; absent when unstated. */
+  modality?: string;
 }
 
 export interface DicomDecodeResult {
@@ -67,6 +70,16 @@ export async function decodeDicom(bytes: Uint8Array, limits: DecodeLimits): Prom
   }
   return {
     image: { width: module.columns, height: module.rows, pixels },
-    dicom: { transferSyntax: uid, ...dicomClinicalContext(dataSet) },
+    dicom: { transferSyntax: uid, modality: modalityOf(dataSet), ...dicomClinicalContext(dataSet) },
   };
+}
+
+function modalityOf(dataSet: DataSet): string | undefined {
+  let value: string | undefined;
+  try {
+    value = dataSet.string(Tag.modality)?.trim().toUpperCase();
+  } catch {
+    return undefined;
+  }
+  return value && value.length <= 16 ? value : undefined;
 }

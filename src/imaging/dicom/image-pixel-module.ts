@@ -62,6 +62,7 @@ export const Tag = {
   rescaleSlope: 'x00281053',
   pixelData: 'x7fe00010',
   transferSyntax: 'x00020010',
+  modality: 'x00080060',
 } as const;
 
 function required(dataSet: DataSet, tag: string, name: string): number {
