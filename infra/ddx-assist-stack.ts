@@ -350,60 +350,70 @@ export class DdxAssistStack extends Stack {
 
   private addAlarms(props: DdxAssistStackProps): void {
     const fiveMinutes = Duration.minutes(5);
+    const oneMinute = Duration.minutes(1);
+    const { GREATER_THAN_OR_EQUAL_TO_THRESHOLD: atLeast, GREATER_THAN_THRESHOLD: above } =
+      cloudwatch.ComparisonOperator;
+    /** No data is no trouble: a quiet service raises nothing. */
+    const alarm = (
+      id: string,
+      alarmDescription: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      comparisonOperator: cloudwatch.ComparisonOperator,
+      evaluationPeriods = 1,
+    ) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const sum = { period: fiveMinutes, statistic: cloudwatch.Stats.SUM };
+    const latest = { period: oneMinute, statistic: cloudwatch.Stats.MAXIMUM };
     const alarms = [
-      new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
-        alarmDescription: 'The inference function failed (an error escaped the handler, or a timeout)',
-        metric: this.function.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'FunctionThrottlesAlarm', {
-        alarmDescription: 'Invocations of the inference function were throttled',
-        metric: this.function.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'TransientFailuresAlarm', {
-        alarmDescription:
-          'Uploads failed for reasons a retry may fix (a dependency down or throttling, the deadline): they are being retried',
-        metric: new cloudwatch.Metric({
+      alarm(
+        'FunctionErrorsAlarm',
+        'The inference function failed (an error escaped the handler, or a timeout)',
+        this.function.metricErrors(sum),
+        1,
+        atLeast,
+      ),
+      alarm(
+        'FunctionThrottlesAlarm',
+        'Invocations of the inference function were throttled',
+        this.function.metricThrottles(sum),
+        1,
+        atLeast,
+      ),
+      alarm(
+        'TransientFailuresAlarm',
+        'Uploads failed for reasons a retry may fix (a dependency down or throttling, the deadline): they are being retried',
+        new cloudwatch.Metric({
           namespace: metricsNamespace,
           metricName: 'TransientFailures',
           dimensionsMap: { service: serviceName },
-          period: fiveMinutes,
-          statistic: cloudwatch.Stats.SUM,
+          ...sum,
         }),
-        threshold: props.maxTransientFailures ?? 5,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'DeadLetterMessagesAlarm', {
-        alarmDescription: 'Uploads failed every retry and wait in the dead-letter queue: nobody got a record',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'OldestUploadAgeAlarm', {
-        alarmDescription: 'Uploads wait too long: the function is failing, throttled or behind',
-        metric: this.queue.metricApproximateAgeOfOldestMessage({
-          period: Duration.minutes(1),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: props.maxQueueAgeSeconds ?? 900,
-        evaluationPeriods: 3,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+        props.maxTransientFailures ?? 5,
+        atLeast,
+      ),
+      alarm(
+        'DeadLetterMessagesAlarm',
+        'Uploads failed every retry and wait in the dead-letter queue: nobody got a record',
+        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible(latest),
+        0,
+        above,
+      ),
+      alarm(
+        'OldestUploadAgeAlarm',
+        'Uploads wait too long: the function is failing, throttled or behind',
+        this.queue.metricApproximateAgeOfOldestMessage(latest),
+        props.maxQueueAgeSeconds ?? 900,
+        above,
+        3,
+      ),
     ];
     if (props.alarmTopicArn) {
       const action = new cloudwatchActions.SnsAction(

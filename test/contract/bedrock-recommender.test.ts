@@ -9,16 +9,15 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { createBedrockRecommender } from '../../src/adapters/recommender/bedrock.js';
 import { recommendationJsonSchema } from '../../src/adapters/recommender/llm-reply.js';
 import { recommendationSchema } from '../../src/clinical/recommendation-schema.js';
-import { type DdxError, DependencyError } from '../../src/errors.js';
+import { DependencyError } from '../../src/errors.js';
 import type { RetryPolicy } from '../../src/resilience/retry.js';
 import {
   bedrockReplies,
   LoopbackBedrockServer,
   type RecordedConverseRequest,
 } from '../support/loopback-bedrock-server.js';
-import { sampleRecommendationRequest } from '../support/recommendation-request.js';
+import { recommendationFailure, sampleRecommendationRequest } from '../support/recommendation-request.js';
 import { fastRetryPolicy } from '../support/scripted-replies.js';
-import { failureOf } from '../support/unit-helpers.js';
 import { recommenderContract } from './recommender.contract.js';
 
 const server = new LoopbackBedrockServer();
@@ -152,14 +151,13 @@ describe('Bedrock recommender', () => {
       disclaimer: '',
     }));
     server.script(violation, violation);
-    const error = (await failureOf(async () =>
-      recommender().recommend(await sampleRecommendationRequest()),
-    )) as DdxError;
+    const error = await recommendationFailure(recommender());
 
     assert.ok(error instanceof DependencyError);
-    assert.equal(error.code, 'INVALID_MODEL_OUTPUT');
-    assert.equal(error.retriable, false);
-    assert.equal(server.requests.length, 2);
+    assert.deepEqual(
+      [error.code, error.retriable, server.requests.length],
+      ['INVALID_MODEL_OUTPUT', false, 2],
+    );
   });
 
   it('retries a ThrottlingException and then succeeds', async () => {
@@ -180,22 +178,19 @@ describe('Bedrock recommender', () => {
       bedrockReplies.serviceUnavailable(),
       bedrockReplies.serviceUnavailable(),
     );
-    const error = (await failureOf(async () =>
-      recommender().recommend(await sampleRecommendationRequest()),
-    )) as DdxError;
+    const error = await recommendationFailure(recommender());
 
-    assert.equal(error.code, 'DEPENDENCY_UNAVAILABLE');
-    assert.equal(error.retriable, true);
-    assert.equal(server.requests.length, 3);
+    assert.deepEqual(
+      [error.code, error.retriable, server.requests.length],
+      ['DEPENDENCY_UNAVAILABLE', true, 3],
+    );
   });
 
   it('does not retry a ValidationException', async () => {
     server.script(
       bedrockReplies.error(400, 'ValidationException', 'The provided model identifier is invalid.'),
     );
-    const error = (await failureOf(async () =>
-      recommender().recommend(await sampleRecommendationRequest()),
-    )) as DdxError;
+    const error = await recommendationFailure(recommender());
 
     assert.equal(error.code, 'DEPENDENCY_UNAVAILABLE');
     assert.equal(error.retriable, false);
@@ -206,27 +201,19 @@ describe('Bedrock recommender', () => {
   it('maps ModelTimeoutException to a retriable DEPENDENCY_TIMEOUT', async () => {
     const timeout = () => bedrockReplies.error(408, 'ModelTimeoutException', 'Model timed out.');
     server.script(timeout(), timeout(), timeout());
-    const error = (await failureOf(async () =>
-      recommender().recommend(await sampleRecommendationRequest()),
-    )) as DdxError;
+    const error = await recommendationFailure(recommender());
 
-    assert.equal(error.code, 'DEPENDENCY_TIMEOUT');
-    assert.equal(error.retriable, true);
-    assert.equal(server.requests.length, 3);
+    assert.deepEqual([error.code, error.retriable, server.requests.length], ['DEPENDENCY_TIMEOUT', true, 3]);
   });
 
   it('times out a hung server with a retriable DEPENDENCY_TIMEOUT', async () => {
     server.script(bedrockReplies.hang(), bedrockReplies.hang());
     const started = performance.now();
-    const error = (await failureOf(async () =>
-      recommender({ ...fastRetryPolicy, attempts: 2, timeoutMs: 200 }).recommend(
-        await sampleRecommendationRequest(),
-      ),
-    )) as DdxError;
+    const error = await recommendationFailure(
+      recommender({ ...fastRetryPolicy, attempts: 2, timeoutMs: 200 }),
+    );
 
-    assert.equal(error.code, 'DEPENDENCY_TIMEOUT');
-    assert.equal(error.retriable, true);
-    assert.equal(server.requests.length, 2);
+    assert.deepEqual([error.code, error.retriable, server.requests.length], ['DEPENDENCY_TIMEOUT', true, 2]);
     assert.ok(performance.now() - started < 1500, 'each attempt ended at its timeout');
   });
 

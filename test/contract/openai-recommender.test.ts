@@ -15,16 +15,15 @@ import { checkBillingCodes } from '../../src/clinical/billing-codes.js';
 import { loadIcd10CmTable } from '../../src/clinical/icd10cm-table.js';
 import { recommendationSchema } from '../../src/clinical/recommendation-schema.js';
 import { packageRoot } from '../../src/config.js';
-import { type DdxError, DependencyError } from '../../src/errors.js';
+import { DependencyError } from '../../src/errors.js';
 import type { RecommendationResult } from '../../src/ports.js';
 import {
   LoopbackOpenAiServer,
   openAiReplies,
   type RecordedChatRequest,
 } from '../support/loopback-openai-server.js';
-import { sampleRecommendationRequest } from '../support/recommendation-request.js';
+import { recommendationFailure, sampleRecommendationRequest } from '../support/recommendation-request.js';
 import { fastRetryPolicy } from '../support/scripted-replies.js';
-import { failureOf } from '../support/unit-helpers.js';
 import { recommenderContract } from './recommender.contract.js';
 
 const server = new LoopbackOpenAiServer('gpt-4o-2024-08-06');
@@ -132,9 +131,7 @@ describe('OpenAI-compatible recommender', () => {
       differentials: [{ condition: 'melanoma', likelihood: 'certain', rationale: 'x', icd10cm: [] }],
     }));
     server.script(violation, violation);
-    const error = (await failureOf(async () =>
-      recommender().recommend(await sampleRecommendationRequest()),
-    )) as DdxError;
+    const error = await recommendationFailure(recommender());
 
     assert.ok(error instanceof DependencyError);
     assert.equal(error.code, 'INVALID_MODEL_OUTPUT');
@@ -183,22 +180,19 @@ describe('OpenAI-compatible recommender', () => {
 
   it('gives up after three 500s with a retriable DEPENDENCY_UNAVAILABLE', async () => {
     server.script(openAiReplies.serverError(), openAiReplies.serverError(), openAiReplies.serverError());
-    const error = (await failureOf(async () =>
-      recommender().recommend(await sampleRecommendationRequest()),
-    )) as DdxError;
+    const error = await recommendationFailure(recommender());
 
-    assert.equal(error.code, 'DEPENDENCY_UNAVAILABLE');
-    assert.equal(error.retriable, true);
-    assert.equal(server.requests.length, 3);
+    assert.deepEqual(
+      [error.code, error.retriable, server.requests.length],
+      ['DEPENDENCY_UNAVAILABLE', true, 3],
+    );
   });
 
   it('does not retry a permanent error', async () => {
     server.script(
       openAiReplies.error(401, 'Incorrect API key provided', 'invalid_request_error', 'invalid_api_key'),
     );
-    const error = (await failureOf(async () =>
-      recommender().recommend(await sampleRecommendationRequest()),
-    )) as DdxError;
+    const error = await recommendationFailure(recommender());
 
     assert.equal(error.code, 'DEPENDENCY_UNAVAILABLE');
     assert.equal(error.retriable, false);
@@ -209,15 +203,11 @@ describe('OpenAI-compatible recommender', () => {
   it('times out a hung server with a retriable DEPENDENCY_TIMEOUT', async () => {
     server.script(openAiReplies.hang(), openAiReplies.hang());
     const started = performance.now();
-    const error = (await failureOf(async () =>
-      recommender({ policy: { ...fastRetryPolicy, attempts: 2, timeoutMs: 200 } }).recommend(
-        await sampleRecommendationRequest(),
-      ),
-    )) as DdxError;
+    const error = await recommendationFailure(
+      recommender({ policy: { ...fastRetryPolicy, attempts: 2, timeoutMs: 200 } }),
+    );
 
-    assert.equal(error.code, 'DEPENDENCY_TIMEOUT');
-    assert.equal(error.retriable, true);
-    assert.equal(server.requests.length, 2);
+    assert.deepEqual([error.code, error.retriable, server.requests.length], ['DEPENDENCY_TIMEOUT', true, 2]);
     assert.ok(performance.now() - started < 1500, 'each attempt ended at its timeout');
   });
 

@@ -18,6 +18,7 @@ import { decodeImage } from '../../src/imaging/decode-image.js';
 import { type RunningModelServer, startModelServer } from '../../src/model-server/model-server.js';
 import type { DecodedImage, ModelProvider } from '../../src/ports.js';
 import { failureOf } from '../support/unit-helpers.js';
+import { withClassify } from '../support/wrapped-classifier.js';
 
 const apiKey = 'serve-models-test-key';
 const samplePath = (name: string) => join(packageRoot, 'samples', name);
@@ -215,19 +216,12 @@ describe('model server', () => {
   });
 
   it("reports a failing model as SageMaker's 424 ModelError, which the SDK adapter maps to MODEL_ERROR", async () => {
-    const failing: ModelProvider = {
-      detector: (id) => models.detector(id),
-      classifier: async (id) => ({
-        name: 'failing',
-        card: (await models.classifier(id)).card,
-        classify: async () => {
-          throw new DependencyError('ONNX model failed: bad tensor', {
-            code: ServiceErrorCode.modelError,
-            retriable: false,
-          });
-        },
-      }),
-    };
+    const failing = withClassify(models, () => async () => {
+      throw new DependencyError('ONNX model failed: bad tensor', {
+        code: ServiceErrorCode.modelError,
+        retriable: false,
+      });
+    });
     const broken = await startModelServer({ models: failing, table, port: 0, host: '127.0.0.1' });
     try {
       const response = await fetch(`${broken.url}/endpoints/lesion-classifier/invocations`, {

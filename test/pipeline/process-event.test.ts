@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DependencyError, ServiceErrorCode } from '../../src/errors.js';
-import type { Classifier, DecodedImage, ModelProvider } from '../../src/ports.js';
+import type { ModelProvider } from '../../src/ports.js';
 import { recordIdFor } from '../../src/record.js';
+import { abortableSleep } from '../../src/resilience/retry.js';
 import {
   deadlineFromRemainingTime,
   type ProcessEventOptions,
@@ -16,6 +17,7 @@ import {
   upload,
 } from '../support/pipeline-fixture.js';
 import { encodeS3EventKey, eventFixture, s3Notification, sqsBatch } from '../support/trigger-events.js';
+import { withClassify } from '../support/wrapped-classifier.js';
 
 const bucket = 'test-bucket';
 const options: ProcessEventOptions = { inputPrefix: 'uploads/', requestId: 'invocation-1', concurrency: 4 };
@@ -51,25 +53,15 @@ async function uploadImage(
 
 /** Models whose classifier fails, retriably, for images of one width: one object of a batch. */
 function classifierFailingForWidth(models: ModelProvider, width: number): ModelProvider {
-  return {
-    detector: (id) => models.detector(id),
-    async classifier(id): Promise<Classifier> {
-      const classifier = await models.classifier(id);
-      return {
-        name: classifier.name,
-        card: classifier.card,
-        classify(image: DecodedImage, callOptions) {
-          if (image.width === width) {
-            throw new DependencyError('endpoint returned 503', {
-              code: ServiceErrorCode.dependencyUnavailable,
-              retriable: true,
-            });
-          }
-          return classifier.classify(image, callOptions);
-        },
-      };
-    },
-  };
+  return withClassify(models, (real) => (image, callOptions) => {
+    if (image.width === width) {
+      throw new DependencyError('endpoint returned 503', {
+        code: ServiceErrorCode.dependencyUnavailable,
+        retriable: true,
+      });
+    }
+    return real.classify(image, callOptions);
+  });
 }
 
 describe('processEvent', () => {
@@ -303,24 +295,13 @@ describe('processEvent', () => {
     for (const key of keys) await uploadImage(fixture, key);
     let inFlight = 0;
     let mostInFlight = 0;
-    const { models } = fixture;
-    fixture.deps.models = {
-      detector: (id) => models.detector(id),
-      async classifier(id) {
-        const classifier = await models.classifier(id);
-        return {
-          name: classifier.name,
-          card: classifier.card,
-          async classify(image, callOptions) {
-            inFlight++;
-            mostInFlight = Math.max(mostInFlight, inFlight);
-            await new Promise((resolve) => setTimeout(resolve, 25));
-            inFlight--;
-            return classifier.classify(image, callOptions);
-          },
-        };
-      },
-    };
+    fixture.deps.models = withClassify(fixture.models, (real) => async (image, callOptions) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      inFlight--;
+      return real.classify(image, callOptions);
+    });
 
     await processEvent(await s3Event(fixture, keys), fixture.deps, { ...options, concurrency: 3 });
 
@@ -331,26 +312,11 @@ describe('processEvent', () => {
   it('gives every job the deadline derived from the remaining time', async () => {
     const fixture = createPipelineFixture();
     await uploadImage(fixture, 'uploads/slow.jpg');
-    const { models } = fixture;
-    fixture.deps.models = {
-      detector: (id) => models.detector(id),
-      async classifier(id) {
-        const classifier = await models.classifier(id);
-        return {
-          name: classifier.name,
-          card: classifier.card,
-          // A classifier that would take 5 s unless the job's deadline stops it.
-          classify: (_image, callOptions) =>
-            new Promise((_resolve, reject) => {
-              const timer = setTimeout(() => reject(new Error('the deadline never came')), 5_000);
-              callOptions?.signal?.addEventListener('abort', () => {
-                clearTimeout(timer);
-                reject(callOptions.signal?.reason);
-              });
-            }),
-        };
-      },
-    };
+    // A classifier that would take 5 s unless the job's deadline stops it.
+    fixture.deps.models = withClassify(fixture.models, () => async (_image, callOptions) => {
+      await abortableSleep(5_000, callOptions?.signal);
+      throw new Error('the deadline never came');
+    });
     const remainingMs = 1_000;
     const marginMs = 800;
     const started = Date.now();

@@ -5,6 +5,7 @@ import { DdxError, DependencyError, ServiceErrorCode } from '../../src/errors.js
 import { runInference } from '../../src/pipeline/run-inference.js';
 import type { Prompt, PromptSource, RecommendationRequest } from '../../src/ports.js';
 import { recordIdFor } from '../../src/record.js';
+import { abortableSleep } from '../../src/resilience/retry.js';
 import { dicomFile, imagePixelElements, TransferSyntaxUid } from '../support/dicom-files.js';
 import {
   createPipelineFixture,
@@ -303,10 +304,10 @@ describe('runInference', () => {
   it('ends a hung dependency at the deadline instead of hanging', async () => {
     const hangingPrompts: PromptSource = {
       name: 'hanging',
-      get: (_name, options) =>
-        new Promise<Prompt>((_resolve, reject) => {
-          options?.signal?.addEventListener('abort', () => reject(options.signal?.reason));
-        }),
+      async get(_name, options): Promise<Prompt> {
+        await abortableSleep(60_000, options?.signal);
+        throw new Error('the deadline never came');
+      },
     };
     const { deps, blobStore } = createPipelineFixture({ promptSource: hangingPrompts, minStepTimeMs: 0 });
     await upload(blobStore, 'uploads/hung.jpg', await sampleJpeg(), localized);
@@ -338,14 +339,10 @@ describe('runInference', () => {
   it('fails retriably, writing nothing, when the record cannot be stored before the write deadline', async () => {
     const { deps, blobStore, resultStore } = createPipelineFixture();
     const realSave = resultStore.save.bind(resultStore);
-    resultStore.save = (record, options) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => resolve(realSave(record, options)), 5_000);
-        options?.signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
-          reject(options.signal?.reason);
-        });
-      });
+    resultStore.save = async (record, options) => {
+      await abortableSleep(5_000, options?.signal);
+      return realSave(record, options);
+    };
     await upload(blobStore, 'uploads/slow-store.jpg', await sampleJpeg(), localized);
     const now = Date.now();
     await assert.rejects(

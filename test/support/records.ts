@@ -1,5 +1,16 @@
 /** Builds valid records for store tests. */
+import type { DeidentifiedContext } from '../../src/ports.js';
 import { type InferenceRecord, recordIdFor } from '../../src/record.js';
+
+/** The de-identified context of a localized lesion on a 54-year-old woman's back. */
+export const sampleContext: DeidentifiedContext = {
+  extent: 'localized',
+  bodySite: 'back',
+  age: '54',
+  sex: 'female',
+  specialty: 'dermatology',
+  durationDays: 30,
+};
 
 export function sampleRecord(overrides: Partial<InferenceRecord> & { key?: string } = {}): InferenceRecord {
   const { key = 'uploads/sample.jpg', ...rest } = overrides;
@@ -13,16 +24,7 @@ export function sampleRecord(overrides: Partial<InferenceRecord> & { key?: strin
     trigger: 'cli',
     inputSha256: 'a'.repeat(64),
     image: { format: 'jpeg', width: 640, height: 480, bytes: 12345 },
-    context: {
-      extent: 'localized',
-      bodySite: 'back',
-      age: '54',
-      sex: 'female',
-      specialty: 'dermatology',
-      durationDays: 30,
-      notesProvided: true,
-      notesRedactions: { name: 1 },
-    },
+    context: { ...sampleContext, notesProvided: true, notesRedactions: { name: 1 } },
     route: null,
     localization: null,
     classification: {
