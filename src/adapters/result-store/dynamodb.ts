@@ -358,7 +358,7 @@ const throttlingCodes = new Set([
 ]);
 const transientCodes = new Set(['InternalServerError', 'ServiceUnavailable']);
 
-function dynamoDbError(operation: string, error: unknown): DdxError {
+export function dynamoDbError(operation: string, error: unknown): DdxError {
   if (error instanceof DdxError) return error;
   const fields = (typeof error === 'object' && error !== null ? error : {}) as {
     message?: unknown;

@@ -1,0 +1,342 @@
+/**
+ * The outbox on DynamoDB, in the result table itself (no new table, no new index):
+ *
+ * ```
+ * item   { id, status, createdAt, eventId, sink, event, attempts, lastError, appendedAt, deliveredAt }
+ * key    outbox#<eventId>#<sink>
+ * index  by-status (status, createdAt): status `outbox#pending` or `outbox#failed`, createdAt the
+ *        time the entry is next due (pending) or failed (failed); a delivered entry has no status,
+ *        so it leaves the sparse index. Record listing queries record statuses only.
+ * ```
+ *
+ * Every write is conditional: appending twice keeps the first copy, a claim only takes an entry
+ * that is still due, and outcomes only apply to a pending entry. The index is eventually
+ * consistent, so the sweep may see an entry a moment late; `claimDue({ eventIds })` (the job's own
+ * events) reads the items directly and consistently.
+ *
+ * @example
+ * const outbox = createDynamoDbOutbox({ table: 'ddx-results' });
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Outbox, OutboxEntry, OutboxState } from '../../events/outbox.js';
+import type { RecordEvent } from '../../events/record-event.js';
+import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
+import { dynamoDbError } from '../result-store/dynamodb.js';
+import { resultTableKeys } from '../result-store/dynamodb-table.js';
+
+export interface DynamoDbOutboxSettings {
+  table: string;
+  client?: DynamoDBClient;
+  region?: string;
+  policy?: RetryPolicy;
+}
+
+export const outboxItemPrefix = 'outbox#';
+export const outboxStatus = { pending: 'outbox#pending', failed: 'outbox#failed' } as const;
+
+export function outboxItemId(eventId: string, sink: string): string {
+  return `${outboxItemPrefix}${eventId}#${sink}`;
+}
+
+interface OutboxItem {
+  id: string;
+  status?: string;
+  createdAt: string;
+  eventId: string;
+  sink: string;
+  event: string;
+  attempts: number;
+  lastError?: string | null;
+  appendedAt: string;
+  deliveredAt?: string | null;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  const name = (error as { name?: string; cause?: { name?: string } })?.name;
+  const causeName = (error as { cause?: { name?: string } })?.cause?.name;
+  return name === 'ConditionalCheckFailedException' || causeName === 'ConditionalCheckFailedException';
+}
+
+function stateOf(item: OutboxItem): OutboxState {
+  if (item.status === outboxStatus.pending) return 'pending';
+  if (item.status === outboxStatus.failed) return 'failed';
+  return 'delivered';
+}
+
+function entryOf(item: OutboxItem): OutboxEntry {
+  return {
+    eventId: item.eventId,
+    sink: item.sink,
+    event: JSON.parse(item.event) as RecordEvent,
+    state: stateOf(item),
+    attempts: item.attempts,
+    dueAt: item.createdAt,
+    lastError: item.lastError ?? null,
+    appendedAt: item.appendedAt,
+    deliveredAt: item.deliveredAt ?? null,
+  };
+}
+
+export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
+  const { table } = settings;
+  const ownsClient = settings.client === undefined;
+  const client = settings.client ?? new DynamoDBClient({ region: settings.region, maxAttempts: 1 });
+  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const policy = settings.policy ?? defaultRetryPolicy;
+  const { statusIndex } = resultTableKeys;
+
+  const call = <T>(
+    operation: string,
+    signal: AbortSignal | undefined,
+    attempt: (abortSignal: AbortSignal) => Promise<T>,
+  ) =>
+    withRetry(attempt, {
+      policy,
+      signal,
+      operation: `DynamoDB ${operation}`,
+      toError: (error) => dynamoDbError(`DynamoDB ${operation} on ${table} (outbox)`, error),
+    });
+
+  /** A conditional write whose condition failing is an expected outcome, not an error. */
+  async function conditional(
+    operation: string,
+    signal: AbortSignal | undefined,
+    send: (abortSignal: AbortSignal) => Promise<unknown>,
+  ) {
+    try {
+      await call(operation, signal, send);
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error) || isConditionFailure((error as { cause?: unknown }).cause)) return false;
+      throw error;
+    }
+  }
+
+  async function queryStatus(
+    status: string,
+    options: { limit: number; dueBy?: string; newestFirst: boolean; signal?: AbortSignal },
+  ) {
+    const items: OutboxItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await call('Query', options.signal, (abortSignal) =>
+        documents.send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: statusIndex.name,
+            KeyConditionExpression: options.dueBy
+              ? '#status = :status AND #due <= :dueBy'
+              : '#status = :status',
+            ExpressionAttributeNames: {
+              '#status': statusIndex.partitionKey,
+              ...(options.dueBy ? { '#due': statusIndex.sortKey } : {}),
+            },
+            ExpressionAttributeValues: {
+              ':status': status,
+              ...(options.dueBy ? { ':dueBy': options.dueBy } : {}),
+            },
+            ScanIndexForward: !options.newestFirst,
+            Limit: options.limit - items.length,
+            ExclusiveStartKey: startKey,
+          }),
+          { abortSignal },
+        ),
+      );
+      items.push(...((output.Items ?? []) as OutboxItem[]));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey && items.length < options.limit);
+    return items;
+  }
+
+  async function getItem(id: string, signal?: AbortSignal): Promise<OutboxItem | undefined> {
+    const output = await call('GetItem', signal, (abortSignal) =>
+      documents.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }), {
+        abortSignal,
+      }),
+    );
+    return output.Item as OutboxItem | undefined;
+  }
+
+  /** Leases a pending, due entry by moving its due time; false when someone else got it first. */
+  async function claimItem(item: OutboxItem, now: string, leaseUntil: string, signal?: AbortSignal) {
+    return conditional('UpdateItem', signal, (abortSignal) =>
+      documents.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { id: item.id },
+          UpdateExpression: 'SET #due = :leaseUntil',
+          ConditionExpression: '#status = :pending AND #due <= :now',
+          ExpressionAttributeNames: { '#status': 'status', '#due': 'createdAt' },
+          ExpressionAttributeValues: {
+            ':leaseUntil': leaseUntil,
+            ':pending': outboxStatus.pending,
+            ':now': now,
+          },
+        }),
+        { abortSignal },
+      ),
+    );
+  }
+
+  return {
+    name: 'dynamodb',
+    async append(event, sinks, options) {
+      const now = (options?.now ?? new Date()).toISOString();
+      for (const sink of sinks) {
+        const item: OutboxItem = {
+          id: outboxItemId(event.id, sink),
+          status: outboxStatus.pending,
+          createdAt: now,
+          eventId: event.id,
+          sink,
+          event: JSON.stringify(event),
+          attempts: 0,
+          appendedAt: now,
+        };
+        await conditional('PutItem', options?.signal, (abortSignal) =>
+          documents.send(
+            new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(id)' }),
+            { abortSignal },
+          ),
+        );
+      }
+    },
+    async claimDue({ now, leaseMs, limit, only, signal }) {
+      const at = now.toISOString();
+      const leaseUntil = new Date(now.getTime() + leaseMs).toISOString();
+      let candidates: OutboxItem[];
+      if (only) {
+        // The job's own events: their items, read directly (the index may not show them yet).
+        candidates = [];
+        for (const eventId of only.eventIds) {
+          for (const sink of only.sinks) {
+            const item = await getItem(outboxItemId(eventId, sink), signal);
+            if (item && item.status === outboxStatus.pending && item.createdAt <= at) candidates.push(item);
+          }
+        }
+      } else {
+        candidates = await queryStatus(outboxStatus.pending, {
+          limit,
+          dueBy: at,
+          newestFirst: false,
+          signal,
+        });
+      }
+      const claimed: OutboxEntry[] = [];
+      for (const item of candidates.slice(0, limit)) {
+        if (await claimItem(item, at, leaseUntil, signal))
+          claimed.push(entryOf({ ...item, createdAt: leaseUntil }));
+      }
+      return claimed;
+    },
+    async markDelivered(eventId, sink, at, options) {
+      await conditional('UpdateItem', options?.signal, (abortSignal) =>
+        documents.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id: outboxItemId(eventId, sink) },
+            UpdateExpression: 'SET deliveredAt = :at, lastError = :none REMOVE #status',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':at': at.toISOString(), ':none': null },
+          }),
+          { abortSignal },
+        ),
+      );
+    },
+    async markAttemptFailed(eventId, sink, failure, options) {
+      await conditional('UpdateItem', options?.signal, (abortSignal) =>
+        documents.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id: outboxItemId(eventId, sink) },
+            UpdateExpression: 'SET #status = :next, #due = :due, lastError = :error ADD attempts :one',
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status', '#due': 'createdAt' },
+            ExpressionAttributeValues: {
+              ':next': failure.retryAt ? outboxStatus.pending : outboxStatus.failed,
+              ':due': (failure.retryAt ?? failure.at).toISOString(),
+              ':error': failure.error.slice(0, 1000),
+              ':one': 1,
+              ':pending': outboxStatus.pending,
+            },
+          }),
+          { abortSignal },
+        ),
+      );
+    },
+    async listFailed(options) {
+      const items = await queryStatus(outboxStatus.failed, {
+        limit: options?.limit ?? 50,
+        newestFirst: true,
+        signal: options?.signal,
+      });
+      return items.map(entryOf);
+    },
+    async list(options) {
+      const limit = options?.limit ?? 50;
+      if (options?.state === 'delivered') {
+        throw new Error('the DynamoDB outbox does not index delivered entries: list pending or failed ones');
+      }
+      const states: OutboxState[] = options?.state ? [options.state] : ['pending', 'failed'];
+      const items = (
+        await Promise.all(
+          states.map((state) =>
+            queryStatus(outboxStatus[state as 'pending' | 'failed'], {
+              limit,
+              newestFirst: true,
+              signal: options?.signal,
+            }),
+          ),
+        )
+      ).flat();
+      return items
+        .map(entryOf)
+        .sort((a, b) => b.appendedAt.localeCompare(a.appendedAt))
+        .slice(0, limit);
+    },
+    async retryFailed(filter) {
+      const now = (filter?.now ?? new Date()).toISOString();
+      const failed = await queryStatus(outboxStatus.failed, {
+        limit: 1000,
+        newestFirst: true,
+        signal: filter?.signal,
+      });
+      let retried = 0;
+      for (const item of failed) {
+        if (filter?.eventId && item.eventId !== filter.eventId) continue;
+        if (filter?.sink && item.sink !== filter.sink) continue;
+        const changed = await conditional('UpdateItem', filter?.signal, (abortSignal) =>
+          documents.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: { id: item.id },
+              UpdateExpression: 'SET #status = :pending, #due = :now, attempts = :zero',
+              ConditionExpression: '#status = :failed',
+              ExpressionAttributeNames: { '#status': 'status', '#due': 'createdAt' },
+              ExpressionAttributeValues: {
+                ':pending': outboxStatus.pending,
+                ':now': now,
+                ':zero': 0,
+                ':failed': outboxStatus.failed,
+              },
+            }),
+            { abortSignal },
+          ),
+        );
+        if (changed) retried++;
+      }
+      return retried;
+    },
+    async close() {
+      if (ownsClient) client.destroy();
+    },
+  };
+}
