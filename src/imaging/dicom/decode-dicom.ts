@@ -19,6 +19,7 @@ import { colourToRgb, paletteToRgb } from './colour-to-rgb.js';
 import { decodeFrame } from './decode-frame.js';
 import { type DicomClinicalFacts, dicomClinicalContext } from './dicom-clinical-context.js';
 import { corruptDicom, unsupportedDicom } from './dicom-failure.js';
+import { type DicomInstanceReference, dicomInstanceReference } from './dicom-instance.js';
 import { encapsulatedFirstFrame, nativeFirstFrame } from './first-frame.js';
 import { greyToRgb } from './grey-to-rgb.js';
 import { readImagePixelModule, Tag } from './image-pixel-module.js';
@@ -30,6 +31,8 @@ export interface DicomFacts extends DicomClinicalFacts {
   transferSyntax: string;
   /** Modality (0008,0060), upper-cased: `XC` for a photograph, `CT`, `MR`...; absent when unstated. */
   modality?: string;
+  /** The UIDs a DICOM SR references the analysed instance by; null when the file lacks them. */
+  instance: DicomInstanceReference | null;
 }
 
 export interface DicomDecodeResult {
@@ -70,7 +73,12 @@ export async function decodeDicom(bytes: Uint8Array, limits: DecodeLimits): Prom
   }
   return {
     image: { width: module.columns, height: module.rows, pixels },
-    dicom: { transferSyntax: uid, modality: modalityOf(dataSet), ...dicomClinicalContext(dataSet) },
+    dicom: {
+      transferSyntax: uid,
+      modality: modalityOf(dataSet),
+      instance: dicomInstanceReference(dataSet),
+      ...dicomClinicalContext(dataSet),
+    },
   };
 }
 
