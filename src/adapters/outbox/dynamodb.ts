@@ -119,6 +119,32 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
     }
   }
 
+  /** A conditional update of one entry; `#status` and `#due` name the index's attributes. */
+  function updateEntry(
+    id: string,
+    expressions: { update: string; condition: string },
+    values: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const text = `${expressions.update} ${expressions.condition}`;
+    const names: Record<string, string> = {};
+    if (text.includes('#status')) names['#status'] = statusIndex.partitionKey;
+    if (text.includes('#due')) names['#due'] = statusIndex.sortKey;
+    return conditional('UpdateItem', signal, (abortSignal) =>
+      documents.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { id },
+          UpdateExpression: expressions.update,
+          ConditionExpression: expressions.condition,
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        }),
+        { abortSignal },
+      ),
+    );
+  }
+
   async function queryStatus(
     status: string,
     options: { limit: number; dueBy?: string; newestFirst: boolean; signal?: AbortSignal },
@@ -166,22 +192,11 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
 
   /** Leases a pending, due entry by moving its due time; false when someone else got it first. */
   async function claimItem(item: OutboxItem, now: string, leaseUntil: string, signal?: AbortSignal) {
-    return conditional('UpdateItem', signal, (abortSignal) =>
-      documents.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { id: item.id },
-          UpdateExpression: 'SET #due = :leaseUntil',
-          ConditionExpression: '#status = :pending AND #due <= :now',
-          ExpressionAttributeNames: { '#status': 'status', '#due': 'createdAt' },
-          ExpressionAttributeValues: {
-            ':leaseUntil': leaseUntil,
-            ':pending': outboxStatus.pending,
-            ':now': now,
-          },
-        }),
-        { abortSignal },
-      ),
+    return updateEntry(
+      item.id,
+      { update: 'SET #due = :leaseUntil', condition: '#status = :pending AND #due <= :now' },
+      { ':leaseUntil': leaseUntil, ':pending': outboxStatus.pending, ':now': now },
+      signal,
     );
   }
 
@@ -237,39 +252,31 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
       return claimed;
     },
     async markDelivered(eventId, sink, at, options) {
-      await conditional('UpdateItem', options?.signal, (abortSignal) =>
-        documents.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { id: outboxItemId(eventId, sink) },
-            UpdateExpression: 'SET deliveredAt = :at, lastError = :none REMOVE #status',
-            ConditionExpression: 'attribute_exists(id)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':at': at.toISOString(), ':none': null },
-          }),
-          { abortSignal },
-        ),
+      await updateEntry(
+        outboxItemId(eventId, sink),
+        {
+          update: 'SET deliveredAt = :at, lastError = :none REMOVE #status',
+          condition: 'attribute_exists(id)',
+        },
+        { ':at': at.toISOString(), ':none': null },
+        options?.signal,
       );
     },
     async markAttemptFailed(eventId, sink, failure, options) {
-      await conditional('UpdateItem', options?.signal, (abortSignal) =>
-        documents.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { id: outboxItemId(eventId, sink) },
-            UpdateExpression: 'SET #status = :next, #due = :due, lastError = :error ADD attempts :one',
-            ConditionExpression: '#status = :pending',
-            ExpressionAttributeNames: { '#status': 'status', '#due': 'createdAt' },
-            ExpressionAttributeValues: {
-              ':next': failure.retryAt ? outboxStatus.pending : outboxStatus.failed,
-              ':due': (failure.retryAt ?? failure.at).toISOString(),
-              ':error': failure.error.slice(0, 1000),
-              ':one': 1,
-              ':pending': outboxStatus.pending,
-            },
-          }),
-          { abortSignal },
-        ),
+      await updateEntry(
+        outboxItemId(eventId, sink),
+        {
+          update: 'SET #status = :next, #due = :due, lastError = :error ADD attempts :one',
+          condition: '#status = :pending',
+        },
+        {
+          ':next': failure.retryAt ? outboxStatus.pending : outboxStatus.failed,
+          ':due': (failure.retryAt ?? failure.at).toISOString(),
+          ':error': failure.error.slice(0, 1000),
+          ':one': 1,
+          ':pending': outboxStatus.pending,
+        },
+        options?.signal,
       );
     },
     async listFailed(options) {
@@ -313,23 +320,11 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
       for (const item of failed) {
         if (filter?.eventId && item.eventId !== filter.eventId) continue;
         if (filter?.sink && item.sink !== filter.sink) continue;
-        const changed = await conditional('UpdateItem', filter?.signal, (abortSignal) =>
-          documents.send(
-            new UpdateCommand({
-              TableName: table,
-              Key: { id: item.id },
-              UpdateExpression: 'SET #status = :pending, #due = :now, attempts = :zero',
-              ConditionExpression: '#status = :failed',
-              ExpressionAttributeNames: { '#status': 'status', '#due': 'createdAt' },
-              ExpressionAttributeValues: {
-                ':pending': outboxStatus.pending,
-                ':now': now,
-                ':zero': 0,
-                ':failed': outboxStatus.failed,
-              },
-            }),
-            { abortSignal },
-          ),
+        const changed = await updateEntry(
+          item.id,
+          { update: 'SET #status = :pending, #due = :now, attempts = :zero', condition: '#status = :failed' },
+          { ':pending': outboxStatus.pending, ':now': now, ':zero': 0, ':failed': outboxStatus.failed },
+          filter?.signal,
         );
         if (changed) retried++;
       }
