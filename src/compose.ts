@@ -3,6 +3,8 @@
  * and dynamic imports, so a process only loads the backends it is configured for (local mode never
  * loads the AWS SDK; a Lambda never loads onnxruntime unless an ONNX model is routed to).
  */
+
+import { createLogger } from './adapters/logger/json-lines.js';
 import { createKnowledgeBaseRecommender } from './adapters/recommender/knowledge-base.js';
 import type { SageMakerModelConfig } from './adapters/remote-model-config.js';
 import { loadCptMapping } from './clinical/cpt-mapping.js';
@@ -11,12 +13,14 @@ import { loadKnowledgeBase } from './clinical/knowledge-base.js';
 import { type ConfiguredModel, loadRoutingTable, type RoutingTable } from './clinical/routing-table.js';
 import type { Config } from './config.js';
 import { ConfigurationError } from './errors.js';
-import { createLogger, type Logger } from './observability/logger.js';
+import type { ClassificationCard, DetectionCard } from './models/model-card.js';
+import { type ClosableModel, createModelProvider } from './models/model-provider.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type {
   BlobStore,
   Classifier,
   Detector,
+  Logger,
   ModelProvider,
   PromptSource,
   Recommender,
@@ -44,9 +48,9 @@ export async function composeDependencies(
   const knowledgeRecommender = createKnowledgeBaseRecommender(knowledgeBase);
   const recommender = await createRecommender(config, knowledgeRecommender);
   const resultStore = await createResultStore(config, blobStore);
-  const models = createModelProvider(routingTable, config.callPolicy);
+  const models = routedModelProvider(routingTable, config.callPolicy);
   const generationTracer = config.tracing
-    ? (await import('./observability/langfuse-tracing.js')).createLangfuseTracer({
+    ? (await import('./adapters/generation-tracer/langfuse.js')).createLangfuseTracer({
         ...config.tracing,
         logger,
       })
@@ -167,46 +171,25 @@ async function createRecommender(config: Config, knowledgeRecommender: Recommend
   }
 }
 
-type ClosableModel<T> = T & { close?(): Promise<void> };
-
-/** Creates each routed model on first use and reuses it (sessions are expensive to create). */
-export function createModelProvider(
+/**
+ * The ModelProvider for a routing table: each model created on first use by its configured
+ * backend (the switches below) and reused (models/model-provider.ts).
+ */
+export function routedModelProvider(
   table: RoutingTable,
   policy: RetryPolicy = defaultRetryPolicy,
 ): ModelProvider {
-  const detectors = new Map<string, Promise<ClosableModel<Detector>>>();
-  const classifiers = new Map<string, Promise<ClosableModel<Classifier>>>();
-
-  const configured = (id: string): ConfiguredModel => {
-    const model = table.models.get(id);
-    if (!model) throw new ConfigurationError(`model "${id}" is not in the routing table`);
-    return model;
-  };
-  const once = <T>(cache: Map<string, Promise<T>>, id: string, create: () => Promise<T>): Promise<T> => {
-    let model = cache.get(id);
-    if (!model) {
-      model = create();
-      model.catch(() => cache.delete(id));
-      cache.set(id, model);
-    }
-    return model;
-  };
-
-  return {
-    detector: (id) => once(detectors, id, () => createDetector(configured(id), policy)),
-    classifier: (id) => once(classifiers, id, () => createClassifier(configured(id), policy)),
-    async close() {
-      const all = await Promise.allSettled([...detectors.values(), ...classifiers.values()]);
-      await Promise.all(
-        all.map((result) => (result.status === 'fulfilled' ? result.value.close?.() : undefined)),
-      );
-    },
-  };
+  return createModelProvider(table, {
+    detector: (model) => createDetector(model, policy),
+    classifier: (model) => createClassifier(model, policy),
+  });
 }
 
-async function createDetector(model: ConfiguredModel, policy: RetryPolicy): Promise<ClosableModel<Detector>> {
+async function createDetector(
+  model: ConfiguredModel & { card: DetectionCard },
+  policy: RetryPolicy,
+): Promise<ClosableModel<Detector>> {
   const { config, card } = model;
-  if (card.task !== 'detection') throw new ConfigurationError(`model "${model.id}" is not a detector`);
   switch (config.kind) {
     case 'onnx': {
       const { createOnnxDetector } = await import('./adapters/detector/onnx.js');
@@ -240,11 +223,10 @@ async function createDetector(model: ConfiguredModel, policy: RetryPolicy): Prom
 }
 
 async function createClassifier(
-  model: ConfiguredModel,
+  model: ConfiguredModel & { card: ClassificationCard },
   policy: RetryPolicy,
 ): Promise<ClosableModel<Classifier>> {
   const { config, card } = model;
-  if (card.task !== 'classification') throw new ConfigurationError(`model "${model.id}" is not a classifier`);
   switch (config.kind) {
     case 'onnx': {
       const { createOnnxClassifier } = await import('./adapters/classifier/onnx.js');

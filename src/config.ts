@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
-import { logLevels } from './observability/logger.js';
+import { logLevels } from './ports.js';
 import { defaultRetryPolicy, type RetryPolicy } from './resilience/retry.js';
 
 /** The package root: one level above `src/` (when run from source) or `dist/` (when built). */

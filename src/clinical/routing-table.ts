@@ -8,9 +8,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { roboflowModelSchema, sageMakerModelSchema } from '../adapters/remote-model-config.js';
 import { readConfigurationFile } from '../configuration-file.js';
+import type { ClinicalContext, Extent } from '../domain.js';
 import { BadInputError, ConfigurationError, InputErrorCode, PipelineStep } from '../errors.js';
 import { loadModelCard, type ModelCard } from '../models/model-card.js';
-import type { ClinicalContext, Extent } from '../ports.js';
 import type { RouteDecision } from '../record.js';
 
 const extentSchema = z.enum(['localized', 'widespread', 'unspecified']);

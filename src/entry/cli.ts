@@ -5,14 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createLogger } from '../adapters/logger/json-lines.js';
 import { formatBatchTable, runBatch } from '../cli/batch.js';
 import { ExitCode, exitCodeFor, worstExitCode } from '../cli/exit-code.js';
 import { formatRecordSummary } from '../cli/format-record.js';
 import { LocalFileError, metadataFileBeside, uploadImage, uploadKeyFor } from '../cli/upload-image.js';
-import { type ComposedDependencies, composeDependencies, createModelProvider } from '../compose.js';
+import { type ComposedDependencies, composeDependencies, routedModelProvider } from '../compose.js';
 import { type Config, loadConfig } from '../config.js';
 import { DdxError } from '../errors.js';
-import { createLogger } from '../observability/logger.js';
 import { runInference } from '../pipeline/run-inference.js';
 import { RecordStatus } from '../record.js';
 
@@ -255,7 +255,7 @@ async function serveModelsCommand(args: string[], values: Values, config: Config
     import('../model-server/model-server.js'),
   ]);
   const table = await loadRoutingTable(config.routesPath);
-  const models = createModelProvider(table);
+  const models = routedModelProvider(table);
   const server = await startModelServer({
     models,
     table,

@@ -17,11 +17,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
+import { powertoolsLogger } from '../adapters/logger/powertools.js';
 import { type ComposedDependencies, composeDependencies } from '../compose.js';
 import { loadConfig } from '../config.js';
 import { ConfigurationError, DdxError } from '../errors.js';
 import { jobMetrics } from '../observability/job-metrics.js';
-import type { LogFields, Logger as PipelineLogger } from '../observability/logger.js';
 import { metricsNamespace, serviceName } from '../observability/service-identity.js';
 import {
   deadlineFromRemainingTime,
@@ -120,7 +120,7 @@ async function createContainer(): Promise<Container> {
   }
   // POWERTOOLS_LOG_LEVEL rules unless the project's own variable is set.
   if (process.env.DDX_LOG_LEVEL) logger.setLogLevel(powertoolsLogLevels[config.logLevel]);
-  const deps = await composeDependencies(config, { logger: pipelineLogger(logger) });
+  const deps = await composeDependencies(config, { logger: powertoolsLogger(logger) });
   return {
     deps,
     inputPrefix: config.inputPrefix,
@@ -145,17 +145,6 @@ function recordMetrics(outcome: ObjectOutcome): void {
         .addMetric(point.name, MetricUnit[point.unit], point.value);
     }
   }
-}
-
-/** The pipeline's logger port on top of Powertools: request keys from `appendKeys`, record keys per child. */
-function pipelineLogger(powertools: Logger, fields: LogFields = {}): PipelineLogger {
-  return {
-    debug: (message, extra) => powertools.debug(message, { ...fields, ...extra }),
-    info: (message, extra) => powertools.info(message, { ...fields, ...extra }),
-    warn: (message, extra) => powertools.warn(message, { ...fields, ...extra }),
-    error: (message, extra) => powertools.error(message, { ...fields, ...extra }),
-    child: (extra) => pipelineLogger(powertools, { ...fields, ...extra }),
-  };
 }
 
 function errorName(error: unknown): string {

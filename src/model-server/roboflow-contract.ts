@@ -12,7 +12,7 @@ import { DdxError } from '../errors.js';
 import { RequestProblem, readBody } from '../http/read-body.js';
 import { replyJson } from '../http/reply-json.js';
 import { nonMaximumSuppression } from '../models/yolo-output.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../ports.js';
 import { bytesFromBase64, decodeRequestImage, maxRequestBytes } from './request-image.js';
 import type { ServedModels } from './served-models.js';
 

@@ -14,7 +14,7 @@ import { roboflowPrediction } from '../adapters/detector/roboflow-response.js';
 import { DdxError } from '../errors.js';
 import { RequestProblem, readBody } from '../http/read-body.js';
 import { replyJson } from '../http/reply-json.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../ports.js';
 import { decodeRequestImage, imageBytesFromBody, maxRequestBytes } from './request-image.js';
 import { type ModelAnswer, modelIdFromTargetModel, type ServedModels } from './served-models.js';
 

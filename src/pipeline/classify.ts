@@ -1,8 +1,10 @@
 /**
  * Step 5: classify the crop or the whole image with the route's classifier.
  */
+
+import type { DecodedImage } from '../domain.js';
 import type { StepTimer } from '../observability/step-timer.js';
-import type { Classifier, DecodedImage } from '../ports.js';
+import type { Classifier } from '../ports.js';
 import type { Classification } from '../record.js';
 import type { StepContext } from './pipeline-deps.js';
 

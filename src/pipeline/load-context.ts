@@ -2,7 +2,8 @@
  * Step 1: the object's head (size, ETag, version) and its clinical context from user metadata.
  */
 import { parseClinicalMetadata } from '../clinical/clinical-context.js';
-import type { BlobHead, BlobStore, ClinicalContext, PatientIdentifiers } from '../ports.js';
+import type { ClinicalContext, PatientIdentifiers } from '../domain.js';
+import type { BlobHead, BlobStore } from '../ports.js';
 import type { StepContext } from './pipeline-deps.js';
 
 export interface LoadedContext {

@@ -3,9 +3,11 @@
  * save the crop under the derived prefix. With no detection the whole image is classified, and the
  * record says so.
  */
+
+import type { DecodedImage, Detection } from '../domain.js';
 import { cropImage, encodeJpeg, padBox } from '../imaging/crop.js';
 import type { StepTimer } from '../observability/step-timer.js';
-import type { BlobStore, DecodedImage, Detection, Detector } from '../ports.js';
+import type { BlobStore, Detector } from '../ports.js';
 import type { Localization } from '../record.js';
 import type { StepContext } from './pipeline-deps.js';
 

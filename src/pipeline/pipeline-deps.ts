@@ -5,9 +5,15 @@
 import type { CptMapping } from '../clinical/cpt-mapping.js';
 import type { Icd10CmTable } from '../clinical/icd10cm-table.js';
 import type { RoutingTable } from '../clinical/routing-table.js';
-import type { GenerationTracer } from '../observability/langfuse-tracing.js';
-import type { Logger } from '../observability/logger.js';
-import type { BlobStore, ModelProvider, PromptSource, Recommender, ResultStore } from '../ports.js';
+import type {
+  BlobStore,
+  GenerationTracer,
+  Logger,
+  ModelProvider,
+  PromptSource,
+  Recommender,
+  ResultStore,
+} from '../ports.js';
 import type { SourceObject, Trigger } from '../record.js';
 
 export interface PipelineDeps {

@@ -4,8 +4,10 @@
  * billing suggestions, and when the configured recommender (an LLM) fails after its retries, or its
  * reply stays invalid, its answer is what the clinician gets, with the record marked degraded.
  */
+
+import type { Prompt, RecommendationRequest } from '../domain.js';
 import { asDdxError, type DdxError, PipelineStep, ServiceErrorCode } from '../errors.js';
-import type { Prompt, RecommendationRequest, Recommender } from '../ports.js';
+import type { Recommender } from '../ports.js';
 import type { RecommendationRecord } from '../record.js';
 import type { StepContext } from './pipeline-deps.js';
 

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { type DeidentifiedNotes, deidentify, deidentifyNotes } from '../clinical/deidentify.js';
 import { mergeDicomContext } from '../clinical/merge-dicom-context.js';
 import { selectRoute } from '../clinical/routing-table.js';
+import type { ClinicalContext, PatientIdentifiers, RecommendationRequest } from '../domain.js';
 import {
   asDdxError,
   type DdxError,
@@ -30,9 +31,8 @@ import {
   PipelineStep,
   ServiceErrorCode,
 } from '../errors.js';
-import type { GenerationTracer } from '../observability/langfuse-tracing.js';
 import { StepTimer } from '../observability/step-timer.js';
-import type { ClinicalContext, PatientIdentifiers, RecommendationRequest } from '../ports.js';
+import type { GenerationTracer } from '../ports.js';
 import {
   type InferenceRecord,
   isFinal,

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createDynamoDbResultStore } from '../../src/adapters/result-store/dynamodb.js';
 import { loadRoutingTable } from '../../src/clinical/routing-table.js';
-import { type ComposedDependencies, composeDependencies, createModelProvider } from '../../src/compose.js';
+import { type ComposedDependencies, composeDependencies, routedModelProvider } from '../../src/compose.js';
 import { loadConfig, packageRoot } from '../../src/config.js';
 import { type RunningModelServer, startModelServer } from '../../src/model-server/model-server.js';
 import type { InferenceRecord } from '../../src/record.js';
@@ -262,7 +262,7 @@ describe('fault matrix (docs/faults.md)', async () => {
       startLoopbackLangfuseServer(),
       new LoopbackOpenAiServer().start(),
       startModelServer({
-        models: createModelProvider(localRoutes),
+        models: routedModelProvider(localRoutes),
         table: localRoutes,
         port: 0,
         host: '127.0.0.1',

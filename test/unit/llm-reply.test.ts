@@ -12,7 +12,7 @@ import {
   strictJsonSchema,
 } from '../../src/adapters/recommender/llm-reply.js';
 import { recommendationSchema } from '../../src/clinical/recommendation-schema.js';
-import type { Recommendation } from '../../src/ports.js';
+import type { Recommendation } from '../../src/domain.js';
 
 const valid: Recommendation = {
   differentials: [

@@ -5,8 +5,10 @@
  * Roboflow recommends; larger ones only cost upload time) and the centre boxes that come back are
  * mapped to top-left boxes in original-image pixels.
  */
+
+import type { DecodedImage, Detection } from '../../domain.js';
 import type { DetectionCard } from '../../models/model-card.js';
-import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
+import type { CallOptions, Detector } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
 import { encodeImagePayload } from '../remote-image-payload.js';

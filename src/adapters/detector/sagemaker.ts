@@ -3,8 +3,10 @@
  * it received, which may have been downscaled to fit the 6 MB request limit: they are mapped back
  * to the original image here.
  */
+
+import type { DecodedImage, Detection } from '../../domain.js';
 import type { DetectionCard } from '../../models/model-card.js';
-import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
+import type { CallOptions, Detector } from '../../ports.js';
 import { createEndpointInvoker, type SageMakerEndpointSettings } from '../sagemaker/invoke-endpoint.js';
 import { parseDetectorResponse } from '../sagemaker/parse-response.js';
 

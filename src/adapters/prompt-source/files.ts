@@ -5,8 +5,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readConfigurationFile } from '../../configuration-file.js';
+import type { Prompt } from '../../domain.js';
 import { ConfigurationError } from '../../errors.js';
-import type { Prompt, PromptSource } from '../../ports.js';
+import type { PromptSource } from '../../ports.js';
 
 const chatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),

@@ -14,6 +14,7 @@
  */
 import { LangfuseClient } from '@langfuse/client';
 import { z } from 'zod';
+import type { ChatMessage, Prompt } from '../../domain.js';
 import {
   ConfigurationError,
   DdxError,
@@ -21,8 +22,8 @@ import {
   DependencyError,
   ServiceErrorCode,
 } from '../../errors.js';
-import { type Logger, silentLogger } from '../../observability/logger.js';
-import type { CallOptions, ChatMessage, Prompt, PromptSource } from '../../ports.js';
+import type { CallOptions, Logger, PromptSource } from '../../ports.js';
+import { silentLogger } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { assertPromptName } from './files.js';
 

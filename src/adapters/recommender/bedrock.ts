@@ -16,14 +16,9 @@ import {
   type ToolInputSchema,
 } from '@aws-sdk/client-bedrock-runtime';
 import { compileRecommendationPrompt } from '../../clinical/compile-prompt.js';
+import type { ChatMessage, RecommendationRequest } from '../../domain.js';
 import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
-import type {
-  CallOptions,
-  ChatMessage,
-  RecommendationRequest,
-  RecommendationResult,
-  Recommender,
-} from '../../ports.js';
+import type { CallOptions, RecommendationResult, Recommender } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import {
   defaultRetryPolicy,

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { recommendationSchema } from '../../clinical/recommendation-schema.js';
+import type { Recommendation } from '../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { Recommendation } from '../../ports.js';
 
 export type ReplyCheck = { ok: true; recommendation: Recommendation } | { ok: false; problem: string };
 

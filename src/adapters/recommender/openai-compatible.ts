@@ -10,14 +10,9 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { compileRecommendationPrompt } from '../../clinical/compile-prompt.js';
+import type { ChatMessage, RecommendationRequest } from '../../domain.js';
 import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
-import type {
-  CallOptions,
-  ChatMessage,
-  RecommendationRequest,
-  RecommendationResult,
-  Recommender,
-} from '../../ports.js';
+import type { CallOptions, RecommendationResult, Recommender } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import {
   defaultRetryPolicy,

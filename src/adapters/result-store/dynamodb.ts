@@ -22,15 +22,9 @@ import {
   type PutCommandInput,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { PatientIdentifiers } from '../../domain.js';
 import { DdxError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
-import type {
-  BlobStore,
-  CallOptions,
-  ListOptions,
-  PatientIdentifiers,
-  ResultStore,
-  SaveOutcome,
-} from '../../ports.js';
+import type { BlobStore, CallOptions, ListOptions, ResultStore, SaveOutcome } from '../../ports.js';
 import { type InferenceRecord, RecordStatus } from '../../record.js';
 import { errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';

@@ -11,8 +11,9 @@ import {
   type SageMakerRuntimeClientConfig,
   SageMakerRuntimeServiceException,
 } from '@aws-sdk/client-sagemaker-runtime';
+import type { DecodedImage } from '../../domain.js';
 import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { CallOptions, DecodedImage } from '../../ports.js';
+import type { CallOptions } from '../../ports.js';
 import { errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, withRetry } from '../../resilience/retry.js';
 import { encodeImagePayload, type ImagePayload } from '../remote-image-payload.js';
