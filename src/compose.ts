@@ -6,14 +6,14 @@
 
 import { createLogger } from './adapters/logger/json-lines.js';
 import { createKnowledgeBaseRecommender } from './adapters/recommender/knowledge-base.js';
-import type { SageMakerModelConfig } from './adapters/remote-model-config.js';
 import { loadCptMapping } from './clinical/cpt-mapping.js';
 import { loadIcd10CmTable } from './clinical/icd10cm-table.js';
 import { loadKnowledgeBase } from './clinical/knowledge-base.js';
-import { type ConfiguredModel, loadRoutingTable, type RoutingTable } from './clinical/routing-table.js';
+import { loadRoutingTable, type RoutingTable } from './clinical/routing-table.js';
 import type { Config } from './config.js';
 import { ConfigurationError } from './errors.js';
 import type { ClassificationCard, DetectionCard } from './models/model-card.js';
+import type { ConfiguredModel, SageMakerModelConfig } from './models/model-entry.js';
 import { type ClosableModel, createModelProvider } from './models/model-provider.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type {
@@ -205,10 +205,7 @@ async function createDetector(
       return createSageMakerDetector({ ...sageMakerSettings(config), card, policy });
     }
     case 'roboflow': {
-      const [{ createRoboflowDetector }, { roboflowConnection }] = await Promise.all([
-        import('./adapters/detector/roboflow.js'),
-        import('./adapters/remote-model-config.js'),
-      ]);
+      const { createRoboflowDetector, roboflowConnection } = await import('./adapters/detector/roboflow.js');
       return createRoboflowDetector({
         ...roboflowConnection(config),
         project: config.project,

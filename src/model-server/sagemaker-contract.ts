@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { roboflowPrediction } from '../adapters/detector/roboflow-response.js';
+import { roboflowPrediction } from '../adapters/shared/roboflow/roboflow-response.js';
 import { DdxError } from '../errors.js';
 import { RequestProblem, readBody } from '../http/read-body.js';
 import { replyJson } from '../http/reply-json.js';

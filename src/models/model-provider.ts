@@ -4,10 +4,10 @@
  * is handed out afterwards (ONNX sessions and SDK clients are expensive to create).
  */
 
-import type { ConfiguredModel } from '../clinical/routing-table.js';
 import { ConfigurationError } from '../errors.js';
 import type { Classifier, Detector, ModelProvider } from '../ports.js';
 import type { ClassificationCard, DetectionCard } from './model-card.js';
+import type { ConfiguredModel } from './model-entry.js';
 
 /** A model that may hold resources (a session, a client) to release when the provider closes. */
 export type ClosableModel<T> = T & { close?(): Promise<void> };

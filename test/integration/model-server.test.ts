@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { createSageMakerClassifier } from '../../src/adapters/classifier/sagemaker.js';
-import { roboflowResponseSchema } from '../../src/adapters/detector/roboflow-response.js';
+import { roboflowResponseSchema } from '../../src/adapters/shared/roboflow/roboflow-response.js';
 import { loadRoutingTable, type RoutingTable } from '../../src/clinical/routing-table.js';
 import { routedModelProvider } from '../../src/compose.js';
 import { packageRoot } from '../../src/config.js';

@@ -7,12 +7,12 @@ import { describe, it } from 'node:test';
 import {
   detectionsFromCentreBoxes,
   roboflowPrediction,
-} from '../../src/adapters/detector/roboflow-response.js';
+} from '../../src/adapters/shared/roboflow/roboflow-response.js';
 import {
   type DetectorResponseContext,
   parseClassifierResponse,
   parseDetectorResponse,
-} from '../../src/adapters/sagemaker/parse-response.js';
+} from '../../src/adapters/shared/sagemaker/parse-response.js';
 import type { LabelScore } from '../../src/domain.js';
 import { DependencyError } from '../../src/errors.js';
 import { prepareModelInput } from '../../src/imaging/model-input.js';

@@ -8,7 +8,7 @@ import { prepareModelInput } from '../../imaging/model-input.js';
 import type { ClassificationCard } from '../../models/model-card.js';
 import { rankLabels } from '../../models/rank-labels.js';
 import type { CallOptions, Classifier } from '../../ports.js';
-import { openOnnxModel } from '../onnx/onnx-session.js';
+import { openOnnxModel } from '../shared/onnx/onnx-session.js';
 
 export interface OnnxClassifierSettings {
   path: string;

@@ -6,8 +6,11 @@
 import type { DecodedImage, LabelScore } from '../../domain.js';
 import type { ClassificationCard } from '../../models/model-card.js';
 import type { CallOptions, Classifier } from '../../ports.js';
-import { createEndpointInvoker, type SageMakerEndpointSettings } from '../sagemaker/invoke-endpoint.js';
-import { parseClassifierResponse } from '../sagemaker/parse-response.js';
+import {
+  createEndpointInvoker,
+  type SageMakerEndpointSettings,
+} from '../shared/sagemaker/invoke-endpoint.js';
+import { parseClassifierResponse } from '../shared/sagemaker/parse-response.js';
 
 export interface SageMakerClassifierSettings extends SageMakerEndpointSettings {
   card: ClassificationCard;

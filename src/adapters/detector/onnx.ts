@@ -8,7 +8,7 @@ import { prepareModelInput } from '../../imaging/model-input.js';
 import type { DetectionCard } from '../../models/model-card.js';
 import { decodeYoloOutput } from '../../models/yolo-output.js';
 import type { CallOptions, Detector } from '../../ports.js';
-import { type OnnxModel, openOnnxModel } from '../onnx/onnx-session.js';
+import { type OnnxModel, openOnnxModel } from '../shared/onnx/onnx-session.js';
 
 export interface OnnxDetectorSettings {
   path: string;

@@ -7,8 +7,11 @@
 import type { DecodedImage, Detection } from '../../domain.js';
 import type { DetectionCard } from '../../models/model-card.js';
 import type { CallOptions, Detector } from '../../ports.js';
-import { createEndpointInvoker, type SageMakerEndpointSettings } from '../sagemaker/invoke-endpoint.js';
-import { parseDetectorResponse } from '../sagemaker/parse-response.js';
+import {
+  createEndpointInvoker,
+  type SageMakerEndpointSettings,
+} from '../shared/sagemaker/invoke-endpoint.js';
+import { parseDetectorResponse } from '../shared/sagemaker/parse-response.js';
 
 export interface SageMakerDetectorSettings extends SageMakerEndpointSettings {
   card: DetectionCard;

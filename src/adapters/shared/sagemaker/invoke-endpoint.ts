@@ -11,13 +11,18 @@ import {
   type SageMakerRuntimeClientConfig,
   SageMakerRuntimeServiceException,
 } from '@aws-sdk/client-sagemaker-runtime';
-import type { DecodedImage } from '../../domain.js';
-import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { CallOptions } from '../../ports.js';
-import { errorFromNetworkFailure } from '../../resilience/http-errors.js';
-import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, withRetry } from '../../resilience/retry.js';
-import { encodeImagePayload, type ImagePayload } from '../remote-image-payload.js';
-import { type SageMakerContentType, sageMakerMaxPayloadBytes } from '../remote-model-config.js';
+import type { DecodedImage } from '../../../domain.js';
+import { type DdxError, DependencyError, ServiceErrorCode } from '../../../errors.js';
+import { encodeImagePayload, type ImagePayload } from '../../../imaging/remote-image-payload.js';
+import type { SageMakerContentType } from '../../../models/model-entry.js';
+import type { CallOptions } from '../../../ports.js';
+import { errorFromNetworkFailure } from '../../../resilience/http-errors.js';
+import {
+  defaultRetryPolicy,
+  parseRetryAfter,
+  type RetryPolicy,
+  withRetry,
+} from '../../../resilience/retry.js';
 
 export interface SageMakerEndpointSettings {
   /** The endpoint name. */
@@ -53,6 +58,8 @@ export interface EndpointInvoker {
   close(): Promise<void>;
 }
 
+/** SageMaker's limit on an InvokeEndpoint request body. */
+export const sageMakerMaxPayloadBytes = 6 * 1024 * 1024;
 /** SageMaker's limit and pattern for `InferenceId`; record ids fit, anything else is left out. */
 const inferenceIdPattern = /^\S[\x20-\x7e]{0,63}$/;
 /** Room for `{"image":""}` around the base64 of a JSON payload. */

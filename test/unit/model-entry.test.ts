@@ -4,12 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  roboflowConnection,
-  roboflowModelSchema,
-  sageMakerModelSchema,
-} from '../../src/adapters/remote-model-config.js';
+import { roboflowConnection } from '../../src/adapters/detector/roboflow.js';
 import { ConfigurationError } from '../../src/errors.js';
+import { roboflowModelSchema, sageMakerModelSchema } from '../../src/models/model-entry.js';
 
 describe('sagemaker model entries', () => {
   it('default to a JPEG body and a JSON answer', () => {

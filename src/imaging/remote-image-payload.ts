@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import type { DecodedImage } from '../domain.js';
-import { encodeJpeg } from '../imaging/crop.js';
+import { encodeJpeg } from './crop.js';
 
 export interface PayloadLimits {
   /** Longest side of the sent image; larger images are downscaled. */
