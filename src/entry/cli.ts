@@ -9,12 +9,13 @@ import { createLogger } from '../adapters/logger/json-lines.js';
 import { formatBatchTable, runBatch } from '../cli/batch.js';
 import { ExitCode, exitCodeFor, worstExitCode } from '../cli/exit-code.js';
 import { formatRecordSummary } from '../cli/format-record.js';
-import { LocalFileError, metadataFileBeside, uploadImage, uploadKeyFor } from '../cli/upload-image.js';
+import { LocalFileError, metadataFileBeside, uploadImage } from '../cli/upload-image.js';
 import { type ComposedDependencies, composeDependencies, routedModelProvider } from '../compose.js';
 import { type Config, loadConfig } from '../config.js';
 import { DdxError } from '../errors.js';
 import { runInference } from '../pipeline/run-inference.js';
 import { RecordStatus } from '../record.js';
+import { uploadKeyFor } from '../uploads/key-scope.js';
 
 const usage = `DDx Assist: medical-image inference orchestrator (demo models: not for clinical use)
 

@@ -27,7 +27,6 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { storeUpload } from '../cli/upload-image.js';
 import { DdxError, PipelineStep } from '../errors.js';
 import { replyJson } from '../http/reply-json.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
@@ -35,12 +34,13 @@ import { runInference } from '../pipeline/run-inference.js';
 import { HttpError, type HttpErrorBody, RequestErrorCode } from '../server/http-error.js';
 import { type Reply, replyForOutcome, replyForThrownError } from '../server/inference-reply.js';
 import { maxJobRequestBytes, parseJobRequest } from '../server/job-request.js';
-import type { KeyScope } from '../server/object-key.js';
 import { isPlausibleRecordId, parseRecordsQuery } from '../server/records-query.js';
 import { readRequestBody } from '../server/request-body.js';
 import { requestIdFor } from '../server/request-id.js';
 import { matchRoute } from '../server/routes.js';
 import { parseUploadRequest } from '../server/upload-request.js';
+import type { KeyScope } from '../uploads/key-scope.js';
+import { storeUpload } from '../uploads/store-upload.js';
 
 export interface ServerOptions {
   /** Where uploads are stored, and the only keys a job may name (`config.inputPrefix`). */

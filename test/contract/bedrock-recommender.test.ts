@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { createBedrockRecommender } from '../../src/adapters/recommender/bedrock.js';
-import { recommendationJsonSchema } from '../../src/adapters/recommender/llm-reply.js';
+import { recommendationJsonSchema } from '../../src/adapters/shared/llm/llm-reply.js';
 import { recommendationSchema } from '../../src/clinical/recommendation-schema.js';
 import { DependencyError } from '../../src/errors.js';
 import type { RetryPolicy } from '../../src/resilience/retry.js';
@@ -194,7 +194,7 @@ describe('Bedrock recommender', () => {
 
     assert.equal(error.code, 'DEPENDENCY_UNAVAILABLE');
     assert.equal(error.retriable, false);
-    assert.match(error.message, /ValidationException: The provided model identifier is invalid/);
+    assert.match(error.message, /ValidationException \(HTTP 400\): The provided model identifier is invalid/);
     assert.equal(server.requests.length, 1);
   });
 
