@@ -48,7 +48,7 @@ export async function composeDependencies(
   const knowledgeRecommender = createKnowledgeBaseRecommender(knowledgeBase);
   const recommender = await createRecommender(config, knowledgeRecommender);
   const resultStore = await createResultStore(config, blobStore);
-  const models = routedModelProvider(routingTable, config.callPolicy);
+  const models = routedModelProvider(routingTable, { policy: config.callPolicy, roboflow: config.roboflow });
   const generationTracer = config.tracing
     ? (await import('./adapters/generation-tracer/langfuse.js')).createLangfuseTracer({
         ...config.tracing,
@@ -177,17 +177,27 @@ async function createRecommender(config: Config, knowledgeRecommender: Recommend
  */
 export function routedModelProvider(
   table: RoutingTable,
-  policy: RetryPolicy = defaultRetryPolicy,
+  settings: Partial<ModelSettings> = {},
 ): ModelProvider {
+  const backends: ModelSettings = {
+    policy: settings.policy ?? defaultRetryPolicy,
+    roboflow: settings.roboflow ?? { apiUrl: undefined, apiKey: '' },
+  };
   return createModelProvider(table, {
-    detector: (model) => createDetector(model, policy),
-    classifier: (model) => createClassifier(model, policy),
+    detector: (model) => createDetector(model, backends),
+    classifier: (model) => createClassifier(model, backends),
   });
+}
+
+/** What remote models need from the configuration: the call policy and Roboflow's defaults. */
+export interface ModelSettings {
+  policy: RetryPolicy;
+  roboflow: Config['roboflow'];
 }
 
 async function createDetector(
   model: ConfiguredModel & { card: DetectionCard },
-  policy: RetryPolicy,
+  { policy, roboflow }: ModelSettings,
 ): Promise<ClosableModel<Detector>> {
   const { config, card } = model;
   switch (config.kind) {
@@ -207,7 +217,7 @@ async function createDetector(
     case 'roboflow': {
       const { createRoboflowDetector, roboflowConnection } = await import('./adapters/detector/roboflow.js');
       return createRoboflowDetector({
-        ...roboflowConnection(config),
+        ...roboflowConnection(config, roboflow),
         project: config.project,
         version: config.version,
         card,
@@ -221,7 +231,7 @@ async function createDetector(
 
 async function createClassifier(
   model: ConfiguredModel & { card: ClassificationCard },
-  policy: RetryPolicy,
+  { policy }: ModelSettings,
 ): Promise<ClosableModel<Classifier>> {
   const { config, card } = model;
   switch (config.kind) {

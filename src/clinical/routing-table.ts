@@ -6,11 +6,11 @@
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { readConfigurationFile } from '../configuration-file.js';
 import type { ClinicalContext, Extent } from '../domain.js';
 import { BadInputError, ConfigurationError, InputErrorCode, PipelineStep } from '../errors.js';
 import { loadModelCard, type ModelCard } from '../models/model-card.js';
 import { type ConfiguredModel, modelConfigSchema } from '../models/model-entry.js';
+import { readValidatedFile } from '../read-validated-file.js';
 import type { RouteDecision } from '../record.js';
 
 const extentSchema = z.enum(['localized', 'widespread', 'unspecified']);
@@ -50,7 +50,7 @@ export interface RoutingTable {
 
 export async function loadRoutingTable(path: string): Promise<RoutingTable> {
   const parse = path.endsWith('.json') ? JSON.parse : parseYaml;
-  const table = await readConfigurationFile(path, tableSchema, 'routing table', parse);
+  const table = await readValidatedFile(path, tableSchema, 'routing table', parse);
   const baseDir = dirname(path);
   const models = new Map<string, ConfiguredModel>();
   for (const [id, config] of Object.entries(table.models)) {

@@ -5,7 +5,7 @@
  *
  * Per container: the configuration and the composed dependencies, created on the first
  * invocation and reused. Per invocation: the Powertools logger's request keys, the job deadline
- * (remaining time less `DDX_DEADLINE_MARGIN_MS`) and the metrics, flushed before returning.
+ * (remaining time less `DDX_DEADLINE_MARGIN_MS`, config.ts) and the metrics, flushed before returning.
  * The event itself is never logged (`injectLambdaContext`'s `logEvent` is not used): it can carry
  * patient data in object keys.
  *
@@ -16,11 +16,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
-import { z } from 'zod';
 import { powertoolsLogger } from '../adapters/logger/powertools.js';
 import { type ComposedDependencies, composeDependencies } from '../compose.js';
-import { loadConfig } from '../config.js';
-import { ConfigurationError, DdxError } from '../errors.js';
+import { loadConfigWithSecrets } from '../config.js';
+import { DdxError } from '../errors.js';
 import { jobMetrics } from '../observability/job-metrics.js';
 import { metricsNamespace, serviceName } from '../observability/service-identity.js';
 import {
@@ -29,7 +28,6 @@ import {
   processEvent,
   TransientFailuresError,
 } from '../triggers/process-event.js';
-import { resolveSecretArns } from './secrets-from-arns.js';
 
 /** Powertools spells levels in capitals. */
 const powertoolsLogLevels = {
@@ -43,13 +41,6 @@ const powertoolsLogLevels = {
 const answerTimeMs = 1000;
 const logger = new Logger({ serviceName });
 const metrics = new Metrics({ namespace: metricsNamespace, serviceName });
-
-const lambdaSettingsSchema = z.object({
-  /** How many records of one event run at once. */
-  DDX_CONCURRENCY: z.coerce.number().int().positive().default(4),
-  /** Time kept back from the Lambda timeout to store records and answer. */
-  DDX_DEADLINE_MARGIN_MS: z.coerce.number().int().nonnegative().default(5000),
-});
 
 interface Container {
   deps: ComposedDependencies;
@@ -110,22 +101,15 @@ function containerOnce(): Promise<Container> {
 }
 
 async function createContainer(): Promise<Container> {
-  await resolveSecretArns();
-  const config = loadConfig();
-  const settings = lambdaSettingsSchema.safeParse(
-    Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')),
-  );
-  if (!settings.success) {
-    throw new ConfigurationError(`invalid configuration:\n${z.prettifyError(settings.error)}`);
-  }
+  const config = await loadConfigWithSecrets();
   // POWERTOOLS_LOG_LEVEL rules unless the project's own variable is set.
-  if (process.env.DDX_LOG_LEVEL) logger.setLogLevel(powertoolsLogLevels[config.logLevel]);
+  if (config.logLevelConfigured) logger.setLogLevel(powertoolsLogLevels[config.logLevel]);
   const deps = await composeDependencies(config, { logger: powertoolsLogger(logger) });
   return {
     deps,
     inputPrefix: config.inputPrefix,
-    concurrency: settings.data.DDX_CONCURRENCY,
-    deadlineMarginMs: settings.data.DDX_DEADLINE_MARGIN_MS,
+    concurrency: config.lambda.concurrency,
+    deadlineMarginMs: config.lambda.deadlineMarginMs,
   };
 }
 

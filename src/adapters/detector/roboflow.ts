@@ -42,18 +42,18 @@ const roboflowMaxSide = 1280;
 export const defaultRoboflowApiUrl = 'https://detect.roboflow.com';
 
 /**
- * Where and with which key to call Roboflow: the table's `apiUrl`, else `ROBOFLOW_API_URL`, else
- * the hosted API; the key from `ROBOFLOW_API_KEY` (secrets stay out of the routing table). The
- * hosted API refuses every call without a key, so that is caught at start-up; a self-hosted
- * server may run without one.
+ * Where and with which key to call Roboflow: the table's `apiUrl`, else the configured one
+ * (`ROBOFLOW_API_URL`), else the hosted API; the key from the configuration (`ROBOFLOW_API_KEY`:
+ * secrets stay out of the routing table). The hosted API refuses every call without a key, so
+ * that is caught at start-up; a self-hosted server may run without one.
  */
 export function roboflowConnection(
-  config: Pick<RoboflowModelConfig, 'apiUrl'>,
-  environment: NodeJS.ProcessEnv = process.env,
+  entry: Pick<RoboflowModelConfig, 'apiUrl'>,
+  configured: { apiUrl?: string; apiKey?: string },
 ): { apiUrl: string; apiKey: string } {
-  const apiUrl = config.apiUrl ?? (environment.ROBOFLOW_API_URL || defaultRoboflowApiUrl);
+  const apiUrl = entry.apiUrl ?? (configured.apiUrl || defaultRoboflowApiUrl);
   if (!URL.canParse(apiUrl)) throw new ConfigurationError(`ROBOFLOW_API_URL is not a URL: ${apiUrl}`);
-  const apiKey = environment.ROBOFLOW_API_KEY ?? '';
+  const apiKey = configured.apiKey ?? '';
   if (apiKey === '' && new URL(apiUrl).hostname.endsWith('roboflow.com')) {
     throw new ConfigurationError(`ROBOFLOW_API_KEY is not set: the Roboflow API at ${apiUrl} needs one`);
   }

@@ -6,8 +6,8 @@
  * @example
  * const prompts = createLangfusePromptSource({
  *   baseUrl: 'https://cloud.langfuse.com',
- *   publicKey: process.env.LANGFUSE_PUBLIC_KEY,
- *   secretKey: process.env.LANGFUSE_SECRET_KEY,
+ *   publicKey: 'pk-lf-...', // config.promptSource (LANGFUSE_PUBLIC_KEY)
+ *   secretKey: 'sk-lf-...',
  *   fallback: createFilePromptSource({ directory: 'prompts' }),
  * });
  * const prompt = await prompts.get('ddx-recommendations'); // label `production`, cached 60 s
