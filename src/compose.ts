@@ -32,6 +32,19 @@ export interface ComposedDependencies extends PipelineDeps {
   close(): Promise<void>;
 }
 
+/**
+ * Builds every adapter the configuration names, once per process: the stores, the prompt source,
+ * the recommenders, the model provider (models are created on first use) and the tracer.
+ * `close()` releases them (sockets, ONNX sessions, the SQLite file) and flushes the traces.
+ *
+ * @example
+ * const deps = await composeDependencies(loadConfig({ DDX_DATA_DIR: '/tmp/ddx' }));
+ * try {
+ *   const { record } = await runInference({ source: { key: 'uploads/a.jpg' }, requestId: 'r1', trigger: 'cli' }, deps);
+ * } finally {
+ *   await deps.close();
+ * }
+ */
 export async function composeDependencies(
   config: Config,
   overrides: { logger?: Logger } = {},

@@ -7,11 +7,9 @@
  * invocation and reused. Per invocation: the Powertools logger's request keys, the job deadline
  * (remaining time less `DDX_DEADLINE_MARGIN_MS`, config.ts) and the metrics, flushed before returning.
  * The event itself is never logged (`injectLambdaContext`'s `logEvent` is not used): it can carry
- * patient data in object keys.
- *
- * @example
- * // CDK (infra/ddx-assist-stack.ts): the esbuild bundle of this file, handler `index.handler`.
- * // SQS event source: reportBatchItemFailures: true, so the partial batch response is honoured.
+ * patient data in object keys. Deployed by infra/ddx-assist-stack.ts as the esbuild bundle of this
+ * file (handler `index.handler`), with `reportBatchItemFailures: true` on the SQS event source so
+ * the partial batch response is honoured.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -52,8 +50,15 @@ interface Container {
 let container: Promise<Container> | undefined;
 
 /**
+ * The Lambda handler for S3 event notifications, SQS batches of them and EventBridge "Object
+ * Created" events.
+ *
  * @returns the SQS partial batch response for SQS events, nothing for S3 and EventBridge events.
  * @throws when an object failed transiently (S3, EventBridge), so Lambda retries the event.
+ * @example
+ * // Invoked by Lambda; by hand (test/e2e/lambda-handler.test.ts), with DDX_* set in process.env:
+ * const response = await handler(sqsEvent, context); // { batchItemFailures: [{ itemIdentifier }] }
+ * const none = await handler(s3Event, context); // undefined, or throws TransientFailuresError
  */
 export const handler = async (event: unknown, context: Context): Promise<SQSBatchResponse | undefined> => {
   logger.addContext(context);

@@ -13,15 +13,8 @@
  * Every answer is JSON and carries `x-request-id` (the caller's, when it is a plain token), which
  * is also the job's request id. One log line per request names the route pattern, never the path,
  * query, headers or body: keys and metadata can identify a patient. The API has no
- * authentication of its own: it listens on 127.0.0.1 unless told otherwise.
- *
- * @example
- * const deps = await composeDependencies(loadConfig());
- * const server = await startServer(deps, { inputPrefix: 'uploads/', port: 8000 });
- * // curl --data-binary @a.jpg -H 'content-type: image/jpeg' \
- * //   -H "x-ddx-metadata: $(jq -c . a.jpg.meta.json)" http://127.0.0.1:8000/v1/uploads
- * await server.close();
- * await deps.close();
+ * authentication of its own: it listens on 127.0.0.1 unless told otherwise. Each request is
+ * handled by server/api-handler.ts; this file owns the socket and the shutdown.
  */
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
@@ -60,6 +53,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Listens for the HTTP API; resolves once the port is bound.
+ *
+ * @example
+ * const config = loadConfig();
+ * const deps = await composeDependencies(config);
+ * const server = await startServer(deps, { inputPrefix: config.inputPrefix, port: 8000 });
+ * // curl --data-binary @a.jpg -H 'content-type: image/jpeg' \
+ * //   -H "x-ddx-metadata: $(jq -c . a.jpg.meta.json)" http://127.0.0.1:8000/v1/uploads
+ * await server.close(); // lets the requests in flight finish
+ * await deps.close();
+ */
 export async function startServer(deps: PipelineDeps, options: ServerOptions): Promise<RunningServer> {
   const scope: KeyScope = { inputPrefix: options.inputPrefix, derivedPrefix: deps.derivedPrefix };
   const api = createApiHandler(deps, { scope, maxConcurrentJobs: options.maxConcurrentJobs ?? 4 });
