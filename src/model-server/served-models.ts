@@ -3,7 +3,8 @@
  * provider as the pipeline's, so a served model gives exactly the pipeline's local results.
  */
 import type { RoutingTable } from '../clinical/routing-table.js';
-import type { DecodedImage, Detection, LabelScore, ModelProvider } from '../ports.js';
+import type { DecodedImage, Detection, LabelScore } from '../domain.js';
+import type { ModelProvider } from '../ports.js';
 
 export type ModelAnswer =
   | { task: 'classification'; labels: LabelScore[] }

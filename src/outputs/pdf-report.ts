@@ -12,7 +12,7 @@
  * const pdf = await pdfReport(record, { images: await reportImages(record, blobStore) });
  */
 import PDFDocument from 'pdfkit';
-import type { PatientIdentifiers } from '../ports.js';
+import type { PatientIdentifiers } from '../domain.js';
 import { decisionSupportDisclaimer } from './conclusion.js';
 import { drawFindings } from './pdf-report/findings-section.js';
 import { drawHeader } from './pdf-report/header-section.js';

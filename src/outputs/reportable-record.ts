@@ -4,7 +4,7 @@
  * `status` on every model identity; until those fields land in record.ts they are optional here.
  * An absent one is reported as absent ("not assessed", "status not stated"), never guessed.
  */
-import type { LabelScore, ModelIdentity } from '../ports.js';
+import type { LabelScore, ModelIdentity } from '../domain.js';
 import type { Classification, InferenceRecord, Localization } from '../record.js';
 
 export type Verdict = 'confident' | 'uncertain' | 'out-of-scope';

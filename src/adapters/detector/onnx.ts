@@ -1,12 +1,14 @@
 /**
  * Detector on onnxruntime-node for YOLOv8/YOLO11-layout models (letterboxed input).
  */
+
+import type { DecodedImage, Detection } from '../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
 import { prepareModelInput } from '../../imaging/model-input.js';
 import type { DetectionCard } from '../../models/model-card.js';
 import { decodeYoloOutput } from '../../models/yolo-output.js';
-import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
-import { type OnnxModel, openOnnxModel } from '../onnx/onnx-session.js';
+import type { CallOptions, Detector } from '../../ports.js';
+import { type OnnxModel, openOnnxModel } from '../shared/onnx/onnx-session.js';
 
 export interface OnnxDetectorSettings {
   path: string;

@@ -28,8 +28,8 @@ import {
 import type { Outbox, OutboxEntry, OutboxState } from '../../events/outbox.js';
 import type { RecordEvent } from '../../events/record-event.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
-import { dynamoDbError } from '../result-store/dynamodb.js';
 import { resultTableKeys } from '../result-store/dynamodb-table.js';
+import { awsError, dynamoDbErrors } from '../shared/aws/aws-errors.js';
 
 export interface DynamoDbOutboxSettings {
   table: string;
@@ -101,7 +101,7 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
       policy,
       signal,
       operation: `DynamoDB ${operation}`,
-      toError: (error) => dynamoDbError(`DynamoDB ${operation} on ${table} (outbox)`, error),
+      toError: (error) => awsError(dynamoDbErrors, error, `DynamoDB ${operation} on ${table} (outbox)`),
     });
 
   /** A conditional write whose condition failing is an expected outcome, not an error. */

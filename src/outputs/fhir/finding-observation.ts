@@ -11,7 +11,7 @@ import type {
   Patient,
   Reference,
 } from '@medplum/fhirtypes';
-import type { LabelScore } from '../../ports.js';
+import type { LabelScore } from '../../domain.js';
 import { percent, type ReportableClassification, rawProbabilityOf } from '../reportable-record.js';
 import { CodeSystem, ddxConcept, labelCoding, probabilityQuantity } from './code-systems.js';
 import type { FhirResultStatus } from './report-status.js';

@@ -1,5 +1,5 @@
 /** The report's title block: what it is, the record, the review state, a demo warning, the patient. */
-import type { PatientIdentifiers } from '../../ports.js';
+import type { PatientIdentifiers } from '../../domain.js';
 import { conclusionText } from '../conclusion.js';
 import { isValidatedModel, reviewStateOf, type StatedModel } from '../reportable-record.js';
 import { colour, type Layout, page, paragraph, printable } from './layout.js';

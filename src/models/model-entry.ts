@@ -1,14 +1,21 @@
 /**
- * Routing-table entries for models served elsewhere: a SageMaker endpoint or a Roboflow detect
- * API (hosted, or a self-hosted inference server). The integrator adds these schemas to the
- * table's `kind` union. A remote model has no file beside the table to derive a card path from,
- * so `card` is required: labels, input size and billing codes always come from our own card.
+ * The model entries of a routing table (`models:`), one schema per `kind`: a local ONNX file, a
+ * SageMaker endpoint or a Roboflow detect API (hosted, or a self-hosted inference server). A
+ * remote model has no file beside the table to derive a card path from, so `card` is required
+ * there: labels, input size and billing codes always come from our own card.
  */
 import { z } from 'zod';
-import { ConfigurationError } from '../errors.js';
+import type { ModelCard } from './model-card.js';
 
-/** SageMaker's limit on an InvokeEndpoint request body. */
-export const sageMakerMaxPayloadBytes = 6 * 1024 * 1024;
+export const onnxModelSchema = z.object({
+  kind: z.literal('onnx'),
+  /** The .onnx file, relative to the routing table. */
+  path: z.string().min(1),
+  /** The model card; defaults to the model path with `.card.json` instead of `.onnx`. */
+  card: z.string().min(1).optional(),
+  confidence: z.number().min(0).max(1).optional(),
+  iou: z.number().min(0).max(1).optional(),
+});
 
 export const sageMakerContentTypes = ['application/x-image', 'image/jpeg', 'application/json'] as const;
 export type SageMakerContentType = (typeof sageMakerContentTypes)[number];
@@ -28,15 +35,13 @@ export const sageMakerModelSchema = z.object({
   targetModel: z.string().min(1).max(1024).optional(),
 });
 
-export const defaultRoboflowApiUrl = 'https://detect.roboflow.com';
-
 export const roboflowModelSchema = z.object({
   kind: z.literal('roboflow'),
   project: z.string().min(1),
   version: z.union([z.number().int().positive(), z.string().min(1)]),
   /** The model card, relative to the routing table. */
   card: z.string().min(1),
-  /** Defaults to `ROBOFLOW_API_URL`, then the hosted API (see `roboflowConnection`). */
+  /** Defaults to `ROBOFLOW_API_URL`, then the hosted API (see `roboflowConnection` in adapters/detector/roboflow.ts). */
   apiUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** 0..1 here; sent to Roboflow as a percentage. Defaults to the card's threshold. */
   confidence: z.number().min(0).max(1).optional(),
@@ -44,24 +49,21 @@ export const roboflowModelSchema = z.object({
   overlap: z.number().min(0).max(1).optional(),
 });
 
+export const modelConfigSchema = z.discriminatedUnion('kind', [
+  onnxModelSchema,
+  sageMakerModelSchema,
+  roboflowModelSchema,
+]);
+
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
 export type SageMakerModelConfig = z.infer<typeof sageMakerModelSchema>;
 export type RoboflowModelConfig = z.infer<typeof roboflowModelSchema>;
 
-/**
- * Where and with which key to call Roboflow: the table's `apiUrl`, else `ROBOFLOW_API_URL`, else
- * the hosted API; the key from `ROBOFLOW_API_KEY` (secrets stay out of the routing table). The
- * hosted API refuses every call without a key, so that is caught at start-up; a self-hosted
- * server may run without one.
- */
-export function roboflowConnection(
-  config: Pick<RoboflowModelConfig, 'apiUrl'>,
-  environment: NodeJS.ProcessEnv = process.env,
-): { apiUrl: string; apiKey: string } {
-  const apiUrl = config.apiUrl ?? (environment.ROBOFLOW_API_URL || defaultRoboflowApiUrl);
-  if (!URL.canParse(apiUrl)) throw new ConfigurationError(`ROBOFLOW_API_URL is not a URL: ${apiUrl}`);
-  const apiKey = environment.ROBOFLOW_API_KEY ?? '';
-  if (apiKey === '' && new URL(apiUrl).hostname.endsWith('roboflow.com')) {
-    throw new ConfigurationError(`ROBOFLOW_API_KEY is not set: the Roboflow API at ${apiUrl} needs one`);
-  }
-  return { apiUrl, apiKey };
+/** A model entry of a loaded routing table: its settings, its file and its validated card. */
+export interface ConfiguredModel {
+  id: string;
+  config: ModelConfig;
+  /** Absolute path of the model file, for file-based kinds (ONNX); null for remote models. */
+  path: string | null;
+  card: ModelCard;
 }
