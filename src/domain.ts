@@ -73,6 +73,19 @@ export interface PatientIdentifiers {
   dateOfBirth?: string;
 }
 
+/**
+ * The identity of an analysed DICOM instance: the UIDs a DICOM SR references it by, and its frame
+ * count (the first frame is the one analysed). UIDs identify objects, not people.
+ */
+export interface DicomInstanceReference {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  /** Number of Frames (0028,0008). */
+  frames: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Prompts and recommendations
 

@@ -14,6 +14,7 @@ import type {
   RecommendationRequest,
   TokenUsage,
 } from './domain.js';
+import type { RecordEvent } from './events/record-event.js';
 import type { ClassificationCard, DetectionCard } from './models/model-card.js';
 import type { InferenceRecord, RecordStatus } from './record.js';
 
@@ -66,6 +67,22 @@ export interface ListOptions {
 /** What a conditional write found: written, or another writer got there first. */
 export type SaveOutcome = { written: true } | { written: false; existing: InferenceRecord };
 
+/** An event to store with a record, in the same step, once for each sink that should receive it. */
+export interface PendingEvent {
+  event: RecordEvent;
+  sinks: readonly string[];
+}
+
+export interface SaveOptions extends CallOptions {
+  replacing?: string;
+  patient?: PatientIdentifiers;
+  /**
+   * Outbox entries written in the same step as the record, and only if the record is: SQLite in
+   * its transaction, DynamoDB in a write order that never loses one (adapters/result-store/).
+   */
+  events?: readonly PendingEvent[];
+}
+
 export interface ResultStore {
   readonly name: string;
   /**
@@ -73,11 +90,14 @@ export interface ResultStore {
    * record still has that `updatedAt` (optimistic concurrency for re-running a retriable failure).
    * Patient identifiers are kept apart from the record and are never returned by `get`/`list`.
    */
-  save(
-    record: InferenceRecord,
-    options?: { replacing?: string; patient?: PatientIdentifiers } & CallOptions,
-  ): Promise<SaveOutcome>;
+  save(record: InferenceRecord, options?: SaveOptions): Promise<SaveOutcome>;
   get(id: string, options?: CallOptions): Promise<InferenceRecord | undefined>;
+  /**
+   * The identifiers the clinic gave with the upload, for the outputs that name the patient (the
+   * FHIR subject, the SR's Patient module); undefined when none were given. Never logged, never
+   * put in a record or an event.
+   */
+  patientIdentifiers(recordId: string, options?: CallOptions): Promise<PatientIdentifiers | undefined>;
   /**
    * Claims a record id for one run for `leaseMs`, so two concurrent deliveries of the same object
    * do not both run the models. False while another run's claim is live; an expired claim (a run
@@ -89,6 +109,91 @@ export interface ResultStore {
   /** Newest first. */
   list(options?: ListOptions & CallOptions): Promise<InferenceRecord[]>;
   close?(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: the outbox (in the result store) and the sinks it drains into (src/events/)
+
+export type OutboxState = 'pending' | 'delivered' | 'failed';
+
+export interface OutboxEntry {
+  eventId: string;
+  sink: string;
+  event: RecordEvent;
+  state: OutboxState;
+  /** Delivery attempts made so far (each a sender call with its own bounded retries). */
+  attempts: number;
+  /** When a pending entry is next due (ISO 8601); for a failed one, when it failed. */
+  dueAt: string;
+  lastError: string | null;
+  appendedAt: string;
+  deliveredAt: string | null;
+}
+
+export interface ClaimOptions extends CallOptions {
+  now: Date;
+  /** How long the claimed entries are held for this drainer. */
+  leaseMs: number;
+  limit: number;
+  /** Claim only these events for these sinks (what a job just stored), read consistently. */
+  only?: { eventIds: readonly string[]; sinks: readonly string[] };
+}
+
+/**
+ * Events waiting to be delivered, kept in the result store: an event is written in the same step
+ * as its record (`ResultStore.save` with `events`) and is never lost when a sink is down. One
+ * entry per (event, sink).
+ *
+ * ```
+ * append ──> pending ──claimDue──> (send) ──ok──> delivered
+ *               ^                     │
+ *               │                     ├─transient, attempts < max──> pending (due after backoff)
+ *             retry                   └─permanent, or attempts = max──> failed (dead letter)
+ *               └──────────────────────────────────────────────────────────┘
+ * ```
+ *
+ * `claimDue` leases what it returns (moves its due time `leaseMs` ahead), so the job's own drain
+ * and a scheduled sweep rarely send the same entry twice; a drainer that crashed loses its lease
+ * and the entry is sent again. Delivery is at least once: receivers de-duplicate on the event id.
+ */
+export interface Outbox {
+  readonly name: string;
+  /** Adds the event once per sink; appending an event that is already there changes nothing. */
+  append(event: RecordEvent, sinks: readonly string[], options?: CallOptions & { now?: Date }): Promise<void>;
+  /**
+   * Settles entries a crash left half-written (DynamoDB writes them before the record and
+   * confirms them after it): older than `graceMs`, an entry whose record was stored becomes
+   * pending, one whose record never was is dropped. Stores with transactions have none.
+   */
+  recover(
+    options: { now: Date; graceMs: number } & CallOptions,
+  ): Promise<{ confirmed: number; dropped: number }>;
+  /** Pending entries due at `now`, oldest first, leased to the caller. */
+  claimDue(options: ClaimOptions): Promise<OutboxEntry[]>;
+  markDelivered(eventId: string, sink: string, at: Date, options?: CallOptions): Promise<void>;
+  /** Records a failed attempt: due again at `retryAt`, or dead-lettered when `retryAt` is null. */
+  markAttemptFailed(
+    eventId: string,
+    sink: string,
+    failure: { error: string; at: Date; retryAt: Date | null },
+    options?: CallOptions,
+  ): Promise<void>;
+  /** Entries in any state (for `ddx events list`), newest first. */
+  list(options?: { limit?: number; state?: OutboxState } & CallOptions): Promise<OutboxEntry[]>;
+  /** Makes dead-lettered entries pending again with their attempts reset; all of them without a filter. */
+  retryFailed(filter?: { eventId?: string; sink?: string } & CallOptions & { now?: Date }): Promise<number>;
+  close?(): Promise<void>;
+}
+
+/**
+ * A sink of record events (signed webhook, EventBridge, FHIR push, the SR archive). `send`
+ * delivers one event or throws a typed error whose `retriable` says whether the outbox should try
+ * again later.
+ */
+export interface EventSender {
+  /** The sink's name, stored with each outbox entry (`webhook`, `eventbridge`). */
+  readonly name: string;
+  send(event: RecordEvent, options?: CallOptions): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import type {
   Box,
   DeidentifiedContext,
   Detection,
+  DicomInstanceReference,
   Extent,
   LabelScore,
   ModelIdentity,
@@ -98,6 +99,11 @@ export interface InferenceRecord {
   trigger: Trigger;
   inputSha256: string | null;
   image: { format: string; width: number; height: number; bytes: number } | null;
+  /**
+   * The analysed DICOM instance's UIDs (DICOM inputs with them; null otherwise), for the DICOM SR
+   * that references it. Records stored before this field existed lack it.
+   */
+  dicom?: DicomInstanceReference | null;
   /** The de-identified clinical context; identifiers and notes are not part of the record. */
   context:
     | (DeidentifiedContext & { notesProvided: boolean; notesRedactions: Record<string, number> | null })

@@ -8,8 +8,7 @@
  * // { delivered: 3, retryLater: 1, deadLettered: 0, skipped: 0 }
  */
 import { DdxError } from '../errors.js';
-import type { EventSender } from './event-sender.js';
-import type { Outbox } from './outbox.js';
+import type { EventSender, Outbox } from '../ports.js';
 
 export interface DrainSettings {
   outbox: Outbox;

@@ -10,9 +10,9 @@
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DdxError, DependencyError, ServiceErrorCode } from '../errors.js';
+import type { EventSender } from '../ports.js';
 import { errorFromNetworkFailure } from '../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../resilience/retry.js';
-import type { EventSender } from './event-sender.js';
 
 export interface EventBridgeSenderSettings {
   busName: string;

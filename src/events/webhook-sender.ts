@@ -8,9 +8,10 @@
  * const sender = createWebhookSender({ url: 'https://clinic.example.org/ddx', secret: 'whsec_...' });
  * await sender.send(event);
  */
+
+import type { EventSender } from '../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../resilience/retry.js';
-import type { EventSender } from './event-sender.js';
 import { parseWebhookSecret, webhookHeaders } from './webhook-signature.js';
 
 export interface WebhookSenderSettings {

@@ -15,8 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import dcmjs from 'dcmjs';
-import type { PatientIdentifiers } from '../domain.js';
-import type { DicomInstanceReference } from '../imaging/dicom/dicom-instance.js';
+import type { DicomInstanceReference, PatientIdentifiers } from '../domain.js';
 import { measurementReport } from './dicom-sr/measurement-report.js';
 import { privateScheme } from './dicom-sr/sr-codes.js';
 import { type ReportableRecord, reviewStateOf } from './reportable-record.js';

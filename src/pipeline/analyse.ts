@@ -21,6 +21,7 @@ export type Findings = Pick<
   InferenceRecord,
   | 'inputSha256'
   | 'image'
+  | 'dicom'
   | 'context'
   | 'route'
   | 'localization'
@@ -74,6 +75,7 @@ export async function analyse(
       height: image.image.height,
       bytes: image.bytes,
     };
+    findings.dicom = image.dicom?.instance ?? null;
     // 4 localize (routes with a detector)
     const region = await regionToClassify(image.image, route.decision, deps, job);
     findings.localization = region.localization;
@@ -124,6 +126,7 @@ function noFindings(): Findings {
   return {
     inputSha256: null,
     image: null,
+    dicom: null,
     context: null,
     route: null,
     localization: null,

@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DependencyError, ServiceErrorCode } from '../../src/errors.js';
 import { drainOutbox } from '../../src/events/drain-outbox.js';
-import type { EventSender } from '../../src/events/event-sender.js';
-import type { Outbox } from '../../src/events/outbox.js';
 import { type RecordEvent, RecordEventType, recordEvent } from '../../src/events/record-event.js';
 import { createWebhookSender } from '../../src/events/webhook-sender.js';
+import type { EventSender, Outbox } from '../../src/ports.js';
 import { startLoopbackWebhookReceiver } from '../support/loopback-webhook-receiver.js';
 import { sampleRecord } from '../support/records.js';
 
@@ -187,7 +186,7 @@ export function outboxContract(adapterName: string, create: () => Promise<Outbox
         });
       }
       assert.equal((await outbox.claimDue({ now: at(start + 500), leaseMs: 0, limit: 10 })).length, 0);
-      const failed = (await outbox.listFailed({ limit: 100 })).filter((entry) =>
+      const failed = (await outbox.list({ state: 'failed', limit: 100 })).filter((entry) =>
         [kept.id, other.id].includes(entry.eventId),
       );
       assert.equal(failed.length, 2);
@@ -202,7 +201,7 @@ export function outboxContract(adapterName: string, create: () => Promise<Outbox
       assert.equal(retried?.attempts, 0);
       assert.equal(retried?.state, 'pending');
       assert.deepEqual(
-        (await outbox.listFailed({ limit: 100 }))
+        (await outbox.list({ state: 'failed', limit: 100 }))
           .map((entry) => entry.eventId)
           .filter((id) => [kept.id, other.id].includes(id)),
         [other.id],
@@ -242,7 +241,7 @@ export function outboxContract(adapterName: string, create: () => Promise<Outbox
       now = at(start + 12);
       assert.deepEqual(await drain(), { delivered: 1, retryLater: 0, deadLettered: 0, skipped: 1 });
       assert.deepEqual(sender.delivered, [ok.id, flaky.id]);
-      const failed = await outbox.listFailed({ limit: 100 });
+      const failed = await outbox.list({ state: 'failed', limit: 100 });
       assert.ok(
         failed.some((entry) => entry.eventId === refused.id && /refused/.test(entry.lastError ?? '')),
       );
@@ -261,7 +260,7 @@ export function outboxContract(adapterName: string, create: () => Promise<Outbox
       assert.equal((await drain()).retryLater, 1);
       now = at(start + 3);
       assert.equal((await drain()).deadLettered, 1);
-      const [failed] = (await outbox.listFailed({ limit: 100 })).filter(
+      const [failed] = (await outbox.list({ state: 'failed', limit: 100 })).filter(
         (entry) => entry.eventId === event.id,
       );
       assert.equal(failed?.attempts, 2);

@@ -2,12 +2,14 @@
  * An in-memory ResultStore for pipeline tests; passes the ResultStore contract suite.
  */
 import type { PatientIdentifiers } from '../../src/domain.js';
-import type { ResultStore, SaveOutcome } from '../../src/ports.js';
+import type { PendingEvent, ResultStore, SaveOutcome } from '../../src/ports.js';
 import type { InferenceRecord } from '../../src/record.js';
 
 export interface InMemoryResultStore extends ResultStore {
   records: Map<string, InferenceRecord>;
   patients: Map<string, PatientIdentifiers>;
+  /** The events written with each stored record, in order. */
+  events: PendingEvent[];
   saves: number;
 }
 
@@ -20,6 +22,7 @@ export function createInMemoryResultStore(): InMemoryResultStore {
     name: 'in-memory',
     records,
     patients,
+    events: [],
     saves: 0,
     async save(record, options): Promise<SaveOutcome> {
       store.saves++;
@@ -33,6 +36,7 @@ export function createInMemoryResultStore(): InMemoryResultStore {
       records.set(record.id, copy(record));
       if (options?.patient && Object.keys(options.patient).length > 0)
         patients.set(record.id, { ...options.patient });
+      store.events.push(...(options?.events ?? []));
       return { written: true };
     },
     async claim(id, { owner, leaseMs }) {
@@ -43,6 +47,10 @@ export function createInMemoryResultStore(): InMemoryResultStore {
     },
     async release(id, owner) {
       if (claims.get(id)?.owner === owner) claims.delete(id);
+    },
+    async patientIdentifiers(recordId) {
+      const patient = patients.get(recordId);
+      return patient ? { ...patient } : undefined;
     },
     async get(id) {
       const record = records.get(id);

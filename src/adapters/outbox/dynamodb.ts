@@ -4,30 +4,37 @@
  * ```
  * item   { id, status, createdAt, eventId, sink, event, attempts, lastError, appendedAt, deliveredAt }
  * key    outbox#<eventId>#<sink>
- * index  by-status (status, createdAt): status `outbox#pending` or `outbox#failed`, createdAt the
- *        time the entry is next due (pending) or failed (failed); a delivered entry has no status,
- *        so it leaves the sparse index. Record listing queries record statuses only.
+ * index  by-status (status, createdAt): status `outbox#staged`, `outbox#pending` or `outbox#failed`,
+ *        createdAt the time the entry was staged, is next due (pending) or failed (failed); a
+ *        delivered entry has no status, so it leaves the sparse index. Record listing queries
+ *        record statuses only.
  * ```
  *
- * Every write is conditional: appending twice keeps the first copy, a claim only takes an entry
- * that is still due, and outcomes only apply to a pending entry. The index is eventually
- * consistent, so the sweep may see an entry a moment late; `claimDue({ eventIds })` (the job's own
- * events) reads the items directly and consistently.
+ * The result store writes the entries with their record (staged, the record, confirmed:
+ * result-store/dynamodb-outbox-items.ts); `recover` settles what a crash left staged. Every write
+ * is conditional: appending twice keeps the first copy, a claim only takes an entry that is still
+ * due, and outcomes only apply to a pending entry. The index is eventually consistent, so the
+ * sweep may see an entry a moment late; `claimDue({ only })` (the job's own events) reads the
+ * items directly and consistently.
  *
  * @example
  * const outbox = createDynamoDbOutbox({ table: 'ddx-results' });
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { Outbox, OutboxEntry, OutboxState } from '../../events/outbox.js';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordEvent } from '../../events/record-event.js';
+import type { Outbox, OutboxEntry, OutboxState } from '../../ports.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
+import {
+  confirmOutboxItems,
+  dropStagedItem,
+  type OutboxItem,
+  type OutboxItemTable,
+  outboxItemId,
+  outboxStatus,
+  sendConditional,
+  stageOutboxItems,
+} from '../result-store/dynamodb-outbox-items.js';
 import { resultTableKeys } from '../result-store/dynamodb-table.js';
 import { awsError, dynamoDbErrors } from '../shared/aws/aws-errors.js';
 
@@ -36,32 +43,6 @@ export interface DynamoDbOutboxSettings {
   client?: DynamoDBClient;
   region?: string;
   policy?: RetryPolicy;
-}
-
-export const outboxItemPrefix = 'outbox#';
-export const outboxStatus = { pending: 'outbox#pending', failed: 'outbox#failed' } as const;
-
-export function outboxItemId(eventId: string, sink: string): string {
-  return `${outboxItemPrefix}${eventId}#${sink}`;
-}
-
-interface OutboxItem {
-  id: string;
-  status?: string;
-  createdAt: string;
-  eventId: string;
-  sink: string;
-  event: string;
-  attempts: number;
-  lastError?: string | null;
-  appendedAt: string;
-  deliveredAt?: string | null;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  const name = (error as { name?: string; cause?: { name?: string } })?.name;
-  const causeName = (error as { cause?: { name?: string } })?.cause?.name;
-  return name === 'ConditionalCheckFailedException' || causeName === 'ConditionalCheckFailedException';
 }
 
 function stateOf(item: OutboxItem): OutboxState {
@@ -85,39 +66,22 @@ function entryOf(item: OutboxItem): OutboxEntry {
 }
 
 export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
-  const { table } = settings;
   const ownsClient = settings.client === undefined;
   const client = settings.client ?? new DynamoDBClient({ region: settings.region, maxAttempts: 1 });
-  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const policy = settings.policy ?? defaultRetryPolicy;
-  const { statusIndex } = resultTableKeys;
-
-  const call = <T>(
-    operation: string,
-    signal: AbortSignal | undefined,
-    attempt: (abortSignal: AbortSignal) => Promise<T>,
-  ) =>
-    withRetry(attempt, {
-      policy,
-      signal,
-      operation: `DynamoDB ${operation}`,
-      toError: (error) => awsError(dynamoDbErrors, error, `DynamoDB ${operation} on ${table} (outbox)`),
-    });
-
-  /** A conditional write whose condition failing is an expected outcome, not an error. */
-  async function conditional(
-    operation: string,
-    signal: AbortSignal | undefined,
-    send: (abortSignal: AbortSignal) => Promise<unknown>,
-  ) {
-    try {
-      await call(operation, signal, send);
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error) || isConditionFailure((error as { cause?: unknown }).cause)) return false;
-      throw error;
-    }
-  }
+  const { statusIndex, partitionKey } = resultTableKeys;
+  const table: OutboxItemTable = {
+    name: settings.table,
+    documents: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    call: (operation, signal, attempt) =>
+      withRetry(attempt, {
+        policy,
+        signal,
+        operation: `DynamoDB ${operation}`,
+        toError: (error) =>
+          awsError(dynamoDbErrors, error, `DynamoDB ${operation} on ${settings.table} (outbox)`),
+      }),
+  };
 
   /** A conditional update of one entry; `#status` and `#due` name the index's attributes. */
   function updateEntry(
@@ -130,18 +94,18 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
     const names: Record<string, string> = {};
     if (text.includes('#status')) names['#status'] = statusIndex.partitionKey;
     if (text.includes('#due')) names['#due'] = statusIndex.sortKey;
-    return conditional('UpdateItem', signal, (abortSignal) =>
-      documents.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { id },
-          UpdateExpression: expressions.update,
-          ConditionExpression: expressions.condition,
-          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-        }),
-        { abortSignal },
-      ),
+    return sendConditional(
+      table,
+      'UpdateItem',
+      signal,
+      new UpdateCommand({
+        TableName: table.name,
+        Key: { [partitionKey]: id },
+        UpdateExpression: expressions.update,
+        ConditionExpression: expressions.condition,
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+      }),
     );
   }
 
@@ -152,10 +116,10 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
     const items: OutboxItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const output = await call('Query', options.signal, (abortSignal) =>
-        documents.send(
+      const output = await table.call('Query', options.signal, (abortSignal) =>
+        table.documents.send(
           new QueryCommand({
-            TableName: table,
+            TableName: table.name,
             IndexName: statusIndex.name,
             KeyConditionExpression: options.dueBy
               ? '#status = :status AND #due <= :dueBy'
@@ -181,17 +145,20 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
     return items;
   }
 
-  async function getItem(id: string, signal?: AbortSignal): Promise<OutboxItem | undefined> {
-    const output = await call('GetItem', signal, (abortSignal) =>
-      documents.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }), {
-        abortSignal,
-      }),
+  async function getItem(id: string, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    const output = await table.call('GetItem', signal, (abortSignal) =>
+      table.documents.send(
+        new GetCommand({ TableName: table.name, Key: { [partitionKey]: id }, ConsistentRead: true }),
+        {
+          abortSignal,
+        },
+      ),
     );
-    return output.Item as OutboxItem | undefined;
+    return output.Item;
   }
 
   /** Leases a pending, due entry by moving its due time; false when someone else got it first. */
-  async function claimItem(item: OutboxItem, now: string, leaseUntil: string, signal?: AbortSignal) {
+  function claimItem(item: OutboxItem, now: string, leaseUntil: string, signal?: AbortSignal) {
     return updateEntry(
       item.id,
       { update: 'SET #due = :leaseUntil', condition: '#status = :pending AND #due <= :now' },
@@ -203,25 +170,32 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
   return {
     name: 'dynamodb',
     async append(event, sinks, options) {
-      const now = (options?.now ?? new Date()).toISOString();
-      for (const sink of sinks) {
-        const item: OutboxItem = {
-          id: outboxItemId(event.id, sink),
-          status: outboxStatus.pending,
-          createdAt: now,
-          eventId: event.id,
-          sink,
-          event: JSON.stringify(event),
-          attempts: 0,
-          appendedAt: now,
-        };
-        await conditional('PutItem', options?.signal, (abortSignal) =>
-          documents.send(
-            new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(id)' }),
-            { abortSignal },
-          ),
-        );
+      // Outside a record's save there is no commit point to wait for: staged and confirmed at once.
+      const now = options?.now ?? new Date();
+      await stageOutboxItems(table, [{ event, sinks }], now, options?.signal);
+      await confirmOutboxItems(table, [{ event, sinks }], now, options?.signal);
+    },
+    async recover({ now, graceMs, signal }) {
+      const staged = await queryStatus(outboxStatus.staged, {
+        limit: 1000,
+        dueBy: new Date(now.getTime() - graceMs).toISOString(),
+        newestFirst: false,
+        signal,
+      });
+      let confirmed = 0;
+      let dropped = 0;
+      for (const item of staged) {
+        const event = JSON.parse(item.event) as RecordEvent;
+        const record = await getItem(event.subject, signal);
+        // The record's write is the commit point: stored at least as new as the event, it happened.
+        const updatedAt = typeof record?.updatedAt === 'string' ? record.updatedAt : undefined;
+        if (updatedAt !== undefined && updatedAt >= event.time) {
+          confirmed += await confirmOutboxItems(table, [{ event, sinks: [item.sink] }], now, signal);
+        } else if (await dropStagedItem(table, item.id, undefined, signal)) {
+          dropped++;
+        }
       }
+      return { confirmed, dropped };
     },
     async claimDue({ now, leaseMs, limit, only, signal }) {
       const at = now.toISOString();
@@ -232,7 +206,7 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
         candidates = [];
         for (const eventId of only.eventIds) {
           for (const sink of only.sinks) {
-            const item = await getItem(outboxItemId(eventId, sink), signal);
+            const item = (await getItem(outboxItemId(eventId, sink), signal)) as OutboxItem | undefined;
             if (item && item.status === outboxStatus.pending && item.createdAt <= at) candidates.push(item);
           }
         }
@@ -279,28 +253,16 @@ export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
         options?.signal,
       );
     },
-    async listFailed(options) {
-      const items = await queryStatus(outboxStatus.failed, {
-        limit: options?.limit ?? 50,
-        newestFirst: true,
-        signal: options?.signal,
-      });
-      return items.map(entryOf);
-    },
     async list(options) {
       const limit = options?.limit ?? 50;
       if (options?.state === 'delivered') {
         throw new Error('the DynamoDB outbox does not index delivered entries: list pending or failed ones');
       }
-      const states: OutboxState[] = options?.state ? [options.state] : ['pending', 'failed'];
+      const states = options?.state ? [options.state] : (['pending', 'failed'] as const);
       const items = (
         await Promise.all(
           states.map((state) =>
-            queryStatus(outboxStatus[state as 'pending' | 'failed'], {
-              limit,
-              newestFirst: true,
-              signal: options?.signal,
-            }),
+            queryStatus(outboxStatus[state], { limit, newestFirst: true, signal: options?.signal }),
           ),
         )
       ).flat();

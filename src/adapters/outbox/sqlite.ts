@@ -1,33 +1,18 @@
 /**
- * The outbox on SQLite: one row per (event, sink) beside the records. Given the result store's
- * database it shares its file, so appending an event can join the record's write transaction.
- * Claims are an UPDATE ... RETURNING inside a transaction: two processes on one file never lease
- * the same row at once.
+ * The outbox on SQLite: one row per (event, sink) in the result store's file (the table's layout:
+ * result-store/sqlite-outbox-table.ts). The result store writes an event in the record's own
+ * transaction, so nothing is ever half-written and `recover` has nothing to do. Claims are an
+ * UPDATE ... RETURNING inside a transaction: two processes on one file never lease the same row.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { ClaimOptions, Outbox, OutboxEntry, OutboxState } from '../../events/outbox.js';
 import type { RecordEvent } from '../../events/record-event.js';
+import type { ClaimOptions, Outbox, OutboxEntry, OutboxState } from '../../ports.js';
+import { outboxAppender, outboxSchema } from '../result-store/sqlite-outbox-table.js';
 
 export type SqliteOutboxSettings = { path: string } | { database: Database.Database };
-
-export const outboxSchema = `
-  CREATE TABLE IF NOT EXISTS outbox (
-    event_id TEXT NOT NULL,
-    sink TEXT NOT NULL,
-    event TEXT NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    due_at INTEGER NOT NULL,
-    last_error TEXT,
-    appended_at INTEGER NOT NULL,
-    delivered_at INTEGER,
-    PRIMARY KEY (event_id, sink)
-  );
-  CREATE INDEX IF NOT EXISTS outbox_by_state_due ON outbox (state, due_at);
-`;
 
 interface OutboxRow {
   event_id: string;
@@ -66,10 +51,7 @@ export function createSqliteOutbox(settings: SqliteOutboxSettings): Outbox {
   }
   database.exec(outboxSchema);
 
-  const insert = database.prepare(
-    `INSERT INTO outbox (event_id, sink, event, state, attempts, due_at, appended_at)
-     VALUES (@eventId, @sink, @event, 'pending', 0, @now, @now) ON CONFLICT (event_id, sink) DO NOTHING`,
-  );
+  const appendEvents = outboxAppender(database);
   const claimDue = database.prepare<{ now: number; leaseUntil: number; limit: number }, OutboxRow>(
     `UPDATE outbox SET due_at = @leaseUntil
      WHERE rowid IN (SELECT rowid FROM outbox WHERE state = 'pending' AND due_at <= @now ORDER BY due_at, appended_at LIMIT @limit)
@@ -115,9 +97,9 @@ export function createSqliteOutbox(settings: SqliteOutboxSettings): Outbox {
     }
   };
 
-  const appendAll = database.transaction((event: RecordEvent, sinks: readonly string[], now: number) => {
-    for (const sink of sinks) insert.run({ eventId: event.id, sink, event: JSON.stringify(event), now });
-  });
+  const appendAll = database.transaction((event: RecordEvent, sinks: readonly string[], now: number) =>
+    appendEvents([{ event, sinks }], now),
+  );
   const claim = database.transaction(
     (now: number, leaseUntil: number, limit: number, only?: ClaimOptions['only']) =>
       only
@@ -133,6 +115,9 @@ export function createSqliteOutbox(settings: SqliteOutboxSettings): Outbox {
     name: 'sqlite',
     async append(event, sinks, options) {
       guarded('append', () => appendAll(event, sinks, (options?.now ?? new Date()).getTime()));
+    },
+    async recover() {
+      return { confirmed: 0, dropped: 0 };
     },
     async claimDue({ now, leaseMs, limit, only }) {
       const at = now.getTime();
@@ -150,11 +135,6 @@ export function createSqliteOutbox(settings: SqliteOutboxSettings): Outbox {
           at: failure.at.getTime(),
           retryAt: failure.retryAt?.getTime() ?? null,
         }),
-      );
-    },
-    async listFailed(options) {
-      return guarded('listFailed', () =>
-        byState.all({ state: 'failed', limit: options?.limit ?? 50 }).map(entryOf),
       );
     },
     async list(options) {

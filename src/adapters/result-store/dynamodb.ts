@@ -3,7 +3,9 @@
  * is stored as its JSON text, so it comes back exactly as written; status and times sit beside it
  * for the conditional write and the `by-status` index. A record too large for one item (400 KB)
  * goes to an overflow BlobStore and the item keeps a reference. Every call goes through
- * `withRetry`, so the client is created with the SDK's own retries off (`maxAttempts: 1`).
+ * `withRetry`, so the client is created with the SDK's own retries off (`maxAttempts: 1`). The
+ * events of a save go to outbox items in the same table, staged before the record and confirmed
+ * after it (dynamodb-outbox-items.ts), so none is lost however the writer dies.
  *
  * @example
  * const store = createDynamoDbResultStore({
@@ -24,10 +26,24 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { PatientIdentifiers } from '../../domain.js';
 import { DdxError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
-import type { BlobStore, CallOptions, ListOptions, ResultStore, SaveOutcome } from '../../ports.js';
+import type {
+  BlobStore,
+  CallOptions,
+  ListOptions,
+  ResultStore,
+  SaveOptions,
+  SaveOutcome,
+} from '../../ports.js';
 import { type InferenceRecord, RecordStatus } from '../../record.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
 import { awsError, awsErrorName, dynamoDbErrors } from '../shared/aws/aws-errors.js';
+import {
+  confirmOutboxItems,
+  dropStagedItem,
+  outboxItemIds,
+  outboxItemPrefix,
+  stageOutboxItems,
+} from './dynamodb-outbox-items.js';
 import {
   claimItemId,
   claimItemPrefix,
@@ -99,11 +115,13 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
     claim: (id, options) => claimRecord(table, id, options),
     release: (id, owner, options) => releaseClaim(table, id, owner, options?.signal),
     async get(id, options?: CallOptions) {
-      // Identifiers and claims share the key space: never hand them out as records.
-      if (id.startsWith(patientItemPrefix) || id.startsWith(claimItemPrefix)) return undefined;
+      // Identifiers, claims and outbox entries share the key space: never hand them out as records.
+      if ([patientItemPrefix, claimItemPrefix, outboxItemPrefix].some((prefix) => id.startsWith(prefix)))
+        return undefined;
       const item = await readItem(table, id, options?.signal);
       return item ? recordOf(table, item, options?.signal) : undefined;
     },
+    patientIdentifiers: (recordId, options) => readPatient(table, recordId, options?.signal),
     list: (options) => listRecords(table, options),
     async close() {
       if (ownsClient) client.destroy();
@@ -114,9 +132,12 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
 async function saveRecord(
   table: Table,
   record: InferenceRecord,
-  options?: { replacing?: string; patient?: PatientIdentifiers } & CallOptions,
+  options?: SaveOptions,
 ): Promise<SaveOutcome> {
   const signal = options?.signal;
+  const events = options?.events ?? [];
+  // 1 stage the events (drains do not see them yet), 2 the record (the commit point), 3 confirm.
+  const stagedBy = events.length > 0 ? await stageOutboxItems(table, events, new Date(), signal) : undefined;
   const json = JSON.stringify(record);
   const item = await itemFor(table, record, json, signal);
   const condition: Pick<
@@ -141,9 +162,17 @@ async function saveRecord(
     const existing = stored ? await recordOf(table, stored, signal) : undefined;
     if (!existing) throw new Error(`record ${record.id} was replaced concurrently and then removed`);
     // A retry after a lost answer finds its own write: that is a success, not a conflict.
-    if (JSON.stringify(existing) !== json) return { written: false, existing };
+    if (JSON.stringify(existing) !== json) {
+      // The record was not written: neither are its events (a crash here leaves them to `recover`).
+      await Promise.all(
+        outboxItemIds(events).map((id) => dropStagedItem(table, id, stagedBy, signal).catch(() => false)),
+      );
+      return { written: false, existing };
+    }
   }
   await savePatient(table, record.id, options?.patient, signal);
+  // The record is stored whatever happens next: entries left staged are confirmed by `recover`.
+  if (events.length > 0) await confirmOutboxItems(table, events, new Date(), signal).catch(() => 0);
   return { written: true };
 }
 
@@ -347,6 +376,31 @@ async function savePatient(
       { abortSignal },
     ),
   );
+}
+
+async function readPatient(
+  table: Table,
+  recordId: string,
+  signal?: AbortSignal,
+): Promise<PatientIdentifiers | undefined> {
+  const output = await table.call('GetItem', signal, (abortSignal) =>
+    table.documents.send(
+      new GetCommand({
+        TableName: table.name,
+        Key: { [partitionKey]: patientItemId(recordId) },
+        ConsistentRead: true,
+      }),
+      { abortSignal },
+    ),
+  );
+  const identifiers = output.Item?.identifiers as Record<string, unknown> | undefined;
+  if (!identifiers) return undefined;
+  const picked: PatientIdentifiers = {};
+  for (const field of ['name', 'patientId', 'dateOfBirth'] as const) {
+    const value = identifiers[field];
+    if (typeof value === 'string') picked[field] = value;
+  }
+  return picked;
 }
 
 /** Narrows a stored item to a record item; anything else (the identifiers item) is not one. */

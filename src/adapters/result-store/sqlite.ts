@@ -1,15 +1,17 @@
 /**
  * ResultStore on SQLite (better-sqlite3): one row per record, the record as JSON, status and
  * creation time as columns for listing. Patient identifiers live in their own table, joined to
- * nothing the record API returns.
+ * nothing the record API returns. The events of a save go into the outbox table in the record's
+ * own transaction (sqlite-outbox-table.ts): both are written, or neither.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PatientIdentifiers } from '../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { ListOptions, ResultStore, SaveOutcome } from '../../ports.js';
+import type { ListOptions, PendingEvent, ResultStore, SaveOutcome } from '../../ports.js';
 import type { InferenceRecord } from '../../record.js';
+import { outboxAppender, outboxSchema } from './sqlite-outbox-table.js';
 
 export interface SqliteResultStoreSettings {
   /** A file path, or `:memory:`. */
@@ -44,6 +46,8 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
   // Several CLI processes may share one file: wait for a writer instead of failing at once.
   database.pragma('busy_timeout = 5000');
   database.exec(schema);
+  database.exec(outboxSchema);
+  const appendEvents = outboxAppender(database);
 
   const insert = database.prepare(
     'INSERT INTO records (id, status, created_at, updated_at, record) VALUES (@id, @status, @createdAt, @updatedAt, @record) ON CONFLICT(id) DO NOTHING',
@@ -53,6 +57,9 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
   );
   const savePatient = database.prepare(
     'INSERT INTO patient_identifiers (record_id, identifiers) VALUES (?, ?) ON CONFLICT(record_id) DO UPDATE SET identifiers = excluded.identifiers',
+  );
+  const selectPatient = database.prepare<[string], { identifiers: string }>(
+    'SELECT identifiers FROM patient_identifiers WHERE record_id = ?',
   );
   const selectOne = database.prepare<[string], { record: string }>('SELECT record FROM records WHERE id = ?');
   const selectAll = database.prepare<[number], { record: string }>(
@@ -71,7 +78,12 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
   const dropClaim = database.prepare('DELETE FROM claims WHERE record_id = ? AND owner = ?');
 
   const saveTransaction = database.transaction(
-    (record: InferenceRecord, replacing: string | undefined, patient: PatientIdentifiers | undefined) => {
+    (
+      record: InferenceRecord,
+      replacing: string | undefined,
+      patient: PatientIdentifiers | undefined,
+      events: readonly PendingEvent[],
+    ) => {
       const row = {
         id: record.id,
         status: record.status,
@@ -80,10 +92,10 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
         record: JSON.stringify(record),
       };
       const { changes } = replacing === undefined ? insert.run(row) : replace.run({ ...row, replacing });
-      if (changes === 1 && patient && Object.keys(patient).length > 0) {
-        savePatient.run(record.id, JSON.stringify(patient));
-      }
-      return changes === 1;
+      if (changes !== 1) return false;
+      if (patient && Object.keys(patient).length > 0) savePatient.run(record.id, JSON.stringify(patient));
+      appendEvents(events, Date.now());
+      return true;
     },
   );
 
@@ -106,7 +118,8 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
     name: 'sqlite',
     async save(record, options): Promise<SaveOutcome> {
       return guarded('save', () => {
-        if (saveTransaction(record, options?.replacing, options?.patient)) return { written: true };
+        if (saveTransaction(record, options?.replacing, options?.patient, options?.events ?? []))
+          return { written: true };
         const existing = parse(selectOne.get(record.id));
         if (!existing) throw new Error(`record ${record.id} was replaced concurrently and then removed`);
         return { written: false, existing };
@@ -124,6 +137,12 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
     },
     async get(id) {
       return guarded('get', () => parse(selectOne.get(id)));
+    },
+    async patientIdentifiers(recordId) {
+      return guarded('patientIdentifiers', () => {
+        const row = selectPatient.get(recordId);
+        return row ? (JSON.parse(row.identifiers) as PatientIdentifiers) : undefined;
+      });
     },
     async list(options?: ListOptions) {
       const limit = options?.limit ?? 50;

@@ -13,13 +13,13 @@
  * // dicom.context.bodySite === 'thorax'; dicom.patient is never logged nor sent to a model
  */
 import type { DataSet } from 'dicom-parser';
-import type { DecodedImage } from '../../domain.js';
+import type { DecodedImage, DicomInstanceReference } from '../../domain.js';
 import { assertLargeEnough, assertWithinPixelLimit, type DecodeLimits } from '../pixel-limits.js';
 import { colourToRgb, paletteToRgb } from './colour-to-rgb.js';
 import { decodeFrame } from './decode-frame.js';
 import { type DicomClinicalFacts, dicomClinicalContext } from './dicom-clinical-context.js';
 import { corruptDicom, unsupportedDicom } from './dicom-failure.js';
-import { type DicomInstanceReference, dicomInstanceReference } from './dicom-instance.js';
+import { dicomInstanceReference } from './dicom-instance.js';
 import { encapsulatedFirstFrame, nativeFirstFrame } from './first-frame.js';
 import { greyToRgb } from './grey-to-rgb.js';
 import { readImagePixelModule, Tag } from './image-pixel-module.js';

@@ -5,15 +5,7 @@
  * A file without these UIDs still decodes; it just cannot be referenced from an SR.
  */
 import type { DataSet } from 'dicom-parser';
-
-export interface DicomInstanceReference {
-  sopClassUid: string;
-  sopInstanceUid: string;
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  /** Number of Frames (0028,0008); the first frame is the one analysed. */
-  frames: number;
-}
+import type { DicomInstanceReference } from '../../domain.js';
 
 const InstanceTag = {
   sopClassUid: 'x00080016',
