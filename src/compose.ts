@@ -12,16 +12,20 @@ import { loadKnowledgeBase } from './clinical/knowledge-base.js';
 import { loadRoutingTable, type RoutingTable } from './clinical/routing-table.js';
 import type { Config } from './config.js';
 import { ConfigurationError } from './errors.js';
+import { createEventDelivery, type EventDelivery } from './events/event-delivery.js';
 import type { ClassificationCard, DetectionCard } from './models/model-card.js';
 import type { ConfiguredModel, SageMakerModelConfig } from './models/model-entry.js';
 import { type ClosableModel, createModelProvider } from './models/model-provider.js';
+import type { OutputSources } from './outputs/record-output.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type {
   BlobStore,
   Classifier,
   Detector,
+  EventSender,
   Logger,
   ModelProvider,
+  Outbox,
   PromptSource,
   Recommender,
   ResultStore,
@@ -29,6 +33,10 @@ import type {
 import { defaultRetryPolicy, type RetryPolicy } from './resilience/retry.js';
 
 export interface ComposedDependencies extends PipelineDeps {
+  events: EventDelivery;
+  /** What `ddx results get --format` and the HTTP output routes build their documents from. */
+  outputs: OutputSources;
+  /** Waits for the event deliveries in flight (bounded), then releases everything. */
   close(): Promise<void>;
 }
 
@@ -62,6 +70,21 @@ export async function composeDependencies(
   const recommender = await createRecommender(config, knowledgeRecommender);
   const resultStore = await createResultStore(config, blobStore);
   const models = routedModelProvider(routingTable, { policy: config.callPolicy, roboflow: config.roboflow });
+  const outputs: OutputSources = {
+    blobStore,
+    resultStore,
+    links: config.outputs.links,
+    limits: config.limits,
+    patientIdSystem: config.outputs.patientIdSystem,
+  };
+  const outbox = await createOutbox(config);
+  const events = createEventDelivery({
+    outbox,
+    senders: await createEventSenders(config, outputs),
+    events: { source: config.events.source, links: config.outputs.links },
+    policy: config.events.delivery,
+    logger,
+  });
   const generationTracer = config.tracing
     ? (await import('./adapters/generation-tracer/langfuse.js')).createLangfuseTracer({
         ...config.tracing,
@@ -79,6 +102,8 @@ export async function composeDependencies(
     codeTable,
     cptMapping,
     generationTracer,
+    events,
+    outputs,
     logger,
     limits: config.limits,
     cropPadding: config.cropPadding,
@@ -86,7 +111,13 @@ export async function composeDependencies(
     jobTimeoutMs: config.jobTimeoutMs,
     minStepTimeMs: config.minStepTimeMs,
     async close() {
-      await Promise.all([models.close?.(), resultStore.close?.(), generationTracer?.flush()]);
+      await events.settled();
+      await Promise.all([
+        models.close?.(),
+        resultStore.close?.(),
+        outbox.close?.(),
+        generationTracer?.flush(),
+      ]);
     },
   };
 }
@@ -128,6 +159,80 @@ async function createResultStore(config: Config, blobStore: BlobStore): Promise<
       });
     }
   }
+}
+
+/** The outbox lives in the result store: the same SQLite file, the same DynamoDB table. */
+async function createOutbox(config: Config): Promise<Outbox> {
+  const { resultStore } = config;
+  switch (resultStore.kind) {
+    case 'sqlite': {
+      const { createSqliteOutbox } = await import('./adapters/outbox/sqlite.js');
+      return createSqliteOutbox({ path: resultStore.path });
+    }
+    case 'dynamodb': {
+      const { createDynamoDbOutbox } = await import('./adapters/outbox/dynamodb.js');
+      return createDynamoDbOutbox({
+        policy: config.callPolicy,
+        table: resultStore.table,
+        region: resultStore.region,
+      });
+    }
+  }
+}
+
+/** One sender per configured sink; the SR archive unless turned off. */
+async function createEventSenders(config: Config, outputs: OutputSources): Promise<EventSender[]> {
+  const { webhook, eventBridge, fhirPush, dicomSrArchive } = config.events;
+  const senders: EventSender[] = [];
+  if (webhook) {
+    const { createWebhookSender } = await import('./events/webhook-sender.js');
+    senders.push(
+      createWebhookSender({ url: webhook.url, secret: webhook.secret, policy: config.callPolicy }),
+    );
+  }
+  if (eventBridge) {
+    const { createEventBridgeSender } = await import('./events/eventbridge-sender.js');
+    senders.push(
+      createEventBridgeSender({
+        busName: eventBridge.busName,
+        region: eventBridge.region,
+        policy: config.callPolicy,
+      }),
+    );
+  }
+  if (fhirPush) {
+    const [{ createFhirPushSender }, { createSmartBackendAuth, staticBearer }] = await Promise.all([
+      import('./events/fhir-push-sender.js'),
+      import('./events/smart-backend-auth.js'),
+    ]);
+    const { auth } = fhirPush;
+    senders.push(
+      createFhirPushSender({
+        baseUrl: fhirPush.baseUrl,
+        auth:
+          auth.kind === 'bearer'
+            ? staticBearer(auth.token)
+            : auth.kind === 'smart-backend'
+              ? createSmartBackendAuth({ ...auth, fhirBaseUrl: fhirPush.baseUrl, policy: config.callPolicy })
+              : undefined,
+        resultStore: outputs.resultStore,
+        sources: outputs,
+        policy: config.callPolicy,
+      }),
+    );
+  }
+  if (dicomSrArchive) {
+    const { createDicomSrArchive } = await import('./events/dicom-sr-archive.js');
+    senders.push(
+      createDicomSrArchive({
+        blobStore: outputs.blobStore,
+        resultStore: outputs.resultStore,
+        derivedPrefix: config.derivedPrefix,
+        sources: outputs,
+      }),
+    );
+  }
+  return senders;
 }
 
 async function createPromptSource(config: Config, logger: Logger): Promise<PromptSource> {

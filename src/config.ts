@@ -14,6 +14,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
+import { type DeliveryPolicy, defaultDeliveryPolicy } from './events/event-delivery.js';
+import { parseWebhookSecret } from './events/webhook-signature.js';
+import type { LinkSettings } from './outputs/record-links.js';
 import { logLevels } from './ports.js';
 import { defaultRetryPolicy, type RetryPolicy } from './resilience/retry.js';
 import { resolveSecretArns, type SecretReader } from './secrets-from-arns.js';
@@ -84,6 +87,27 @@ const environmentSchema = z.object({
   DDX_LOG_LEVEL: z.enum(logLevels).optional(),
   DDX_CONCURRENCY: wholePositive(4),
   DDX_DEADLINE_MARGIN_MS: z.coerce.number().int().nonnegative().default(5000),
+  DDX_PUBLIC_URL: z.url().default('http://127.0.0.1:8000'),
+  DDX_MODEL_CARD_BASE_URL: z.url().optional(),
+  DDX_PATIENT_ID_SYSTEM: text.optional(),
+  DDX_EVENT_SOURCE: text.default('/ddx-assist'),
+  DDX_WEBHOOK_URL: z.url().optional(),
+  DDX_WEBHOOK_SECRET: text.optional(),
+  DDX_EVENTBRIDGE_BUS: text.optional(),
+  DDX_DICOM_SR_ARCHIVE: z.stringbool().default(true),
+  DDX_EVENT_MAX_ATTEMPTS: wholePositive(defaultDeliveryPolicy.maxAttempts),
+  DDX_EVENT_RETRY_DELAY_MS: z.coerce.number().int().nonnegative().default(defaultDeliveryPolicy.retryDelayMs),
+  DDX_EVENT_DELIVERY_TIMEOUT_MS: wholePositive(defaultDeliveryPolicy.timeoutMs),
+  DDX_FHIR_BASE_URL: z.url().optional(),
+  DDX_FHIR_BEARER_TOKEN: text.optional(),
+  DDX_FHIR_CLIENT_ID: text.optional(),
+  DDX_FHIR_PRIVATE_KEY: text.optional(),
+  DDX_FHIR_KEY_ID: text.optional(),
+  DDX_FHIR_SIGNING_ALG: z.enum(['RS384', 'ES384']).default('RS384'),
+  DDX_FHIR_TOKEN_URL: z.url().optional(),
+  DDX_FHIR_SCOPE: text.default(
+    'system/DiagnosticReport.write system/Observation.write system/Device.write system/Media.write',
+  ),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -122,6 +146,32 @@ export type ResultStoreConfig =
   | { kind: 'sqlite'; path: string }
   | { kind: 'dynamodb'; table: string; region: string | undefined };
 
+export type FhirAuthConfig =
+  | { kind: 'none' }
+  | { kind: 'bearer'; token: string }
+  | {
+      kind: 'smart-backend';
+      clientId: string;
+      privateKey: string;
+      keyId: string;
+      algorithm: 'RS384' | 'ES384';
+      tokenUrl: string | undefined;
+      scope: string;
+    };
+
+/** Where record events go, and how hard delivery tries (docs/events.md). */
+export interface EventsConfig {
+  /** The CloudEvents `source` of every event. */
+  source: string;
+  webhook: { url: string; secret: string } | null;
+  eventBridge: { busName: string; region: string | undefined } | null;
+  /** Push each stored or reviewed record to a FHIR server as a transaction. */
+  fhirPush: { baseUrl: string; auth: FhirAuthConfig } | null;
+  /** Keep the DICOM SR of DICOM inputs under `<derived>sr/`. */
+  dicomSrArchive: boolean;
+  delivery: DeliveryPolicy;
+}
+
 export interface Config {
   blobStore: BlobStoreConfig;
   resultStore: ResultStoreConfig;
@@ -150,6 +200,9 @@ export interface Config {
   roboflow: { apiUrl: string | undefined; apiKey: string };
   /** The Lambda handler's own settings: objects of one event run at once, and the time kept back to store records. */
   lambda: { concurrency: number; deadlineMarginMs: number };
+  /** Links in events and outputs (`<publicUrl>/v1/records/<id>/fhir`), and the FHIR patient identifier system. */
+  outputs: { links: LinkSettings; patientIdSystem: string | undefined };
+  events: EventsConfig;
   logLevel: (typeof logLevels)[number];
   /** True when DDX_LOG_LEVEL was set (in Lambda, POWERTOOLS_LOG_LEVEL rules otherwise). */
   logLevelConfigured: boolean;
@@ -212,6 +265,11 @@ export function loadConfig(
     },
     roboflow: { apiUrl: env.ROBOFLOW_API_URL, apiKey: env.ROBOFLOW_API_KEY ?? '' },
     lambda: { concurrency: env.DDX_CONCURRENCY, deadlineMarginMs: env.DDX_DEADLINE_MARGIN_MS },
+    outputs: {
+      links: { apiBaseUrl: env.DDX_PUBLIC_URL, modelCardBaseUrl: env.DDX_MODEL_CARD_BASE_URL },
+      patientIdSystem: env.DDX_PATIENT_ID_SYSTEM,
+    },
+    events: eventsConfig(env),
     logLevel: env.DDX_LOG_LEVEL ?? 'info',
     logLevelConfigured: env.DDX_LOG_LEVEL !== undefined,
   };
@@ -302,6 +360,54 @@ function recommenderConfig(env: Environment): RecommenderConfig {
         policy,
       };
   }
+}
+
+function eventsConfig(env: Environment): EventsConfig {
+  return {
+    source: env.DDX_EVENT_SOURCE,
+    webhook: env.DDX_WEBHOOK_URL ? { url: env.DDX_WEBHOOK_URL, secret: webhookSecret(env) } : null,
+    eventBridge: env.DDX_EVENTBRIDGE_BUS
+      ? { busName: env.DDX_EVENTBRIDGE_BUS, region: env.AWS_REGION }
+      : null,
+    fhirPush: env.DDX_FHIR_BASE_URL ? { baseUrl: env.DDX_FHIR_BASE_URL, auth: fhirAuthConfig(env) } : null,
+    dicomSrArchive: env.DDX_DICOM_SR_ARCHIVE,
+    delivery: {
+      maxAttempts: env.DDX_EVENT_MAX_ATTEMPTS,
+      retryDelayMs: env.DDX_EVENT_RETRY_DELAY_MS,
+      timeoutMs: env.DDX_EVENT_DELIVERY_TIMEOUT_MS,
+    },
+  };
+}
+
+function webhookSecret(env: Environment): string {
+  const secret = required(env.DDX_WEBHOOK_SECRET, 'DDX_WEBHOOK_SECRET', 'DDX_WEBHOOK_URL');
+  try {
+    parseWebhookSecret(secret);
+  } catch (error) {
+    throw new ConfigurationError(`invalid configuration: DDX_WEBHOOK_SECRET: ${(error as Error).message}`);
+  }
+  return secret;
+}
+
+/** A bearer token, or SMART backend services when a client id is given; neither for an open test server. */
+function fhirAuthConfig(env: Environment): FhirAuthConfig {
+  if (env.DDX_FHIR_BEARER_TOKEN && env.DDX_FHIR_CLIENT_ID) {
+    throw new ConfigurationError(
+      'invalid configuration: set DDX_FHIR_BEARER_TOKEN or DDX_FHIR_CLIENT_ID (SMART backend services), not both',
+    );
+  }
+  if (env.DDX_FHIR_BEARER_TOKEN) return { kind: 'bearer', token: env.DDX_FHIR_BEARER_TOKEN };
+  if (!env.DDX_FHIR_CLIENT_ID) return { kind: 'none' };
+  const because = 'DDX_FHIR_CLIENT_ID';
+  return {
+    kind: 'smart-backend',
+    clientId: env.DDX_FHIR_CLIENT_ID,
+    privateKey: required(env.DDX_FHIR_PRIVATE_KEY, 'DDX_FHIR_PRIVATE_KEY', because),
+    keyId: required(env.DDX_FHIR_KEY_ID, 'DDX_FHIR_KEY_ID', because),
+    algorithm: env.DDX_FHIR_SIGNING_ALG,
+    tokenUrl: env.DDX_FHIR_TOKEN_URL,
+    scope: env.DDX_FHIR_SCOPE,
+  };
 }
 
 function required(value: string | undefined, name: string, because: string): string {

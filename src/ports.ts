@@ -193,6 +193,8 @@ export interface Outbox {
 export interface EventSender {
   /** The sink's name, stored with each outbox entry (`webhook`, `eventbridge`). */
   readonly name: string;
+  /** Whether this sink takes the event at all (the SR archive: DICOM inputs only); every one when absent. */
+  accepts?(event: RecordEvent): boolean;
   send(event: RecordEvent, options?: CallOptions): Promise<void>;
 }
 

@@ -29,7 +29,7 @@ export interface DrainOutcome {
   delivered: number;
   retryLater: number;
   deadLettered: number;
-  /** Entries whose sink has no sender in this process: left pending for one that has. */
+  /** Entries whose sink has no sender in this process, or left when time ran out: still pending. */
   skipped: number;
 }
 
@@ -57,7 +57,8 @@ export async function drainOutbox(settings: DrainSettings): Promise<DrainOutcome
   });
   for (const entry of entries) {
     const sender = senders.get(entry.sink);
-    if (!sender) {
+    // Out of time: what is left stays leased, and is due again when the lease ends.
+    if (!sender || settings.signal?.aborted) {
       outcome.skipped++;
       continue;
     }
@@ -66,6 +67,10 @@ export async function drainOutbox(settings: DrainSettings): Promise<DrainOutcome
       await settings.outbox.markDelivered(entry.eventId, entry.sink, now(), { signal: settings.signal });
       outcome.delivered++;
     } catch (error) {
+      if (settings.signal?.aborted) {
+        outcome.skipped++;
+        continue;
+      }
       const attempts = entry.attempts + 1;
       const retriable = error instanceof DdxError ? error.retriable : true;
       const at = now();

@@ -1,11 +1,16 @@
 /**
  * Step 7: the record, assembled from the analysis, written to the result store: only if no record
  * has its id yet, or in place of the retriable failure it re-runs if that is still what is stored
- * (`replacing`, optimistic concurrency). Patient identifiers go beside it, never in it. The session
- * (record-session.ts) gives the write its own deadline and logs the outcome.
+ * (`replacing`, optimistic concurrency). Patient identifiers go beside it, never in it; its
+ * `ddx.record.completed` event goes to the outbox in the same write, and is sent right after
+ * (events/save-with-events.ts). The session (record-session.ts) gives the write its own deadline
+ * and logs the outcome.
  */
 import type { PatientIdentifiers } from '../domain.js';
 import { asDdxError, PipelineStep } from '../errors.js';
+import type { EventDelivery } from '../events/event-delivery.js';
+import { RecordEventType } from '../events/record-event.js';
+import { saveWithEvents } from '../events/save-with-events.js';
 import type { ResultStore, SaveOutcome } from '../ports.js';
 import type { InferenceRecord, SourceObject, Trigger } from '../record.js';
 import type { Analysis } from './analyse.js';
@@ -45,11 +50,11 @@ export function assembleRecord(
 }
 
 export function persist(
-  store: ResultStore,
+  deps: { resultStore: ResultStore; events?: EventDelivery },
   record: InferenceRecord,
   options: { replacing: string | undefined; patient: PatientIdentifiers | undefined; signal: AbortSignal },
 ): Promise<SaveOutcome> {
-  return store.save(record, options).catch((failure: unknown) => {
+  return saveWithEvents(deps, record, RecordEventType.completed, options).catch((failure: unknown) => {
     throw asDdxError(failure, PipelineStep.persist);
   });
 }

@@ -8,6 +8,7 @@ import type { CptMapping } from '../clinical/cpt-mapping.js';
 import type { Icd10CmTable } from '../clinical/icd10cm-table.js';
 import type { RoutingTable } from '../clinical/routing-table.js';
 import type { PipelineStep } from '../errors.js';
+import type { EventDelivery } from '../events/event-delivery.js';
 import type { StepTimer } from '../observability/step-timer.js';
 import type {
   BlobStore,
@@ -32,6 +33,11 @@ export interface PipelineDeps {
   knowledgeRecommender: Recommender;
   codeTable: Icd10CmTable;
   cptMapping: CptMapping | null;
+  /**
+   * Record events: written with the record, sent right after it is stored (events/). Absent, or
+   * without sinks, when no webhook, bus or FHIR server is configured.
+   */
+  events?: EventDelivery;
   /** Optional tracing of LLM generations (Langfuse); flushed by the entry point. */
   generationTracer?: GenerationTracer;
   logger: Logger;

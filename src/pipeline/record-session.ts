@@ -157,7 +157,7 @@ export class RecordSession implements JobContext {
     );
     const persistStarted = performance.now();
     const saved = await this.withinWriteWindow((signal) =>
-      persist(this.deps.resultStore, record, {
+      persist(this.deps, record, {
         replacing: this.previous?.updatedAt,
         patient: analysis.patient,
         signal,

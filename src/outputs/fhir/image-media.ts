@@ -18,6 +18,11 @@ const contentTypes: Record<string, string> = {
   dicom: 'application/dicom',
 };
 
+/** The media type of an image format as the record names it (`jpeg`, `dicom`). */
+export function contentTypeOfFormat(format: string): string {
+  return contentTypes[format] ?? 'application/octet-stream';
+}
+
 export interface RecordMedia {
   image: IdentifiedResource<Media> | null;
   crop: IdentifiedResource<Media> | null;
@@ -45,7 +50,7 @@ export function recordMedia(
           width: record.image.width,
           height: record.image.height,
           content: {
-            contentType: contentTypes[record.image.format] ?? 'application/octet-stream',
+            contentType: contentTypeOfFormat(record.image.format),
             url: links.image,
             size: record.image.bytes,
             title: 'The uploaded image that was analysed',
