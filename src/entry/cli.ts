@@ -7,9 +7,12 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../adapters/logger/json-lines.js';
 import { formatBatchTable, runBatch } from '../cli/batch.js';
+import { eventsCommand } from '../cli/events-command.js';
 import { ExitCode, exitCodeFor, worstExitCode } from '../cli/exit-code.js';
 import { formatRecordSummary } from '../cli/format-record.js';
+import { outputFormat, writeRecordOutput } from '../cli/results-output.js';
 import { LocalFileError, metadataFileBeside, uploadImage } from '../cli/upload-image.js';
+import { UsageError } from '../cli/usage-error.js';
 import { type ComposedDependencies, composeDependencies, routedModelProvider } from '../compose.js';
 import { type Config, loadConfig } from '../config.js';
 import { DdxError } from '../errors.js';
@@ -24,7 +27,12 @@ Usage:
                                                   (metadata from <image>.meta.json when --meta is not given)
   ddx batch <folder> [--concurrency N] [--json]   process every image in a folder (<image>.meta.json beside it)
   ddx results list [--status S] [--limit N] [--json]
-  ddx results get <id> [--json]
+  ddx results get <id> [--json | --format json|fhir|dicom-sr|pdf]
+                                                  the record, or its FHIR R4 bundle, DICOM SR or PDF report
+                                                  (binary formats only into a file: > report.pdf)
+  ddx events list [--failed] [--limit N] [--json] record events in the outbox (--failed: dead-lettered)
+  ddx events retry [<event id>] [--sink S]        dead-lettered events pending again, then sent
+  ddx events drain                                send every event that is due (a scheduled sweep)
   ddx serve [--port N] [--host H] [--max-jobs N]  serve the HTTP API (POST /v1/uploads, POST /v1/jobs,
                                                   GET /v1/records); port 8000, host 127.0.0.1, 4 jobs at once
   ddx serve-models [--port N] [--host H] [--model ID]
@@ -38,8 +46,6 @@ Options:
 
 Exit codes: 0 succeeded or degraded, 2 failed because of the input, 1 any other failure.
 Configuration comes from DDX_* environment variables (see the README).`;
-
-class UsageError extends Error {}
 
 /**
  * Runs one `ddx` command; resolves to its exit code.
@@ -104,6 +110,9 @@ function parseCommandLine(argv: string[]) {
       port: { type: 'string' },
       host: { type: 'string' },
       model: { type: 'string' },
+      format: { type: 'string' },
+      failed: { type: 'boolean', default: false },
+      sink: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -126,6 +135,18 @@ async function dispatch(
       return batchCommand(rest, values, config, deps);
     case 'results':
       return resultsCommand(rest, values, deps);
+    case 'events':
+      return eventsCommand(
+        rest,
+        {
+          failed: values.failed,
+          json: values.json,
+          limit: positiveInteger(values.limit ?? '50', '--limit'),
+          sink: values.sink,
+        },
+        deps.events,
+        process.stdout,
+      );
     case 'serve':
       return serveCommand(rest, values, config, deps);
     default:
@@ -188,11 +209,13 @@ async function resultsCommand(args: string[], values: Values, deps: ComposedDepe
   if (subcommand === 'get') {
     const [id, ...extra] = rest;
     if (!id || extra.length > 0) throw new UsageError('results get takes exactly one record id');
+    const format = values.format === undefined ? undefined : outputFormat(values.format);
     const record = await deps.resultStore.get(id);
     if (!record) {
       process.stderr.write(`ddx: no record with id ${id}\n`);
       return ExitCode.badInput;
     }
+    if (format) return writeRecordOutput(record, format, deps.outputs, process);
     process.stdout.write(
       values.json ? `${JSON.stringify(record, null, 2)}\n` : `${formatRecordSummary(record, false)}\n`,
     );

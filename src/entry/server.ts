@@ -8,7 +8,11 @@
  * POST /v1/jobs   { "key": "uploads/a.jpg" }   run for an object already in the blob store
  * GET  /v1/records/:id                   one stored record
  * GET  /v1/records?status=failed&limit=20   stored records, newest first
+ * GET  /v1/records/:id/fhir | /dicom-sr | /report.pdf | /image | /crop   its documents (server/record-documents.ts)
  * ```
+ *
+ * A job's events are delivered right after its record is stored, while the answer goes out; a
+ * sweep every `sweepIntervalMs` sends what was left (a sink that was down).
  *
  * Every answer is JSON and carries `x-request-id` (the caller's, when it is a plain token), which
  * is also the job's request id. One log line per request names the route pattern, never the path,
@@ -20,6 +24,8 @@ import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { startPeriodicSweep } from '../events/periodic-sweep.js';
+import type { OutputSources } from '../outputs/record-output.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { createApiHandler, type Exchange } from '../server/api-handler.js';
 import { requestIdFor } from '../server/request-id.js';
@@ -44,6 +50,8 @@ export interface ServerOptions {
    * has its own deadline, `jobTimeoutMs`.
    */
   requestTimeoutMs?: number;
+  /** How often the outbox is swept for events still to deliver (60 s). */
+  sweepIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -65,10 +73,20 @@ export interface RunningServer {
  * await server.close(); // lets the requests in flight finish
  * await deps.close();
  */
-export async function startServer(deps: PipelineDeps, options: ServerOptions): Promise<RunningServer> {
+export async function startServer(
+  deps: PipelineDeps & { outputs?: OutputSources },
+  options: ServerOptions,
+): Promise<RunningServer> {
   const scope: KeyScope = { inputPrefix: options.inputPrefix, derivedPrefix: deps.derivedPrefix };
-  const api = createApiHandler(deps, { scope, maxConcurrentJobs: options.maxConcurrentJobs ?? 4 });
+  const api = createApiHandler(deps, {
+    scope,
+    maxConcurrentJobs: options.maxConcurrentJobs ?? 4,
+    outputs: deps.outputs,
+  });
   const logger = deps.logger;
+  const sweeper = deps.events
+    ? startPeriodicSweep(deps.events, options.sweepIntervalMs ?? 60_000, logger)
+    : undefined;
   /** Requests being handled, with their responses: shutdown waits for them. */
   const inFlight = new Map<Promise<unknown>, ServerResponse>();
   let closing = false;
@@ -127,6 +145,7 @@ export async function startServer(deps: PipelineDeps, options: ServerOptions): P
     }
     server.closeAllConnections();
     await closed;
+    await sweeper?.stop();
   }
 
   const { port } = server.address() as AddressInfo;

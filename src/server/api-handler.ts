@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DdxError, PipelineStep } from '../errors.js';
 import { replyJson } from '../http/reply-json.js';
+import type { OutputSources } from '../outputs/record-output.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { runInference } from '../pipeline/run-inference.js';
 import type { KeyScope } from '../uploads/key-scope.js';
@@ -13,6 +14,7 @@ import { storeUpload } from '../uploads/store-upload.js';
 import { HttpError, type HttpErrorBody, RequestErrorCode } from './http-error.js';
 import { type Reply, replyForOutcome, replyForThrownError } from './inference-reply.js';
 import { maxJobRequestBytes, parseJobRequest } from './job-request.js';
+import { sendRecordDocument } from './record-documents.js';
 import { isPlausibleRecordId, parseRecordsQuery } from './records-query.js';
 import { readRequestBody } from './request-body.js';
 import { matchRoute } from './routes.js';
@@ -36,10 +38,10 @@ export interface ApiHandler {
 
 export function createApiHandler(
   deps: PipelineDeps,
-  settings: { scope: KeyScope; maxConcurrentJobs: number },
+  settings: { scope: KeyScope; maxConcurrentJobs: number; outputs?: OutputSources },
 ): ApiHandler {
   const slots = { running: 0, max: settings.maxConcurrentJobs };
-  const api: Api = { deps, scope: settings.scope, slots };
+  const api: Api = { deps, scope: settings.scope, slots, outputs: settings.outputs };
   return {
     handle: (exchange) => handle(api, exchange),
     answerError: (exchange, error) => answerError(api, exchange, error),
@@ -51,6 +53,8 @@ interface Api {
   deps: PipelineDeps;
   scope: KeyScope;
   slots: { running: number; max: number };
+  /** The sources of the record documents (FHIR, DICOM SR, PDF, image, crop). */
+  outputs: OutputSources | undefined;
 }
 
 async function handle(api: Api, exchange: Exchange): Promise<void> {
@@ -93,6 +97,12 @@ async function handle(api: Api, exchange: Exchange): Promise<void> {
       if (!record) throw new HttpError(404, RequestErrorCode.recordNotFound, 'no record with this id');
       return send(response, { status: 200, headers: {}, body: { record } });
     }
+    case 'record-fhir':
+    case 'record-dicom-sr':
+    case 'record-report':
+    case 'record-image':
+    case 'record-crop':
+      return sendRecordDocument(response, match.name, match.params.id ?? '', api.outputs);
     case 'list-records': {
       const records = await deps.resultStore.list(parseRecordsQuery(url.searchParams));
       return send(response, { status: 200, headers: {}, body: { records } });

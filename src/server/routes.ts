@@ -8,6 +8,11 @@ export const RouteName = {
   job: 'job',
   listRecords: 'list-records',
   getRecord: 'get-record',
+  recordFhir: 'record-fhir',
+  recordDicomSr: 'record-dicom-sr',
+  recordReport: 'record-report',
+  recordImage: 'record-image',
+  recordCrop: 'record-crop',
 } as const;
 export type RouteName = (typeof RouteName)[keyof typeof RouteName];
 
@@ -23,6 +28,11 @@ const routes: readonly Route[] = [
   { name: RouteName.job, method: 'POST', pattern: '/v1/jobs' },
   { name: RouteName.listRecords, method: 'GET', pattern: '/v1/records' },
   { name: RouteName.getRecord, method: 'GET', pattern: '/v1/records/:id' },
+  { name: RouteName.recordFhir, method: 'GET', pattern: '/v1/records/:id/fhir' },
+  { name: RouteName.recordDicomSr, method: 'GET', pattern: '/v1/records/:id/dicom-sr' },
+  { name: RouteName.recordReport, method: 'GET', pattern: '/v1/records/:id/report.pdf' },
+  { name: RouteName.recordImage, method: 'GET', pattern: '/v1/records/:id/image' },
+  { name: RouteName.recordCrop, method: 'GET', pattern: '/v1/records/:id/crop' },
 ];
 
 export type RouteMatch =
