@@ -9,7 +9,10 @@
  *                       | derived/: crops, oversize records        v
  *                       +---------------------------------- Lambda (nodejs22.x) --> DynamoDB records
  *                                                                  +--> SageMaker, Roboflow, LLM
+ *                                                                  +--> EventBridge bus, webhook, FHIR
  * ```
+ *
+ * Record events (record-events.ts): a bus, a schedule that sweeps the outbox, a rule example.
  *
  * @example
  * const app = new App();
@@ -46,6 +49,7 @@ import {
   readLambdaBundleManifest,
 } from './lambda-bundle.js';
 import { bedrockModelArns, sageMakerEndpointArn } from './model-resource-arns.js';
+import { RecordEvents } from './record-events.js';
 
 export type RecommenderSettings =
   | { kind: 'knowledge-base' }
@@ -92,6 +96,27 @@ export interface DdxAssistStackProps extends StackProps {
   maxQueueAgeSeconds?: number;
   /** Uploads failing transiently within 5 minutes that raise the alarm; 5 by default. */
   maxTransientFailures?: number;
+  /** Where the API is served: the links in events and outputs (DDX_PUBLIC_URL). */
+  publicUrl?: string;
+  /** The CloudEvents `source` of record events; default `/ddx-assist`. */
+  eventSource?: string;
+  /** A signed webhook for record events: its URL, and a secret (full ARN) whose string is `whsec_...`. */
+  webhook?: { url: string; secretArn: string };
+  /**
+   * Push every record to a FHIR server: a bearer token from a secret, or SMART backend services
+   * (client id, key id, and a secret holding the private key as PKCS #8 PEM or a JWK).
+   */
+  fhirPush?: {
+    baseUrl: string;
+    bearerTokenSecretArn?: string;
+    smart?: {
+      clientId: string;
+      keyId: string;
+      privateKeySecretArn: string;
+      tokenUrl?: string;
+      scope?: string;
+    };
+  };
 }
 
 /** Sized for decoding a 12-megapixel photo with sharp and holding the SDK clients. */
@@ -108,6 +133,24 @@ export const maxReceiveCount = 3;
  * The handler reads each secret into `name` when it starts.
  */
 export const secretArnVariable = (name: string) => `${name}_SECRET_ARN`;
+
+/** The sinks' plain settings; their secrets travel as ARNs with the others. */
+function eventSinkEnvironment(props: DdxAssistStackProps): Record<string, string> {
+  const environment: Record<string, string> = {};
+  if (props.publicUrl) environment.DDX_PUBLIC_URL = props.publicUrl;
+  if (props.webhook) environment.DDX_WEBHOOK_URL = props.webhook.url;
+  const fhir = props.fhirPush;
+  if (fhir) {
+    environment.DDX_FHIR_BASE_URL = fhir.baseUrl;
+    if (fhir.smart) {
+      environment.DDX_FHIR_CLIENT_ID = fhir.smart.clientId;
+      environment.DDX_FHIR_KEY_ID = fhir.smart.keyId;
+      if (fhir.smart.tokenUrl) environment.DDX_FHIR_TOKEN_URL = fhir.smart.tokenUrl;
+      if (fhir.smart.scope) environment.DDX_FHIR_SCOPE = fhir.smart.scope;
+    }
+  }
+  return environment;
+}
 
 function checkedPrefix(value: string, what: string): string {
   if (!/^[^/].*\/$/.test(value)) throw new Error(`${what} "${value}" must be non-empty and end with "/"`);
@@ -136,6 +179,7 @@ export class DdxAssistStack extends Stack {
   readonly deadLetterQueue: sqs.Queue;
   readonly table: dynamodb.Table;
   readonly function: lambda.Function;
+  readonly recordEvents: RecordEvents;
 
   constructor(scope: Construct, id: string, props: DdxAssistStackProps) {
     super(scope, id, props);
@@ -229,6 +273,13 @@ export class DdxAssistStack extends Stack {
       secrets.OPENAI_API_KEY = recommender.apiKeySecretArn;
     }
     if (promptSource.kind === 'langfuse') secrets.LANGFUSE_SECRET_KEY = promptSource.secretKeySecretArn;
+    if (props.webhook) secrets.DDX_WEBHOOK_SECRET = props.webhook.secretArn;
+    if (props.fhirPush?.bearerTokenSecretArn)
+      secrets.DDX_FHIR_BEARER_TOKEN = props.fhirPush.bearerTokenSecretArn;
+    if (props.fhirPush?.smart) secrets.DDX_FHIR_PRIVATE_KEY = props.fhirPush.smart.privateKeySecretArn;
+    this.recordEvents = new RecordEvents(this, 'RecordEvents', {
+      eventSource: props.eventSource ?? '/ddx-assist',
+    });
 
     const environment: Record<string, string> = {
       DDX_BLOB_STORE: 's3',
@@ -245,6 +296,8 @@ export class DdxAssistStack extends Stack {
       DDX_RECOMMENDER: recommender.kind,
       DDX_PROMPT_SOURCE: promptSource.kind,
       ...Object.fromEntries(Object.entries(secrets).map(([name, arn]) => [secretArnVariable(name), arn])),
+      ...this.recordEvents.environment,
+      ...eventSinkEnvironment(props),
     };
     if (props.roboflowApiUrl) environment.ROBOFLOW_API_URL = props.roboflowApiUrl;
     if (recommender.kind === 'openai') {
@@ -278,6 +331,7 @@ export class DdxAssistStack extends Stack {
     this.function.addEventSource(
       new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }),
     );
+    this.recordEvents.attach(this.function, role);
 
     this.grantLeastPrivilege(role, { inputPrefix, derivedPrefix, props, recommender, secrets });
     this.addAlarms(props);
@@ -288,6 +342,11 @@ export class DdxAssistStack extends Stack {
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'FunctionName', { value: this.function.functionName });
+    new CfnOutput(this, 'EventBusName', { value: this.recordEvents.bus.eventBusName });
+    new CfnOutput(this, 'ReviewQueueUrl', {
+      value: this.recordEvents.reviewQueue.queueUrl,
+      description: 'Example rule target: uncertain and out-of-scope results',
+    });
   }
 
   /** Every action named, every resource as narrow as the code's calls allow. */
@@ -320,10 +379,11 @@ export class DdxAssistStack extends Stack {
     // without a sidecar would fail as "access denied". It lists key names only, never content.
     allow('TellMissingFromForbidden', ['s3:ListBucket'], [this.bucket.bucketArn]);
 
-    // The calls dynamodb.ts makes: records and claims by key, the status index for listing.
+    // The calls dynamodb.ts makes: records, claims and outbox entries by key (UpdateItem: the
+    // outbox's claims and outcomes), the status index for listing and for what is due.
     allow(
       'ReadWriteResultItems',
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       [this.table.tableArn],
     );
     allow(

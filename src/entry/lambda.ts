@@ -1,7 +1,9 @@
 /**
  * The AWS Lambda entry point: a thin translation around `processEvent`. It serves direct S3 event
  * notifications, SQS queues of them (partial batch responses) and EventBridge "Object Created"
- * rules with one handler; which adapters run behind it is configuration (compose.ts).
+ * rules with one handler; which adapters run behind it is configuration (compose.ts). The stack's
+ * schedule invokes it too, to sweep the outbox (`{ "action": "ddx.outbox.sweep" }`); a job's own
+ * events are delivered in the invocation that stored its record, before it returns.
  *
  * Per container: the configuration and the composed dependencies, created on the first
  * invocation and reused. Per invocation: the Powertools logger's request keys, the job deadline
@@ -20,6 +22,7 @@ import { loadConfigWithSecrets } from '../config.js';
 import { DdxError } from '../errors.js';
 import { jobMetrics } from '../observability/job-metrics.js';
 import { metricsNamespace, serviceName } from '../observability/service-identity.js';
+import { isOutboxSweepEvent } from '../triggers/outbox-sweep-event.js';
 import {
   deadlineFromRemainingTime,
   type ObjectOutcome,
@@ -67,6 +70,13 @@ export const handler = async (event: unknown, context: Context): Promise<SQSBatc
   try {
     const remainingMs = context.getRemainingTimeInMillis();
     const { deps, inputPrefix, concurrency, deadlineMarginMs } = await containerOnce();
+    if (isOutboxSweepEvent(event)) {
+      const outcome = await deps.events.sweep({
+        signal: AbortSignal.timeout(Math.max(0, remainingMs - answerTimeMs)),
+      });
+      logger.info('outbox swept', { ...outcome });
+      return undefined;
+    }
     const { response } = await processEvent(event, deps, {
       inputPrefix,
       requestId: context.awsRequestId,
@@ -87,10 +97,13 @@ export const handler = async (event: unknown, context: Context): Promise<SQSBatc
   } finally {
     // Traces are sent before the invocation returns (a frozen container sends nothing), within
     // the time left: a slow Langfuse must not turn a finished invocation into a timeout.
+    // So are the jobs' events: whatever does not make it stays in the outbox for the sweep.
     const flushWindowMs = Math.max(0, context.getRemainingTimeInMillis() - answerTimeMs / 2);
-    await (await container?.catch(() => undefined))?.deps.generationTracer?.flush({
-      signal: AbortSignal.timeout(flushWindowMs),
-    });
+    const deps = (await container?.catch(() => undefined))?.deps;
+    await Promise.all([
+      deps?.events.settled({ signal: AbortSignal.timeout(flushWindowMs) }),
+      deps?.generationTracer?.flush({ signal: AbortSignal.timeout(flushWindowMs) }),
+    ]);
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     logger.resetKeys();
   }

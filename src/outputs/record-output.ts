@@ -83,6 +83,11 @@ export async function recordOutput(
       }
     }
     case 'pdf': {
+      // pdfkit and the image decoders load only when a PDF is asked for (not in the SR archive).
+      const [{ pdfReport }, { reportImages }] = await Promise.all([
+        import('./pdf-report.js'),
+        import('./pdf-report/report-images.js'),
+      ]);
       const [patient, upload, crop] = await Promise.all([
         sources.resultStore.patientIdentifiers(record.id, options),
         recordImage(record, 'image', sources, options),
