@@ -15,6 +15,8 @@ const folders = ['unit', 'pipeline', 'contract'];
 const leftToTheFullSuite = new Set([
   'contract/s3-blob-store.test.ts',
   'contract/dynamodb-result-store.test.ts',
+  'contract/dynamodb-outbox.test.ts',
+  'contract/dynamodb-record-with-events.test.ts',
   'unit/dicom-samples.test.ts',
 ]);
 
