@@ -15,8 +15,6 @@ import type { InferenceRecord } from '../record.js';
 import { DicomSrNotApplicableError, dicomSr } from './dicom-sr.js';
 import { contentTypeOfFormat } from './fhir/image-media.js';
 import { fhirBundle, type PatientReference } from './fhir-bundle.js';
-import { reportImages } from './pdf-report/report-images.js';
-import { pdfReport } from './pdf-report.js';
 import type { LinkSettings } from './record-links.js';
 
 export const outputFormats = ['json', 'fhir', 'dicom-sr', 'pdf'] as const;
