@@ -2,7 +2,7 @@
  * An in-memory ResultStore for pipeline tests; passes the ResultStore contract suite.
  */
 import type { PatientIdentifiers } from '../../src/domain.js';
-import type { PendingEvent, ResultStore, SaveOutcome } from '../../src/ports.js';
+import type { Outbox, PendingEvent, ResultStore, SaveOutcome } from '../../src/ports.js';
 import type { InferenceRecord } from '../../src/record.js';
 
 export interface InMemoryResultStore extends ResultStore {
@@ -13,7 +13,9 @@ export interface InMemoryResultStore extends ResultStore {
   saves: number;
 }
 
-export function createInMemoryResultStore(): InMemoryResultStore {
+/** With `outbox`, a save's events are appended to it too, as a real store does in its write. */
+export function createInMemoryResultStore(options: { outbox?: Outbox } = {}): InMemoryResultStore {
+  const { outbox } = options;
   const records = new Map<string, InferenceRecord>();
   const claims = new Map<string, { owner: string; expiresAt: number }>();
   const patients = new Map<string, PatientIdentifiers>();
@@ -37,6 +39,7 @@ export function createInMemoryResultStore(): InMemoryResultStore {
       if (options?.patient && Object.keys(options.patient).length > 0)
         patients.set(record.id, { ...options.patient });
       store.events.push(...(options?.events ?? []));
+      for (const { event, sinks } of options?.events ?? []) await outbox?.append(event, sinks);
       return { written: true };
     },
     async claim(id, { owner, leaseMs }) {
