@@ -11,7 +11,11 @@ import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { DdxError } from '../../src/errors.js';
 import { createFhirPushSender } from '../../src/events/fhir-push-sender.js';
 import { RecordEventType, recordEvent } from '../../src/events/record-event.js';
-import { createSmartBackendAuth, staticBearer } from '../../src/events/smart-backend-auth.js';
+import {
+  type AccessTokens,
+  createSmartBackendAuth,
+  staticBearer,
+} from '../../src/events/smart-backend-auth.js';
 import type { InferenceRecord } from '../../src/record.js';
 import { createInMemoryResultStore } from '../support/in-memory-result-store.js';
 import { type LoopbackFhirServer, startLoopbackFhirServer } from '../support/loopback-fhir-server.js';
@@ -27,6 +31,22 @@ async function storeWith(record: InferenceRecord, patient?: { patientId: string;
   return store;
 }
 
+/** A sender for `record`, stored alone, pushing to `baseUrl` with `auth`. */
+async function pushSender(
+  baseUrl: string,
+  auth: AccessTokens,
+  record: InferenceRecord,
+  patient?: { patientId: string; name: string },
+) {
+  return createFhirPushSender({
+    baseUrl,
+    auth,
+    resultStore: await storeWith(record, patient),
+    sources,
+    policy,
+  });
+}
+
 const completed = (record: InferenceRecord) =>
   recordEvent(record, RecordEventType.completed, { source: '/ddx-assist', links });
 
@@ -39,13 +59,9 @@ describe('FHIR push with a bearer token', () => {
 
   it('pushes a valid transaction the server stores, with the patient by identifier only', async () => {
     const record = localizedFinalRecord() as InferenceRecord;
-    const store = await storeWith(record, { patientId: 'MRN-7', name: 'Jane Q Doe' });
-    const sender = createFhirPushSender({
-      baseUrl: server.baseUrl,
-      auth: staticBearer('secret-token'),
-      resultStore: store,
-      sources,
-      policy,
+    const sender = await pushSender(server.baseUrl, staticBearer('secret-token'), record, {
+      patientId: 'MRN-7',
+      name: 'Jane Q Doe',
     });
     await sender.send(completed(record));
     const report = [...server.resources.values()].find(
@@ -67,14 +83,7 @@ describe('FHIR push with a bearer token', () => {
 
   it('retries a server that answers 503, then succeeds', async () => {
     const record = localizedFinalRecord() as InferenceRecord;
-    const store = await storeWith(record);
-    const sender = createFhirPushSender({
-      baseUrl: server.baseUrl,
-      auth: staticBearer('secret-token'),
-      resultStore: store,
-      sources,
-      policy,
-    });
+    const sender = await pushSender(server.baseUrl, staticBearer('secret-token'), record);
     const before = server.transactions.length;
     server.failNext(503, 2);
     await sender.send(completed(record));
@@ -83,13 +92,7 @@ describe('FHIR push with a bearer token', () => {
 
   it('fails permanently on a wrong token, and does not push a failed record at all', async () => {
     const record = localizedFinalRecord() as InferenceRecord;
-    const sender = createFhirPushSender({
-      baseUrl: server.baseUrl,
-      auth: staticBearer('wrong'),
-      resultStore: await storeWith(record),
-      sources,
-      policy,
-    });
+    const sender = await pushSender(server.baseUrl, staticBearer('wrong'), record);
     await assert.rejects(
       sender.send(completed(record)),
       (error) => error instanceof DdxError && !error.retriable,
@@ -127,13 +130,7 @@ describe('FHIR push with SMART backend services', () => {
 
   it('discovers the token endpoint, signs a client assertion the server accepts, and reuses the token', async () => {
     const record = localizedFinalRecord() as InferenceRecord;
-    const sender = createFhirPushSender({
-      baseUrl: server.baseUrl,
-      auth: auth(),
-      resultStore: await storeWith(record),
-      sources,
-      policy,
-    });
+    const sender = await pushSender(server.baseUrl, auth(), record);
     await sender.send(completed(record));
     await sender.send(completed(record));
     assert.equal(server.tokensIssued, 1, 'one token for both pushes');
@@ -143,13 +140,7 @@ describe('FHIR push with SMART backend services', () => {
   it('fetches a new token once when the server refuses the cached one', async () => {
     const record = localizedFinalRecord() as InferenceRecord;
     const tokens = auth();
-    const sender = createFhirPushSender({
-      baseUrl: server.baseUrl,
-      auth: tokens,
-      resultStore: await storeWith(record),
-      sources,
-      policy,
-    });
+    const sender = await pushSender(server.baseUrl, tokens, record);
     await sender.send(completed(record));
     const issued = server.tokensIssued;
     server.revokeTokens();
@@ -159,13 +150,7 @@ describe('FHIR push with SMART backend services', () => {
 
   it('fails permanently for a client the server does not know', async () => {
     const record = localizedFinalRecord() as InferenceRecord;
-    const sender = createFhirPushSender({
-      baseUrl: server.baseUrl,
-      auth: auth({ clientId: 'someone-else' }),
-      resultStore: await storeWith(record),
-      sources,
-      policy,
-    });
+    const sender = await pushSender(server.baseUrl, auth({ clientId: 'someone-else' }), record);
     await assert.rejects(
       sender.send(completed(record)),
       (error) => error instanceof DdxError && !error.retriable,

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { fhirValidationIssues } from './fhir-validator.js';
+import { readRequestText } from './read-request-text.js';
 
 export interface LoopbackFhirServer {
   readonly baseUrl: string;
@@ -35,15 +36,6 @@ export interface FhirServerOptions {
   smart?: { clientId: string; jwks: JSONWebKeySet; scope: string };
   /** A fixed bearer token the server accepts (no token endpoint). */
   bearerToken?: string;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 function reply(
@@ -72,7 +64,7 @@ export async function startLoopbackFhirServer(options: FhirServerOptions = {}): 
   const keys = options.smart ? createLocalJWKSet(options.smart.jwks) : undefined;
 
   async function token(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const form = new URLSearchParams(await readBody(request));
+    const form = new URLSearchParams(await readRequestText(request));
     const smart = options.smart;
     const refuse = (error: string, description: string) =>
       reply(response, 400, { error, error_description: description }, 'application/json');
@@ -123,7 +115,7 @@ export async function startLoopbackFhirServer(options: FhirServerOptions = {}): 
   }
 
   async function transaction(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const text = await readBody(request);
+    const text = await readRequestText(request);
     if (!authorised(request))
       return reply(response, 401, outcome('login', 'a valid bearer token is required'));
     if (failures.times > 0) {

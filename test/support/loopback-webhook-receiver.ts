@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HTTP } from 'cloudevents';
 import { Webhook } from 'standardwebhooks';
+import { readRequestText } from './read-request-text.js';
 
 export interface ReceivedWebhook {
   webhookId: string;
@@ -41,15 +42,6 @@ export interface LoopbackWebhookReceiver {
   close(): Promise<void>;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 export async function startLoopbackWebhookReceiver(secret: string): Promise<LoopbackWebhookReceiver> {
   const verifier = new Webhook(secret);
   const received: ReceivedWebhook[] = [];
@@ -59,7 +51,7 @@ export async function startLoopbackWebhookReceiver(secret: string): Promise<Loop
   let port = 0;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
+    const body = await readRequestText(request);
     const headers = Object.fromEntries(
       Object.entries(request.headers).map(([name, value]) => [
         name,
