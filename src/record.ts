@@ -9,6 +9,7 @@ import type {
   Detection,
   Extent,
   LabelScore,
+  MaskSummary,
   ModelIdentity,
   Recommendation,
 } from './ports.js';
@@ -47,7 +48,7 @@ export interface Localization {
   detector: ModelIdentity;
   detections: Detection[];
   /** The region that was classified; null when nothing was found and the whole image was used. */
-  roi: { box: Box; paddedBox: Box; confidence: number; label: string } | null;
+  roi: { box: Box; paddedBox: Box; confidence: number; label: string; mask?: MaskSummary } | null;
   cropKey: string | null;
   note: string;
 }
