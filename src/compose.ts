@@ -11,6 +11,7 @@ import { loadKnowledgeBase } from './clinical/knowledge-base.js';
 import { type ConfiguredModel, loadRoutingTable, type RoutingTable } from './clinical/routing-table.js';
 import type { Config } from './config.js';
 import { ConfigurationError } from './errors.js';
+import type { KServeModelConfig } from './models/kserve-model-config.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type {
@@ -236,6 +237,16 @@ async function createDetector(model: ConfiguredModel, policy: RetryPolicy): Prom
         policy,
       });
     }
+    case 'kserve': {
+      const { createKServeDetector } = await import('./adapters/detector/kserve.js');
+      return createKServeDetector({
+        ...kserveSettings(config),
+        card,
+        confidence: config.confidence,
+        iou: config.iou,
+        policy,
+      });
+    }
   }
 }
 
@@ -256,7 +267,15 @@ async function createClassifier(
     }
     case 'roboflow':
       throw new ConfigurationError(`model "${model.id}": Roboflow serves detectors only`);
+    case 'kserve': {
+      const { createKServeClassifier } = await import('./adapters/classifier/kserve.js');
+      return createKServeClassifier({ ...kserveSettings(config), card, policy });
+    }
   }
+}
+
+function kserveSettings(config: KServeModelConfig) {
+  return { url: config.url, model: config.model, version: config.version, binary: config.binary };
 }
 
 function onnxPath(model: ConfiguredModel): string {

@@ -10,6 +10,7 @@ import { roboflowModelSchema, sageMakerModelSchema } from '../adapters/remote-mo
 import { readConfigurationFile } from '../configuration-file.js';
 import { BadInputError, ConfigurationError, InputErrorCode, PipelineStep } from '../errors.js';
 import { loadOnnxModelCard } from '../models/complete-card.js';
+import { kserveModelSchema } from '../models/kserve-model-config.js';
 import { loadModelCard, type ModelCard } from '../models/model-card.js';
 import type { ClinicalContext, Extent } from '../ports.js';
 import type { RouteDecision } from '../record.js';
@@ -30,6 +31,7 @@ const modelConfigSchema = z.discriminatedUnion('kind', [
   onnxModelSchema,
   sageMakerModelSchema,
   roboflowModelSchema,
+  kserveModelSchema,
 ]);
 
 const routeSchema = z.object({
