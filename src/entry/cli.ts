@@ -28,7 +28,11 @@ Usage:
                                                   GET /v1/records); port 8000, host 127.0.0.1, 4 jobs at once
   ddx serve-models [--port N] [--host H] [--model ID]
                                                   serve the routed ONNX models over the SageMaker container
-                                                  and runtime contracts and the Roboflow detect contract
+                                                  and runtime contracts, the Roboflow detect contract and
+                                                  the KServe / Triton v2 protocol (/v2/...)
+  ddx models check <model.onnx> [--card card.json] [--image probe.jpg] [--json]
+                                                  inspect a model, run a probe image, explain what its card
+                                                  gets wrong or print a card to start from
 
 Options:
   --json       print the stored record(s) as JSON on stdout
@@ -60,6 +64,7 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
     // server has no one to print to: it logs a line per request.
     const logsByDefault = values.verbose || positionals[0] === 'serve';
     const config = loadConfig({ DDX_LOG_LEVEL: logsByDefault ? 'info' : 'error', ...environment });
+    if (positionals[0] === 'models') return await modelsCommand(positionals.slice(1), values);
     // The model server needs the models only, not the stores.
     if (positionals[0] === 'serve-models')
       return await serveModelsCommand(positionals.slice(1), values, config);
@@ -96,6 +101,8 @@ function parseCommandLine(argv: string[]) {
       port: { type: 'string' },
       host: { type: 'string' },
       model: { type: 'string' },
+      card: { type: 'string' },
+      image: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -272,6 +279,17 @@ async function serveModelsCommand(args: string[], values: Values, config: Config
   await server.close();
   await models.close?.();
   return ExitCode.ok;
+}
+
+async function modelsCommand(args: string[], values: Values): Promise<number> {
+  const [subcommand, modelPath, ...extra] = args;
+  if (subcommand !== 'check' || !modelPath || extra.length > 0) {
+    throw new UsageError('models takes "check <model.onnx> [--card card.json] [--image probe.jpg]"');
+  }
+  const { modelsCheck } = await import('../cli/models-check.js');
+  return modelsCheck(modelPath, { card: values.card, image: values.image, json: values.json }, (text) =>
+    process.stdout.write(text),
+  );
 }
 
 /**
