@@ -3,12 +3,15 @@
  * (size, normalisation, layout) goes out as FP32, the output row comes back and is ranked against
  * the card's labels (softmax when the card says logits).
  */
-import { prepareModelInput } from '../../imaging/model-input.js';
 import type { ClassificationCard } from '../../models/model-card.js';
 import { rankLabels } from '../../models/rank-labels.js';
 import type { CallOptions, Classifier, DecodedImage, LabelScore } from '../../ports.js';
 import { invalidModelOutput } from '../sagemaker/parse-response.js';
-import { createKServeModelClient, type KServeModelSettings } from '../shared/kserve/infer-client.js';
+import {
+  createKServeModelClient,
+  inferImage,
+  type KServeModelSettings,
+} from '../shared/kserve/infer-client.js';
 
 export interface KServeClassifierSettings extends KServeModelSettings {
   card: ClassificationCard;
@@ -26,13 +29,7 @@ export function createKServeClassifier(settings: KServeClassifierSettings): Clas
     name: 'kserve',
     card,
     async classify(image: DecodedImage, options?: CallOptions): Promise<LabelScore[]> {
-      options?.signal?.throwIfAborted();
-      const tensor = await prepareModelInput(image, card.input);
-      const output = await client.infer(
-        { name: card.input.name, shape: tensor.dims, data: tensor.data },
-        card.output.name,
-        options,
-      );
+      const { output } = await inferImage(client, card, image, options);
       try {
         const [batch, ...rest] = output.shape;
         if (batch !== 1 || rest.reduce((product, size) => product * size, 1) !== card.labels.length) {

@@ -3,12 +3,15 @@
  * exactly as for ONNX Runtime (the card's size, letterbox, scale, layout), sent as one FP32 tensor,
  * and the output tensor is decoded by the same decoder (YOLO head, end-to-end boxes or a mask).
  */
-import { prepareModelInput } from '../../imaging/model-input.js';
 import { decodeDetectorOutput } from '../../models/detector-output.js';
 import type { DetectionCard } from '../../models/model-card.js';
 import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
 import { invalidModelOutput } from '../sagemaker/parse-response.js';
-import { createKServeModelClient, type KServeModelSettings } from '../shared/kserve/infer-client.js';
+import {
+  createKServeModelClient,
+  inferImage,
+  type KServeModelSettings,
+} from '../shared/kserve/infer-client.js';
 
 export interface KServeDetectorSettings extends KServeModelSettings {
   card: DetectionCard;
@@ -32,17 +35,11 @@ export function createKServeDetector(settings: KServeDetectorSettings): Detector
     name: 'kserve',
     card,
     async detect(image: DecodedImage, options?: CallOptions): Promise<Detection[]> {
-      options?.signal?.throwIfAborted();
-      const tensor = await prepareModelInput(image, card.input);
-      const output = await client.infer(
-        { name: card.input.name, shape: tensor.dims, data: tensor.data },
-        card.output.name,
-        options,
-      );
+      const { output, letterbox } = await inferImage(client, card, image, options);
       try {
         return decodeDetectorOutput(output.data, output.shape, {
           card,
-          letterbox: tensor.letterbox,
+          letterbox,
           image,
           confidence,
           iou,

@@ -8,7 +8,9 @@
  * rejects (400: wrong name, shape or datatype) is not.
  */
 import { DependencyError, ServiceErrorCode } from '../../../errors.js';
-import type { CallOptions } from '../../../ports.js';
+import { type Letterbox, prepareModelInput } from '../../../imaging/model-input.js';
+import type { ModelCard } from '../../../models/model-card.js';
+import type { CallOptions, DecodedImage } from '../../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../../resilience/retry.js';
 import {
@@ -233,4 +235,24 @@ function extensionsOf(text: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The image prepared as the card's input tensor (size, normalisation, layout, letterbox), sent,
+ * and the card's output tensor back, with the letterbox that maps it to the original image.
+ */
+export async function inferImage(
+  client: KServeModelClient,
+  card: ModelCard,
+  image: DecodedImage,
+  options?: CallOptions,
+): Promise<{ output: DecodedTensor; letterbox: Letterbox }> {
+  options?.signal?.throwIfAborted();
+  const tensor = await prepareModelInput(image, card.input);
+  const output = await client.infer(
+    { name: card.input.name, shape: tensor.dims, data: tensor.data },
+    card.output.name,
+    options,
+  );
+  return { output, letterbox: tensor.letterbox };
 }
