@@ -33,7 +33,7 @@ import {
   megabytes,
 } from '../scripts/bundle-lambda.js';
 import { loadRoutingTable } from '../src/clinical/routing-table.js';
-import { createModelProvider } from '../src/compose.js';
+import { routedModelProvider } from '../src/compose.js';
 import { startModelServer } from '../src/model-server/model-server.js';
 import { startDynalite } from '../test/support/dynalite.js';
 import { writeRemoteRoutingTable } from '../test/support/remote-routing-table.js';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   if (classifierId === undefined) throw new Error('the routing table has no route');
 
   const workspace = await mkdtemp(join(tmpdir(), 'ddx-cold-start-'));
-  const models = createModelProvider(table);
+  const models = routedModelProvider(table);
   const modelServer = await startModelServer({ models, table, port: 0, host: '127.0.0.1' });
   const s3 = await startS3rver('ddx-bench-images');
   const dynamo = await startDynalite('ddx-bench-results');

@@ -88,7 +88,6 @@ async function main(): Promise<number> {
       AWS_SECRET_ACCESS_KEY: 'load-bench-secret',
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: server.url,
-      ROBOFLOW_API_KEY: roboflowApiKey,
     });
     // Every setting spelled out rather than taken from the shell, so a developer's DDX_* variables
     // cannot point the bench at other stores or an LLM.
@@ -100,6 +99,7 @@ async function main(): Promise<number> {
       DDX_RESULT_STORE: 'sqlite',
       DDX_SQLITE_PATH: join(dataDir, 'results.db'),
       DDX_ROUTES: remoteRoutes,
+      ROBOFLOW_API_KEY: roboflowApiKey,
       DDX_PROMPT_SOURCE: 'files',
       DDX_RECOMMENDER: 'knowledge-base',
       DDX_INPUT_PREFIX: inputPrefix,

@@ -35,8 +35,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { resultTableKeys, timeToLiveAttribute } from '../src/adapters/result-store/dynamodb-table.js';
-import type { LogLevel } from '../src/observability/logger.js';
 import { metricsNamespace, serviceName } from '../src/observability/service-identity.js';
+import type { LogLevel } from '../src/ports.js';
 import {
   bundledFileEnvironment,
   defaultLambdaCpu,

@@ -26,7 +26,7 @@
  */
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { logLevels } from '../src/observability/logger.js';
+import { logLevels } from '../src/ports.js';
 import type { DdxAssistStackProps, PromptSourceSettings, RecommenderSettings } from './ddx-assist-stack.js';
 import { lambdaCpus } from './lambda-bundle.js';
 

@@ -3,21 +3,24 @@
  * and dynamic imports, so a process only loads the backends it is configured for (local mode never
  * loads the AWS SDK; a Lambda never loads onnxruntime unless an ONNX model is routed to).
  */
+
+import { createLogger } from './adapters/logger/json-lines.js';
 import { createKnowledgeBaseRecommender } from './adapters/recommender/knowledge-base.js';
-import type { SageMakerModelConfig } from './adapters/remote-model-config.js';
 import { loadCptMapping } from './clinical/cpt-mapping.js';
 import { loadIcd10CmTable } from './clinical/icd10cm-table.js';
 import { loadKnowledgeBase } from './clinical/knowledge-base.js';
-import { type ConfiguredModel, loadRoutingTable, type RoutingTable } from './clinical/routing-table.js';
+import { loadRoutingTable, type RoutingTable } from './clinical/routing-table.js';
 import type { Config } from './config.js';
 import { ConfigurationError } from './errors.js';
-import type { KServeModelConfig } from './models/kserve-model-config.js';
-import { createLogger, type Logger } from './observability/logger.js';
+import type { ClassificationCard, DetectionCard } from './models/model-card.js';
+import type { ConfiguredModel, KServeModelConfig, SageMakerModelConfig } from './models/model-entry.js';
+import { type ClosableModel, createModelProvider } from './models/model-provider.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type {
   BlobStore,
   Classifier,
   Detector,
+  Logger,
   ModelProvider,
   PromptSource,
   Recommender,
@@ -29,6 +32,19 @@ export interface ComposedDependencies extends PipelineDeps {
   close(): Promise<void>;
 }
 
+/**
+ * Builds every adapter the configuration names, once per process: the stores, the prompt source,
+ * the recommenders, the model provider (models are created on first use) and the tracer.
+ * `close()` releases them (sockets, ONNX sessions, the SQLite file) and flushes the traces.
+ *
+ * @example
+ * const deps = await composeDependencies(loadConfig({ DDX_DATA_DIR: '/tmp/ddx' }));
+ * try {
+ *   const { record } = await runInference({ source: { key: 'uploads/a.jpg' }, requestId: 'r1', trigger: 'cli' }, deps);
+ * } finally {
+ *   await deps.close();
+ * }
+ */
 export async function composeDependencies(
   config: Config,
   overrides: { logger?: Logger } = {},
@@ -45,9 +61,9 @@ export async function composeDependencies(
   const knowledgeRecommender = createKnowledgeBaseRecommender(knowledgeBase);
   const recommender = await createRecommender(config, knowledgeRecommender);
   const resultStore = await createResultStore(config, blobStore);
-  const models = createModelProvider(routingTable, config.callPolicy);
+  const models = routedModelProvider(routingTable, { policy: config.callPolicy, roboflow: config.roboflow });
   const generationTracer = config.tracing
-    ? (await import('./observability/langfuse-tracing.js')).createLangfuseTracer({
+    ? (await import('./adapters/generation-tracer/langfuse.js')).createLangfuseTracer({
         ...config.tracing,
         logger,
       })
@@ -168,46 +184,35 @@ async function createRecommender(config: Config, knowledgeRecommender: Recommend
   }
 }
 
-type ClosableModel<T> = T & { close?(): Promise<void> };
-
-/** Creates each routed model on first use and reuses it (sessions are expensive to create). */
-export function createModelProvider(
+/**
+ * The ModelProvider for a routing table: each model created on first use by its configured
+ * backend (the switches below) and reused (models/model-provider.ts).
+ */
+export function routedModelProvider(
   table: RoutingTable,
-  policy: RetryPolicy = defaultRetryPolicy,
+  settings: Partial<ModelSettings> = {},
 ): ModelProvider {
-  const detectors = new Map<string, Promise<ClosableModel<Detector>>>();
-  const classifiers = new Map<string, Promise<ClosableModel<Classifier>>>();
-
-  const configured = (id: string): ConfiguredModel => {
-    const model = table.models.get(id);
-    if (!model) throw new ConfigurationError(`model "${id}" is not in the routing table`);
-    return model;
+  const backends: ModelSettings = {
+    policy: settings.policy ?? defaultRetryPolicy,
+    roboflow: settings.roboflow ?? { apiUrl: undefined, apiKey: '' },
   };
-  const once = <T>(cache: Map<string, Promise<T>>, id: string, create: () => Promise<T>): Promise<T> => {
-    let model = cache.get(id);
-    if (!model) {
-      model = create();
-      model.catch(() => cache.delete(id));
-      cache.set(id, model);
-    }
-    return model;
-  };
-
-  return {
-    detector: (id) => once(detectors, id, () => createDetector(configured(id), policy)),
-    classifier: (id) => once(classifiers, id, () => createClassifier(configured(id), policy)),
-    async close() {
-      const all = await Promise.allSettled([...detectors.values(), ...classifiers.values()]);
-      await Promise.all(
-        all.map((result) => (result.status === 'fulfilled' ? result.value.close?.() : undefined)),
-      );
-    },
-  };
+  return createModelProvider(table, {
+    detector: (model) => createDetector(model, backends),
+    classifier: (model) => createClassifier(model, backends),
+  });
 }
 
-async function createDetector(model: ConfiguredModel, policy: RetryPolicy): Promise<ClosableModel<Detector>> {
+/** What remote models need from the configuration: the call policy and Roboflow's defaults. */
+export interface ModelSettings {
+  policy: RetryPolicy;
+  roboflow: Config['roboflow'];
+}
+
+async function createDetector(
+  model: ConfiguredModel & { card: DetectionCard },
+  { policy, roboflow }: ModelSettings,
+): Promise<ClosableModel<Detector>> {
   const { config, card } = model;
-  if (card.task !== 'detection') throw new ConfigurationError(`model "${model.id}" is not a detector`);
   switch (config.kind) {
     case 'onnx': {
       const { createOnnxDetector } = await import('./adapters/detector/onnx.js');
@@ -223,12 +228,9 @@ async function createDetector(model: ConfiguredModel, policy: RetryPolicy): Prom
       return createSageMakerDetector({ ...sageMakerSettings(config), card, policy });
     }
     case 'roboflow': {
-      const [{ createRoboflowDetector }, { roboflowConnection }] = await Promise.all([
-        import('./adapters/detector/roboflow.js'),
-        import('./adapters/remote-model-config.js'),
-      ]);
+      const { createRoboflowDetector, roboflowConnection } = await import('./adapters/detector/roboflow.js');
       return createRoboflowDetector({
-        ...roboflowConnection(config),
+        ...roboflowConnection(config, roboflow),
         project: config.project,
         version: config.version,
         card,
@@ -251,11 +253,10 @@ async function createDetector(model: ConfiguredModel, policy: RetryPolicy): Prom
 }
 
 async function createClassifier(
-  model: ConfiguredModel,
-  policy: RetryPolicy,
+  model: ConfiguredModel & { card: ClassificationCard },
+  { policy }: ModelSettings,
 ): Promise<ClosableModel<Classifier>> {
   const { config, card } = model;
-  if (card.task !== 'classification') throw new ConfigurationError(`model "${model.id}" is not a classifier`);
   switch (config.kind) {
     case 'onnx': {
       const { createOnnxClassifier } = await import('./adapters/classifier/onnx.js');

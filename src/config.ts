@@ -1,15 +1,22 @@
 /**
  * The one validated configuration, read from environment variables (the same ones drive the CLI,
- * the server and the Lambda). Every variable is documented in the README's configuration table.
- * Where an ecosystem already names a setting (AWS_REGION, OPENAI_BASE_URL, LANGFUSE_*), that name
- * is used; DDX_* names are ours.
+ * the server and the Lambda). This is the only module that reads the environment: everything else
+ * is handed its values (compose.ts, the entry points). Every variable is documented in the
+ * README's configuration table. Where an ecosystem already names a setting (AWS_REGION,
+ * OPENAI_BASE_URL, LANGFUSE_*, ROBOFLOW_*), that name is used; DDX_* names are ours. (The AWS
+ * SDK still reads its own AWS_* credentials and endpoints.)
+ *
+ * @example
+ * const config = loadConfig(); // process.env
+ * const deps = await composeDependencies(config);
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
-import { logLevels } from './observability/logger.js';
+import { logLevels } from './ports.js';
 import { defaultRetryPolicy, type RetryPolicy } from './resilience/retry.js';
+import { resolveSecretArns, type SecretReader } from './secrets-from-arns.js';
 
 /** The package root: one level above `src/` (when run from source) or `dist/` (when built). */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +57,8 @@ const environmentSchema = z.object({
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: text.optional(),
   AWS_REGION: text.optional(),
+  ROBOFLOW_API_URL: text.optional(),
+  ROBOFLOW_API_KEY: text.optional(),
   DDX_KNOWLEDGE_BASE: text.default(resolve(packageRoot, 'data/knowledge-base.json')),
   DDX_ICD10CM_TABLE: text.default(resolve(packageRoot, 'data/icd10cm-codes.tsv')),
   DDX_CPT_MAPPING: text.optional(),
@@ -72,7 +81,9 @@ const environmentSchema = z.object({
   DDX_MIN_STEP_TIME_MS: z.coerce.number().int().nonnegative().default(500),
   DDX_CALL_TIMEOUT_MS: wholePositive(10_000),
   DDX_CALL_ATTEMPTS: wholePositive(3),
-  DDX_LOG_LEVEL: z.enum(logLevels).default('info'),
+  DDX_LOG_LEVEL: z.enum(logLevels).optional(),
+  DDX_CONCURRENCY: wholePositive(4),
+  DDX_DEADLINE_MARGIN_MS: z.coerce.number().int().nonnegative().default(5000),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -132,14 +143,32 @@ export interface Config {
   minStepTimeMs: number;
   /** Timeout and attempts of each call to a store or a remote model (the LLM has its own). */
   callPolicy: RetryPolicy;
+  /**
+   * Roboflow's API when a routing-table entry names none (`ROBOFLOW_API_URL`), and its key
+   * (`ROBOFLOW_API_KEY`, '' when unset; also the key `ddx serve-models` asks of its callers).
+   */
+  roboflow: { apiUrl: string | undefined; apiKey: string };
+  /** The Lambda handler's own settings: objects of one event run at once, and the time kept back to store records. */
+  lambda: { concurrency: number; deadlineMarginMs: number };
   logLevel: (typeof logLevels)[number];
+  /** True when DDX_LOG_LEVEL was set (in Lambda, POWERTOOLS_LOG_LEVEL rules otherwise). */
+  logLevelConfigured: boolean;
 }
 
-const ecosystemNames = /^(DDX|LANGFUSE|OPENAI|AWS)_/;
+const ecosystemNames = /^(DDX|LANGFUSE|OPENAI|AWS|ROBOFLOW)_/;
 
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The configuration from `environment` (the process's by default). `defaults` apply to variables
+ * the environment leaves unset (the CLI's quieter log level).
+ */
+export function loadConfig(
+  environment: NodeJS.ProcessEnv = process.env,
+  defaults: Record<string, string> = {},
+): Config {
   const relevant = Object.fromEntries(
-    Object.entries(environment).filter(([name, value]) => ecosystemNames.test(name) && value !== ''),
+    Object.entries({ ...defaults, ...environment }).filter(
+      ([name, value]) => ecosystemNames.test(name) && value !== '',
+    ),
   );
   const parsed = environmentSchema.safeParse(relevant);
   if (!parsed.success) {
@@ -181,8 +210,23 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       baseDelayMs: defaultRetryPolicy.baseDelayMs,
       maxDelayMs: defaultRetryPolicy.maxDelayMs,
     },
-    logLevel: env.DDX_LOG_LEVEL,
+    roboflow: { apiUrl: env.ROBOFLOW_API_URL, apiKey: env.ROBOFLOW_API_KEY ?? '' },
+    lambda: { concurrency: env.DDX_CONCURRENCY, deadlineMarginMs: env.DDX_DEADLINE_MARGIN_MS },
+    logLevel: env.DDX_LOG_LEVEL ?? 'info',
+    logLevelConfigured: env.DDX_LOG_LEVEL !== undefined,
   };
+}
+
+/**
+ * In Lambda: each `<NAME>_SECRET_ARN` resolved from Secrets Manager into `<NAME>` first
+ * (secrets-from-arns.ts), then the configuration.
+ */
+export async function loadConfigWithSecrets(
+  environment: NodeJS.ProcessEnv = process.env,
+  secrets?: SecretReader,
+): Promise<Config> {
+  await resolveSecretArns(environment, secrets);
+  return loadConfig(environment);
 }
 
 function blobStoreConfig(env: Environment, dataDir: string): BlobStoreConfig {

@@ -107,6 +107,15 @@ export class DependencyError extends DdxError {
   }
 }
 
+/** A model answered something no retry can make usable (a shape, a label or a box it cannot have). */
+export function invalidModelOutput(source: string, problem: string, cause?: unknown): DependencyError {
+  return new DependencyError(`${source} answered an unusable response: ${problem}`, {
+    code: ServiceErrorCode.invalidModelOutput,
+    retriable: false,
+    cause,
+  });
+}
+
 /** The job ran out of time before a step could finish; another delivery may succeed. */
 export class DeadlineExceededError extends DdxError {
   constructor(step?: PipelineStep, cause?: unknown, message?: string) {

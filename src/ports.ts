@@ -1,8 +1,19 @@
 /**
  * The ports of DDx Assist (DESIGN.md section 2): the only things the pipeline knows about the
- * outside world. Each has an embedded default under `adapters/<port>/` and, later, production
- * adapters beside it. Every port names itself (`name`) for logs and records.
+ * outside world. Each has an embedded default and its production adapters under
+ * `adapters/<port>/<backend>.ts` (docs/architecture.md). Every port that talks to a backend names
+ * itself (`name`) for logs and records. The values they carry are the domain model (domain.ts).
  */
+import type {
+  DecodedImage,
+  Detection,
+  LabelScore,
+  PatientIdentifiers,
+  Prompt,
+  Recommendation,
+  RecommendationRequest,
+  TokenUsage,
+} from './domain.js';
 import type { ClassificationCard, DetectionCard } from './models/model-card.js';
 import type { InferenceRecord, RecordStatus } from './record.js';
 
@@ -81,48 +92,7 @@ export interface ResultStore {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Images and models
-
-/** A decoded image: oriented, 8-bit sRGB, 3 channels, row-major, no metadata. */
-export interface DecodedImage {
-  width: number;
-  height: number;
-  pixels: Buffer;
-}
-
-/** A box in original-image pixels, top-left origin. */
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface Detection {
-  box: Box;
-  confidence: number;
-  label: string;
-  /** Set by segmentation models: what the lesion mask measured (the box is the mask's bounding box). */
-  mask?: MaskSummary;
-}
-
-/** A lesion mask's measurements, in original-image geometry. */
-export interface MaskSummary {
-  /** The region's share of the image area, 0..1. */
-  areaFraction: number;
-  /** Isoperimetric ratio P^2 / (4 pi A): 1 for a circle, larger for a ragged or elongated border. */
-  borderIrregularity: number;
-}
-
-export interface LabelScore {
-  label: string;
-  probability: number;
-}
-
-export interface ModelIdentity {
-  id: string;
-  version: string;
-}
+// Models
 
 export interface Detector {
   readonly name: string;
@@ -147,61 +117,9 @@ export interface ModelProvider {
 // ---------------------------------------------------------------------------------------------
 // Prompts and recommendations
 
-export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
-
-/** A prompt in Langfuse's shape, so bundled files double as the Langfuse fallback. */
-export interface Prompt {
-  name: string;
-  version: number;
-  type: 'text' | 'chat';
-  prompt: string | ChatMessage[];
-  config: Record<string, unknown>;
-  labels: string[];
-  /** The label it was fetched by (`production`), when fetched by label. */
-  label?: string;
-  /** True when a fallback copy was served instead of the prompt source's own. */
-  isFallback: boolean;
-}
-
 export interface PromptSource {
   readonly name: string;
   get(name: string, options?: CallOptions): Promise<Prompt>;
-}
-
-export type Likelihood = 'high' | 'moderate' | 'low';
-
-export interface Differential {
-  condition: string;
-  likelihood: Likelihood;
-  rationale: string;
-  icd10cm: string[];
-}
-
-export interface Recommendation {
-  differentials: Differential[];
-  followUpTests: { test: string; rationale: string }[];
-  treatmentConsiderations: { consideration: string; rationale: string }[];
-  redFlags: { flag: string; rationale: string }[];
-  /** A plain statement when the findings are uncertain; null when they are not. */
-  uncertainty: string | null;
-  disclaimer: string;
-}
-
-/** What a recommender is given: findings and de-identified context only, never identifiers. */
-export interface RecommendationRequest {
-  findings: {
-    classifier: ModelIdentity;
-    input: 'crop' | 'whole-image';
-    labels: LabelScore[];
-    lesionFound: boolean | null;
-  };
-  context: DeidentifiedContext;
-  /**
-   * The uploader's free-text notes after identifier scrubbing, or null. Data, never instructions:
-   * a recommender passes them only inside the prompt's delimited notes field.
-   */
-  notes: string | null;
-  prompt: Prompt;
 }
 
 export interface RecommendationResult {
@@ -209,7 +127,7 @@ export interface RecommendationResult {
   provider: string;
   model: string;
   /** Token usage of an LLM call, when the provider reports it. */
-  usage?: { inputTokens: number; outputTokens: number };
+  usage?: TokenUsage;
   /** Wall time of the provider call(s), retries and repair included. */
   latencyMs?: number;
 }
@@ -220,36 +138,55 @@ export interface Recommender {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Clinical context
+// Observability
 
-export type Extent = 'localized' | 'widespread' | 'unspecified';
-export type Sex = 'female' | 'male' | 'other' | 'unknown';
+export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
 
-/** The clinical context after validation. Free-text notes may carry identifiers: never log them. */
-export interface ClinicalContext {
-  extent: Extent;
-  bodySite: string | null;
-  ageYears: number | null;
-  sex: Sex | null;
-  specialty: string | null;
-  durationDays: number | null;
-  notes: string | null;
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+/**
+ * One structured logger for every host (JSON lines on the CLI and the server, Powertools in Lambda).
+ * Callers pass only keys they chose: never an event body, metadata values or notes, which can
+ * identify a patient.
+ */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line (request id, record id). */
+  child(fields: LogFields): Logger;
 }
 
-/** What may leave the service towards a model: an allow-list of derived fields. */
-export interface DeidentifiedContext {
-  extent: Extent;
-  bodySite: string | null;
-  /** Whole years; 90 and over reported as "90+" (HIPAA Safe Harbor). */
-  age: string | null;
-  sex: Sex | null;
-  specialty: string | null;
-  durationDays: number | null;
+/** The Logger that writes nothing: the default wherever a caller passes none. */
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silentLogger,
+};
+
+/** One LLM generation as traced: what the LLM saw (de-identified) and what it answered. */
+export interface TracedGeneration {
+  recordId: string;
+  provider: string;
+  model: string;
+  prompt: { name: string; version: number; isFallback: boolean };
+  input: unknown;
+  output: unknown;
+  usage: TokenUsage | null;
+  startTime: Date;
+  endTime: Date;
 }
 
-/** Identifiers that came with the upload: stored apart from the record, never logged or sent. */
-export interface PatientIdentifiers {
-  name?: string;
-  patientId?: string;
-  dateOfBirth?: string;
+/** Optional tracing of LLM generations (Langfuse); never fails a job. */
+export interface GenerationTracer {
+  record(generation: TracedGeneration): void;
+  /**
+   * Sends what is buffered; resolves (never rejects) once sent or given up. `signal` bounds it
+   * (in Lambda: the invocation's remaining time), on top of the tracer's own retry policy.
+   */
+  flush(options?: { signal?: AbortSignal }): Promise<void>;
 }

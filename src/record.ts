@@ -1,8 +1,9 @@
 /**
- * The one result record per source object (DESIGN.md section 4).
+ * The one result record per source object (DESIGN.md section 4). Built from the domain model
+ * (domain.ts) and the error vocabulary (errors.ts, which imports nothing); the ports import this
+ * file, never the other way round.
  */
 import { createHash } from 'node:crypto';
-import type { ErrorCode, PipelineStep } from './errors.js';
 import type {
   Box,
   DeidentifiedContext,
@@ -12,7 +13,9 @@ import type {
   MaskSummary,
   ModelIdentity,
   Recommendation,
-} from './ports.js';
+  TokenUsage,
+} from './domain.js';
+import type { ErrorCode, PipelineStep } from './errors.js';
 
 export const RecordStatus = { succeeded: 'succeeded', degraded: 'degraded', failed: 'failed' } as const;
 export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
@@ -83,7 +86,7 @@ export interface RecommendationRecord extends Recommendation {
   provider: string;
   model: string;
   prompt: { name: string; version: number; label: string | null; isFallback: boolean };
-  usage: { inputTokens: number; outputTokens: number } | null;
+  usage: TokenUsage | null;
   latencyMs: number | null;
 }
 

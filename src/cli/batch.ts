@@ -4,13 +4,14 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { isMetadataSidecar } from '../adapters/blob-store/metadata-sidecar.js';
 import { mapWithConcurrency } from '../concurrency/map-with-concurrency.js';
 import type { Job, PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { runInference } from '../pipeline/run-inference.js';
 import type { InferenceRecord } from '../record.js';
+import { uploadKeyFor } from '../uploads/key-scope.js';
+import { isMetadataSidecar } from '../uploads/metadata-sidecar.js';
 import { createProgressBar } from './progress-bar.js';
-import { metadataFileBeside, uploadImage, uploadKeyFor } from './upload-image.js';
+import { metadataFileBeside, uploadImage } from './upload-image.js';
 
 export interface BatchItem {
   file: string;

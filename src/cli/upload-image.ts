@@ -1,12 +1,11 @@
 /**
- * Puts an image and its metadata into the blob store exactly as a clinician's app would upload
- * it, so the CLI and the HTTP server exercise the same path as an S3 event: `uploadImage` from
- * local files (the CLI), `storeUpload` from bytes already in memory (the HTTP upload).
+ * `ddx run` and `ddx batch` upload local files as a clinician's app would (uploads/store-upload.ts):
+ * the image, and its metadata file when there is one.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { metadataSidecarKey } from '../adapters/blob-store/metadata-sidecar.js';
 import type { BlobStore } from '../ports.js';
+import { metadataSidecarKey } from '../uploads/metadata-sidecar.js';
+import { storeUpload } from '../uploads/store-upload.js';
 
 export class LocalFileError extends Error {
   override name = 'LocalFileError';
@@ -19,29 +18,11 @@ export interface UploadRequest {
   key: string;
 }
 
-export interface StoredUpload {
-  key: string;
-  image: Uint8Array;
-  /** The metadata JSON as sent, stored unchecked: malformed metadata fails the job visibly. `{}` when absent. */
-  metadata?: Uint8Array;
-  contentType?: string;
-}
-
 export async function uploadImage(blobStore: BlobStore, request: UploadRequest): Promise<void> {
   await storeUpload(blobStore, {
     key: request.key,
     image: await readLocalFile(request.imagePath, 'image'),
     metadata: request.metadataPath ? await readLocalFile(request.metadataPath, 'metadata file') : undefined,
-  });
-}
-
-export async function storeUpload(blobStore: BlobStore, upload: StoredUpload): Promise<void> {
-  // Metadata first: a reader that sees the new image must also see its metadata.
-  await blobStore.put(metadataSidecarKey(upload.key), upload.metadata ?? Buffer.from('{}\n'), {
-    contentType: 'application/json',
-  });
-  await blobStore.put(upload.key, upload.image, {
-    contentType: upload.contentType ?? 'application/octet-stream',
   });
 }
 
@@ -54,10 +35,6 @@ export async function metadataFileBeside(imagePath: string): Promise<string | un
   ))
     ? path
     : undefined;
-}
-
-export function uploadKeyFor(inputPrefix: string, relativePath: string): string {
-  return `${inputPrefix}${relativePath.split(/[\\/]/).filter(Boolean).join('/') || basename(relativePath)}`;
 }
 
 async function readLocalFile(path: string, what: string): Promise<Buffer> {

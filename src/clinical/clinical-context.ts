@@ -7,8 +7,8 @@
  * upload with a message naming the key, never the value (values may identify a patient).
  */
 import { z } from 'zod';
+import type { ClinicalContext, Extent, PatientIdentifiers, Sex } from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
-import type { ClinicalContext, Extent, PatientIdentifiers, Sex } from '../ports.js';
 
 const keyAliases: Record<string, keyof ClinicalContext | keyof PatientIdentifiers> = {
   extent: 'extent',

@@ -3,8 +3,9 @@
  * three variables the recommendation prompt uses from a request. Substitution is one pass over the
  * template, so a value that happens to contain `{{findings}}` is never expanded again.
  */
+
+import type { ChatMessage, Prompt, RecommendationRequest } from '../domain.js';
 import { ConfigurationError } from '../errors.js';
-import type { ChatMessage, Prompt, RecommendationRequest } from '../ports.js';
 
 export type PromptVariables = Readonly<Record<string, string>>;
 

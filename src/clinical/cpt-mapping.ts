@@ -8,7 +8,7 @@
  * ```
  */
 import { z } from 'zod';
-import { readConfigurationFile } from '../configuration-file.js';
+import { readValidatedFile } from '../read-validated-file.js';
 
 const cptCode = z.string().regex(/^\d{4}[0-9FTU]$/, 'a CPT code is four digits and a digit, F, T or U');
 
@@ -23,5 +23,5 @@ const cptMappingSchema = z.object({
 export type CptMapping = z.infer<typeof cptMappingSchema>;
 
 export function loadCptMapping(path: string): Promise<CptMapping> {
-  return readConfigurationFile(path, cptMappingSchema, 'CPT mapping');
+  return readValidatedFile(path, cptMappingSchema, 'CPT mapping');
 }

@@ -3,7 +3,7 @@
  * clinical fields only, and free-text notes only after their identifiers are scrubbed. Names,
  * identifiers, dates of birth, addresses and contact details never leave.
  */
-import type { ClinicalContext, DeidentifiedContext, PatientIdentifiers } from '../ports.js';
+import type { ClinicalContext, DeidentifiedContext, PatientIdentifiers } from '../domain.js';
 import { scrubNotes } from './scrub-notes.js';
 
 export function deidentify(context: ClinicalContext): DeidentifiedContext {

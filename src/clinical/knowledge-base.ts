@@ -5,7 +5,7 @@
  * set has sites).
  */
 import { z } from 'zod';
-import { readConfigurationFile } from '../configuration-file.js';
+import { readValidatedFile } from '../read-validated-file.js';
 
 export const bodyRegions = ['face', 'scalp-neck', 'trunk', 'upper-limb', 'lower-limb', 'other'] as const;
 export type BodyRegion = (typeof bodyRegions)[number];
@@ -41,7 +41,7 @@ export type KnowledgeBase = z.infer<typeof knowledgeBaseSchema>;
 export type ConditionKnowledge = z.infer<typeof conditionSchema>;
 
 export function loadKnowledgeBase(path: string): Promise<KnowledgeBase> {
-  return readConfigurationFile(path, knowledgeBaseSchema, 'knowledge base');
+  return readValidatedFile(path, knowledgeBaseSchema, 'knowledge base');
 }
 
 /** The body region of a free-text body site ("upper back" -> trunk), or null when unknown. */

@@ -7,8 +7,9 @@
  * const merged = mergeDicomContext(loaded, image.dicom);
  * // loaded.context.bodySite null, DICOM "THORAX" -> merged.context.bodySite 'thorax'
  */
+
+import type { ClinicalContext, PatientIdentifiers } from '../domain.js';
 import type { DicomClinicalFacts } from '../imaging/dicom/dicom-clinical-context.js';
-import type { ClinicalContext, PatientIdentifiers } from '../ports.js';
 
 export interface ContextAndPatient {
   context: ClinicalContext;

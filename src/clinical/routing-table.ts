@@ -6,33 +6,15 @@
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { roboflowModelSchema, sageMakerModelSchema } from '../adapters/remote-model-config.js';
-import { readConfigurationFile } from '../configuration-file.js';
+import type { ClinicalContext, Extent } from '../domain.js';
 import { BadInputError, ConfigurationError, InputErrorCode, PipelineStep } from '../errors.js';
 import { loadOnnxModelCard } from '../models/complete-card.js';
-import { kserveModelSchema } from '../models/kserve-model-config.js';
 import { loadModelCard, type ModelCard } from '../models/model-card.js';
-import type { ClinicalContext, Extent } from '../ports.js';
+import { type ConfiguredModel, modelConfigSchema } from '../models/model-entry.js';
+import { readValidatedFile } from '../read-validated-file.js';
 import type { RouteDecision } from '../record.js';
 
 const extentSchema = z.enum(['localized', 'widespread', 'unspecified']);
-
-const onnxModelSchema = z.object({
-  kind: z.literal('onnx'),
-  /** The .onnx file, relative to the routing table. */
-  path: z.string().min(1),
-  /** The model card; defaults to the model path with `.card.json` instead of `.onnx`. */
-  card: z.string().min(1).optional(),
-  confidence: z.number().min(0).max(1).optional(),
-  iou: z.number().min(0).max(1).optional(),
-});
-
-const modelConfigSchema = z.discriminatedUnion('kind', [
-  onnxModelSchema,
-  sageMakerModelSchema,
-  roboflowModelSchema,
-  kserveModelSchema,
-]);
 
 const routeSchema = z.object({
   name: z.string().min(1),
@@ -59,16 +41,7 @@ const tableSchema = z.object({
   routes: z.array(routeSchema).min(1),
 });
 
-export type ModelConfig = z.infer<typeof modelConfigSchema>;
 export type RouteRule = z.infer<typeof routeSchema>;
-
-export interface ConfiguredModel {
-  id: string;
-  config: ModelConfig;
-  /** Absolute path of the model file, for file-based kinds (ONNX); null for remote models. */
-  path: string | null;
-  card: ModelCard;
-}
 
 export interface RoutingTable {
   source: string;
@@ -78,7 +51,7 @@ export interface RoutingTable {
 
 export async function loadRoutingTable(path: string): Promise<RoutingTable> {
   const parse = path.endsWith('.json') ? JSON.parse : parseYaml;
-  const table = await readConfigurationFile(path, tableSchema, 'routing table', parse);
+  const table = await readValidatedFile(path, tableSchema, 'routing table', parse);
   const baseDir = dirname(path);
   const models = new Map<string, ConfiguredModel>();
   for (const [id, config] of Object.entries(table.models)) {

@@ -5,16 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createLogger } from '../adapters/logger/json-lines.js';
 import { formatBatchTable, runBatch } from '../cli/batch.js';
 import { ExitCode, exitCodeFor, worstExitCode } from '../cli/exit-code.js';
 import { formatRecordSummary } from '../cli/format-record.js';
-import { LocalFileError, metadataFileBeside, uploadImage, uploadKeyFor } from '../cli/upload-image.js';
-import { type ComposedDependencies, composeDependencies, createModelProvider } from '../compose.js';
+import { LocalFileError, metadataFileBeside, uploadImage } from '../cli/upload-image.js';
+import { type ComposedDependencies, composeDependencies, routedModelProvider } from '../compose.js';
 import { type Config, loadConfig } from '../config.js';
 import { DdxError } from '../errors.js';
-import { createLogger } from '../observability/logger.js';
 import { runInference } from '../pipeline/run-inference.js';
 import { RecordStatus } from '../record.js';
+import { uploadKeyFor } from '../uploads/key-scope.js';
 
 const usage = `DDx Assist: medical-image inference orchestrator (demo models: not for clinical use)
 
@@ -44,7 +45,14 @@ Configuration comes from DDX_* environment variables (see the README).`;
 
 class UsageError extends Error {}
 
-export async function main(argv: string[], environment: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Runs one `ddx` command; resolves to its exit code.
+ *
+ * @param environment the configuration's variables (config.ts); the process's when left out.
+ * @example
+ * process.exitCode = await main(['run', 'samples/localized-melanoma-back.jpg', '--json']);
+ */
+export async function main(argv: string[], environment?: NodeJS.ProcessEnv): Promise<number> {
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
     parsed = parseCommandLine(argv);
@@ -63,7 +71,7 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
     // The CLI prints its own one-line errors: step logs only with --verbose or DDX_LOG_LEVEL. A
     // server has no one to print to: it logs a line per request.
     const logsByDefault = values.verbose || positionals[0] === 'serve';
-    const config = loadConfig({ DDX_LOG_LEVEL: logsByDefault ? 'info' : 'error', ...environment });
+    const config = loadConfig(environment, { DDX_LOG_LEVEL: logsByDefault ? 'info' : 'error' });
     if (positionals[0] === 'models') return await modelsCommand(positionals.slice(1), values);
     // The model server needs the models only, not the stores.
     if (positionals[0] === 'serve-models')
@@ -262,14 +270,14 @@ async function serveModelsCommand(args: string[], values: Values, config: Config
     import('../model-server/model-server.js'),
   ]);
   const table = await loadRoutingTable(config.routesPath);
-  const models = createModelProvider(table);
+  const models = routedModelProvider(table, { roboflow: config.roboflow });
   const server = await startModelServer({
     models,
     table,
     port: values.port === undefined ? 8080 : portNumber(values.port),
     host: values.host,
     defaultModel: values.model,
-    apiKey: process.env.ROBOFLOW_API_KEY || undefined,
+    apiKey: config.roboflow.apiKey || undefined,
     logger: createLogger({ level: config.logLevel === 'error' ? 'info' : config.logLevel }),
   });
   process.stderr.write(

@@ -5,23 +5,20 @@
  *
  * Per container: the configuration and the composed dependencies, created on the first
  * invocation and reused. Per invocation: the Powertools logger's request keys, the job deadline
- * (remaining time less `DDX_DEADLINE_MARGIN_MS`) and the metrics, flushed before returning.
+ * (remaining time less `DDX_DEADLINE_MARGIN_MS`, config.ts) and the metrics, flushed before returning.
  * The event itself is never logged (`injectLambdaContext`'s `logEvent` is not used): it can carry
- * patient data in object keys.
- *
- * @example
- * // CDK (infra/ddx-assist-stack.ts): the esbuild bundle of this file, handler `index.handler`.
- * // SQS event source: reportBatchItemFailures: true, so the partial batch response is honoured.
+ * patient data in object keys. Deployed by infra/ddx-assist-stack.ts as the esbuild bundle of this
+ * file (handler `index.handler`), with `reportBatchItemFailures: true` on the SQS event source so
+ * the partial batch response is honoured.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
-import { z } from 'zod';
+import { powertoolsLogger } from '../adapters/logger/powertools.js';
 import { type ComposedDependencies, composeDependencies } from '../compose.js';
-import { loadConfig } from '../config.js';
-import { ConfigurationError, DdxError } from '../errors.js';
+import { loadConfigWithSecrets } from '../config.js';
+import { DdxError } from '../errors.js';
 import { jobMetrics } from '../observability/job-metrics.js';
-import type { LogFields, Logger as PipelineLogger } from '../observability/logger.js';
 import { metricsNamespace, serviceName } from '../observability/service-identity.js';
 import {
   deadlineFromRemainingTime,
@@ -29,7 +26,6 @@ import {
   processEvent,
   TransientFailuresError,
 } from '../triggers/process-event.js';
-import { resolveSecretArns } from './secrets-from-arns.js';
 
 /** Powertools spells levels in capitals. */
 const powertoolsLogLevels = {
@@ -44,13 +40,6 @@ const answerTimeMs = 1000;
 const logger = new Logger({ serviceName });
 const metrics = new Metrics({ namespace: metricsNamespace, serviceName });
 
-const lambdaSettingsSchema = z.object({
-  /** How many records of one event run at once. */
-  DDX_CONCURRENCY: z.coerce.number().int().positive().default(4),
-  /** Time kept back from the Lambda timeout to store records and answer. */
-  DDX_DEADLINE_MARGIN_MS: z.coerce.number().int().nonnegative().default(5000),
-});
-
 interface Container {
   deps: ComposedDependencies;
   inputPrefix: string;
@@ -61,8 +50,15 @@ interface Container {
 let container: Promise<Container> | undefined;
 
 /**
+ * The Lambda handler for S3 event notifications, SQS batches of them and EventBridge "Object
+ * Created" events.
+ *
  * @returns the SQS partial batch response for SQS events, nothing for S3 and EventBridge events.
  * @throws when an object failed transiently (S3, EventBridge), so Lambda retries the event.
+ * @example
+ * // Invoked by Lambda; by hand (test/e2e/lambda-handler.test.ts), with DDX_* set in process.env:
+ * const response = await handler(sqsEvent, context); // { batchItemFailures: [{ itemIdentifier }] }
+ * const none = await handler(s3Event, context); // undefined, or throws TransientFailuresError
  */
 export const handler = async (event: unknown, context: Context): Promise<SQSBatchResponse | undefined> => {
   logger.addContext(context);
@@ -110,22 +106,15 @@ function containerOnce(): Promise<Container> {
 }
 
 async function createContainer(): Promise<Container> {
-  await resolveSecretArns();
-  const config = loadConfig();
-  const settings = lambdaSettingsSchema.safeParse(
-    Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')),
-  );
-  if (!settings.success) {
-    throw new ConfigurationError(`invalid configuration:\n${z.prettifyError(settings.error)}`);
-  }
+  const config = await loadConfigWithSecrets();
   // POWERTOOLS_LOG_LEVEL rules unless the project's own variable is set.
-  if (process.env.DDX_LOG_LEVEL) logger.setLogLevel(powertoolsLogLevels[config.logLevel]);
-  const deps = await composeDependencies(config, { logger: pipelineLogger(logger) });
+  if (config.logLevelConfigured) logger.setLogLevel(powertoolsLogLevels[config.logLevel]);
+  const deps = await composeDependencies(config, { logger: powertoolsLogger(logger) });
   return {
     deps,
     inputPrefix: config.inputPrefix,
-    concurrency: settings.data.DDX_CONCURRENCY,
-    deadlineMarginMs: settings.data.DDX_DEADLINE_MARGIN_MS,
+    concurrency: config.lambda.concurrency,
+    deadlineMarginMs: config.lambda.deadlineMarginMs,
   };
 }
 
@@ -145,17 +134,6 @@ function recordMetrics(outcome: ObjectOutcome): void {
         .addMetric(point.name, MetricUnit[point.unit], point.value);
     }
   }
-}
-
-/** The pipeline's logger port on top of Powertools: request keys from `appendKeys`, record keys per child. */
-function pipelineLogger(powertools: Logger, fields: LogFields = {}): PipelineLogger {
-  return {
-    debug: (message, extra) => powertools.debug(message, { ...fields, ...extra }),
-    info: (message, extra) => powertools.info(message, { ...fields, ...extra }),
-    warn: (message, extra) => powertools.warn(message, { ...fields, ...extra }),
-    error: (message, extra) => powertools.error(message, { ...fields, ...extra }),
-    child: (extra) => pipelineLogger(powertools, { ...fields, ...extra }),
-  };
 }
 
 function errorName(error: unknown): string {

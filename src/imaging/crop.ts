@@ -3,7 +3,7 @@
  * out of the decoded pixels.
  */
 import sharp from 'sharp';
-import type { Box, DecodedImage } from '../ports.js';
+import type { Box, DecodedImage } from '../domain.js';
 
 /** Grows a box by `padding` of its size on each side, rounds outwards and clamps to the image. */
 export function padBox(box: Box, padding: number, imageWidth: number, imageHeight: number): Box {

@@ -5,8 +5,8 @@
  * DICOM goes to its own decoder (imaging/dicom), loaded only when a DICOM file arrives.
  */
 import sharp, { type Metadata } from 'sharp';
+import type { DecodedImage } from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
-import type { DecodedImage } from '../ports.js';
 import { claimedDimensions } from './claimed-dimensions.js';
 import type { DicomFacts } from './dicom/decode-dicom.js';
 import { type SupportedFormat, sniffImageFormat } from './image-format.js';

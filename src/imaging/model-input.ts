@@ -3,8 +3,8 @@
  * letterboxed), scaled, normalised with the card's mean and std, in NCHW or NHWC order.
  */
 import sharp, { type Sharp } from 'sharp';
+import type { DecodedImage } from '../domain.js';
 import type { ModelInput } from '../models/model-card.js';
-import type { DecodedImage } from '../ports.js';
 
 /** How the model input maps back to the original image: x = (inputX - padX) / scaleX, likewise y. */
 export interface Letterbox {

@@ -24,7 +24,7 @@ import {
 import { RequestProblem, readBody } from '../http/read-body.js';
 import { replyJson } from '../http/reply-json.js';
 import type { ModelCard } from '../models/model-card.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../ports.js';
 import type { ServedModels } from './served-models.js';
 
 /** A 1 x 3 x 1280 x 1280 FP32 tensor as JSON text fits with room to spare. */

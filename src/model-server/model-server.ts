@@ -18,8 +18,8 @@ import type { AddressInfo } from 'node:net';
 import type { RoutingTable } from '../clinical/routing-table.js';
 import { ConfigurationError } from '../errors.js';
 import { replyJson } from '../http/reply-json.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
-import type { ModelProvider } from '../ports.js';
+import type { Logger, ModelProvider } from '../ports.js';
+import { silentLogger } from '../ports.js';
 import { handleV2Request } from './kserve-contract.js';
 import { handleRoboflowDetect } from './roboflow-contract.js';
 import { handleSageMakerInvocation } from './sagemaker-contract.js';
@@ -48,7 +48,7 @@ export interface RunningModelServer {
 /**
  * @example
  * const table = await loadRoutingTable('models/routes.yaml');
- * const server = await startModelServer({ models: createModelProvider(table), table, port: 8080 });
+ * const server = await startModelServer({ models: routedModelProvider(table), table, port: 8080 });
  * // AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=http://127.0.0.1:8080 or ROBOFLOW_API_URL=http://127.0.0.1:8080
  */
 export async function startModelServer(settings: ModelServerSettings): Promise<RunningModelServer> {

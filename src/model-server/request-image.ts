@@ -4,10 +4,10 @@
  * decoded with the same safe decoder as uploads (format sniffed, pixel count capped).
  */
 import { z } from 'zod';
+import type { DecodedImage } from '../domain.js';
 import { BadInputError } from '../errors.js';
 import { RequestProblem } from '../http/read-body.js';
 import { decodeImage } from '../imaging/decode-image.js';
-import type { DecodedImage } from '../ports.js';
 
 export const maxRequestBytes = 6 * 1024 * 1024;
 const maxImagePixels = 50_000_000;

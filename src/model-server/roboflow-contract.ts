@@ -7,12 +7,12 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { roboflowPrediction } from '../adapters/detector/roboflow-response.js';
+import { roboflowPrediction } from '../adapters/shared/roboflow/roboflow-response.js';
 import { DdxError } from '../errors.js';
 import { RequestProblem, readBody } from '../http/read-body.js';
 import { replyJson } from '../http/reply-json.js';
 import { nonMaximumSuppression } from '../models/yolo-output.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../ports.js';
 import { bytesFromBase64, decodeRequestImage, maxRequestBytes } from './request-image.js';
 import type { ServedModels } from './served-models.js';
 

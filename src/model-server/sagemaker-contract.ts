@@ -10,11 +10,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { roboflowPrediction } from '../adapters/detector/roboflow-response.js';
+import { roboflowPrediction } from '../adapters/shared/roboflow/roboflow-response.js';
 import { DdxError } from '../errors.js';
 import { RequestProblem, readBody } from '../http/read-body.js';
 import { replyJson } from '../http/reply-json.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../ports.js';
 import { decodeRequestImage, imageBytesFromBody, maxRequestBytes } from './request-image.js';
 import { type ModelAnswer, modelIdFromTargetModel, type ServedModels } from './served-models.js';
 

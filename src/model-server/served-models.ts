@@ -2,10 +2,11 @@
  * The models the server answers for: the routing table's models, created through the same
  * provider as the pipeline's, so a served model gives exactly the pipeline's local results.
  */
-import type { OnnxModel, OnnxOutput } from '../adapters/onnx/onnx-session.js';
+import type { OnnxModel, OnnxOutput } from '../adapters/shared/onnx/onnx-session.js';
 import type { RoutingTable } from '../clinical/routing-table.js';
+import type { DecodedImage, Detection, LabelScore } from '../domain.js';
 import type { ModelCard } from '../models/model-card.js';
-import type { DecodedImage, Detection, LabelScore, ModelProvider } from '../ports.js';
+import type { ModelProvider } from '../ports.js';
 
 export type ModelAnswer =
   | { task: 'classification'; labels: LabelScore[] }
@@ -36,7 +37,7 @@ export function servedModels(models: ModelProvider, table: RoutingTable): Served
     const path = model.path;
     let opened = graphs.get(id);
     if (!opened) {
-      opened = import('../adapters/onnx/onnx-session.js').then(({ openOnnxModel }) =>
+      opened = import('../adapters/shared/onnx/onnx-session.js').then(({ openOnnxModel }) =>
         openOnnxModel(path, model.card),
       );
       opened.catch(() => graphs.delete(id));

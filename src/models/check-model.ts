@@ -7,8 +7,8 @@
  * without a card, one to start from is printed.
  */
 import { basename } from 'node:path';
+import type { DecodedImage } from '../domain.js';
 import { prepareModelInput } from '../imaging/model-input.js';
-import type { DecodedImage } from '../ports.js';
 import { completeCardFromModel } from './complete-card.js';
 import { decodeDetectorOutput } from './detector-output.js';
 import { type ModelCard, modelCardSchema } from './model-card.js';

@@ -7,8 +7,8 @@
  * so `ddx models check` can say so.
  */
 import { z } from 'zod';
-import { readConfigurationFile, validateConfiguration } from '../configuration-file.js';
 import { ConfigurationError } from '../errors.js';
+import { readValidatedFile, validateFileContent } from '../read-validated-file.js';
 import { type ModelCard, modelCardSchema } from './model-card.js';
 import { type OnnxModelInfo, type OnnxTensorInfo, readOnnxModelInfo } from './onnx-metadata.js';
 import { readUltralyticsMetadata, type UltralyticsMetadata } from './ultralytics-metadata.js';
@@ -80,7 +80,7 @@ export async function loadOnnxModelCardWithFacts(
   modelPath: string,
   options: { alwaysReadModel?: boolean } = {},
 ): Promise<{ card: ModelCard; filled: string[]; model: OnnxModelInfo | null }> {
-  const raw = await readConfigurationFile(cardPath, modelCardFileSchema, 'model card');
+  const raw = await readValidatedFile(cardPath, modelCardFileSchema, 'model card');
   const complete = modelCardSchema.safeParse(raw);
   // A complete card needs nothing from the file (which ONNX Runtime opens and checks on first use).
   if (complete.success && !options.alwaysReadModel) return { card: complete.data, filled: [], model: null };
@@ -96,7 +96,7 @@ export async function loadOnnxModelCardWithFacts(
   } catch (error) {
     throw new ConfigurationError(`ONNX model ${modelPath}: ${(error as Error).message}`, error);
   }
-  const card = validateConfiguration(completed.card, modelCardSchema, 'model card', cardPath);
+  const card = validateFileContent(completed.card, modelCardSchema, 'model card', cardPath);
   return { card, filled: completed.filled, model };
 }
 

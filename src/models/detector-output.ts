@@ -3,8 +3,9 @@
  * the raw YOLO head, an end-to-end `[1, N, 6]` graph, or a lesion mask. Shared by every adapter
  * that gets the tensor itself (ONNX Runtime locally, KServe / Triton remotely).
  */
+
+import type { Detection } from '../domain.js';
 import type { Letterbox } from '../imaging/model-input.js';
-import type { Detection } from '../ports.js';
 import { decodeMaskOutput } from './mask-output.js';
 import type { DetectionCard } from './model-card.js';
 import { decodeYoloEnd2EndOutput, decodeYoloOutput } from './yolo-output.js';

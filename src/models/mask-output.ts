@@ -8,8 +8,9 @@
  *   more ragged or elongated the border (the "B" of the ABCD rule, measured, not judged).
  * Both are measured in original-image geometry, so a stretched input does not distort them.
  */
+
+import type { Detection } from '../domain.js';
 import type { Letterbox } from '../imaging/model-input.js';
-import type { Detection } from '../ports.js';
 
 export interface MaskDecodeOptions {
   label: string;

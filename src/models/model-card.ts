@@ -4,7 +4,7 @@
  * normalisation or billing-code mappings.
  */
 import { z } from 'zod';
-import { readConfigurationFile } from '../configuration-file.js';
+import { readValidatedFile } from '../read-validated-file.js';
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -85,5 +85,5 @@ export type DetectionCard = z.infer<typeof detectionCardSchema>;
 export type ModelInput = z.infer<typeof modelInputSchema>;
 
 export function loadModelCard(path: string): Promise<ModelCard> {
-  return readConfigurationFile(path, modelCardSchema, 'model card');
+  return readValidatedFile(path, modelCardSchema, 'model card');
 }

@@ -1,7 +1,7 @@
 /**
  * Turns a classifier's raw output row into labels ranked by probability.
  */
-import type { LabelScore } from '../ports.js';
+import type { LabelScore } from '../domain.js';
 
 export function softmax(values: ArrayLike<number>): number[] {
   let max = -Infinity;

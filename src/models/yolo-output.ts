@@ -4,8 +4,9 @@
  * scores. Threshold, per-class non-maximum suppression and the mapping from the letterboxed input
  * back to original-image pixels happen here, so an exported YOLO model drops in unchanged.
  */
+
+import type { Box, Detection } from '../domain.js';
 import type { Letterbox } from '../imaging/model-input.js';
-import type { Box, Detection } from '../ports.js';
 
 export interface YoloDecodeOptions {
   labels: readonly string[];

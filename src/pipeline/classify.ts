@@ -1,10 +1,16 @@
 /**
- * Step 5: classify the crop or the whole image with the route's classifier.
+ * Step 5: classify the crop or the whole image with the route's classifier: labels ranked by
+ * probability, rounded for the record.
  */
+
+import type { DecodedImage } from '../domain.js';
+import { PipelineStep } from '../errors.js';
+import type { ClassificationCard } from '../models/model-card.js';
 import type { StepTimer } from '../observability/step-timer.js';
-import type { Classifier, DecodedImage } from '../ports.js';
-import type { Classification } from '../record.js';
-import type { StepContext } from './pipeline-deps.js';
+import type { Classifier } from '../ports.js';
+import type { Classification, RouteDecision } from '../record.js';
+import type { RegionToClassify } from './localize.js';
+import type { JobContext, PipelineDeps, StepContext } from './pipeline-deps.js';
 
 export async function classify(
   classifier: Classifier,
@@ -25,4 +31,26 @@ export async function classify(
       probability: Math.round(score.probability * 10_000) / 10_000,
     })),
   };
+}
+
+export interface Classified {
+  classification: Classification;
+  /** The classifier's card: its label-to-code mapping feeds billing. */
+  card: ClassificationCard;
+}
+
+export function classifyRegion(
+  region: RegionToClassify,
+  route: RouteDecision,
+  deps: PipelineDeps,
+  job: JobContext,
+): Promise<Classified> {
+  return job.step(PipelineStep.classify, async () => {
+    const classifier = await deps.models.classifier(route.classifier);
+    const { classifierInput, input } = region;
+    return {
+      card: classifier.card,
+      classification: await classify(classifier, classifierInput, input, job.recordId, job.timer, job),
+    };
+  });
 }

@@ -1,8 +1,15 @@
 /**
- * Step 1: the object's head (size, ETag, version) and its clinical context from user metadata.
+ * Step 1: the object's head (size, ETag, version) and its clinical context from user metadata
+ * (S3 `x-amz-meta-*` and the sidecar JSON); once the image is decoded, DICOM tags fill what the
+ * metadata left out (clinical/merge-dicom-context.ts). Patient identifiers are kept apart: the
+ * record gets the de-identified context, the recommender the scrubbed notes.
  */
 import { parseClinicalMetadata } from '../clinical/clinical-context.js';
-import type { BlobHead, BlobStore, ClinicalContext, PatientIdentifiers } from '../ports.js';
+import { type DeidentifiedNotes, deidentify, deidentifyNotes } from '../clinical/deidentify.js';
+import type { ContextAndPatient } from '../clinical/merge-dicom-context.js';
+import type { ClinicalContext, PatientIdentifiers } from '../domain.js';
+import type { BlobHead, BlobStore } from '../ports.js';
+import type { InferenceRecord } from '../record.js';
 import type { StepContext } from './pipeline-deps.js';
 
 export interface LoadedContext {
@@ -19,4 +26,23 @@ export async function loadContext(
   const head = await blobStore.head(key, { signal: step.signal });
   const { context, patient } = parseClinicalMetadata(head.metadata);
   return { head, context, patient };
+}
+
+export interface RecordedContext {
+  /** What the record keeps: the de-identified context, and whether notes came and what was scrubbed. */
+  context: NonNullable<InferenceRecord['context']>;
+  /** The notes with the patient's identifiers removed, for the recommender; null without notes. */
+  notes: DeidentifiedNotes | null;
+}
+
+export function recordedContext({ context, patient }: ContextAndPatient): RecordedContext {
+  const notes = deidentifyNotes(context.notes, patient);
+  return {
+    context: {
+      ...deidentify(context),
+      notesProvided: context.notes !== null,
+      notesRedactions: notes?.removed ?? null,
+    },
+    notes,
+  };
 }

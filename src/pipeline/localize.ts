@@ -1,19 +1,58 @@
 /**
  * Step 4 (localized routes): detect lesions, pick the region of interest, crop it with padding and
  * save the crop under the derived prefix. With no detection the whole image is classified, and the
- * record says so.
+ * record says so; a route without a detector classifies the whole image and has no localization.
  */
+
+import type { DecodedImage, Detection } from '../domain.js';
+import { PipelineStep } from '../errors.js';
 import { cropImage, encodeJpeg, padBox } from '../imaging/crop.js';
 import type { StepTimer } from '../observability/step-timer.js';
-import type { BlobStore, DecodedImage, Detection, Detector } from '../ports.js';
-import type { Localization } from '../record.js';
-import type { StepContext } from './pipeline-deps.js';
+import type { BlobStore, Detector } from '../ports.js';
+import type { Localization, RouteDecision } from '../record.js';
+import type { JobContext, PipelineDeps, StepContext } from './pipeline-deps.js';
 
 export interface LocalizeResult {
   localization: Localization;
   /** What the classifier should see: the crop, or the whole image when nothing was found. */
   classifierInput: DecodedImage;
   input: 'crop' | 'whole-image';
+}
+
+/** What step 5 classifies: the crop, or the whole image (`localization` null without a detector). */
+export interface RegionToClassify extends Omit<LocalizeResult, 'localization'> {
+  localization: Localization | null;
+}
+
+export async function regionToClassify(
+  image: DecodedImage,
+  route: RouteDecision,
+  deps: PipelineDeps,
+  job: JobContext,
+): Promise<RegionToClassify> {
+  const detectorId = route.detector;
+  if (!detectorId) return { localization: null, classifierInput: image, input: 'whole-image' };
+  const localized = await job.step(PipelineStep.localize, async () =>
+    localize(
+      image,
+      {
+        detector: await deps.models.detector(detectorId),
+        blobStore: deps.blobStore,
+        cropPadding: deps.cropPadding,
+        cropKey: `${deps.derivedPrefix}crops/${job.recordId}.jpg`,
+        sourceKey: job.sourceKey,
+        recordId: job.recordId,
+      },
+      job.timer,
+      job,
+    ),
+  );
+  job.logger.info('localized', {
+    step: PipelineStep.localize,
+    regions: localized.localization.detections.length,
+    roiFound: localized.input === 'crop',
+  });
+  return localized;
 }
 
 export interface LocalizeSettings {

@@ -1,14 +1,24 @@
 /**
- * What `runInference` needs: the ports, the validated clinical configuration and the limits. The
- * composition root (compose.ts) builds it once per process; tests build it from fakes.
+ * What `runInference` needs (the ports, the validated clinical configuration and the limits), what
+ * it is given (a Job) and what it answers (an InferenceOutcome), and what each step is handed (a
+ * StepContext, or the whole JobContext). The composition root (compose.ts) builds the deps once
+ * per process; tests build them from fakes.
  */
 import type { CptMapping } from '../clinical/cpt-mapping.js';
 import type { Icd10CmTable } from '../clinical/icd10cm-table.js';
 import type { RoutingTable } from '../clinical/routing-table.js';
-import type { GenerationTracer } from '../observability/langfuse-tracing.js';
-import type { Logger } from '../observability/logger.js';
-import type { BlobStore, ModelProvider, PromptSource, Recommender, ResultStore } from '../ports.js';
-import type { SourceObject, Trigger } from '../record.js';
+import type { PipelineStep } from '../errors.js';
+import type { StepTimer } from '../observability/step-timer.js';
+import type {
+  BlobStore,
+  GenerationTracer,
+  Logger,
+  ModelProvider,
+  PromptSource,
+  Recommender,
+  ResultStore,
+} from '../ports.js';
+import type { InferenceRecord, SourceObject, Trigger } from '../record.js';
 
 export interface PipelineDeps {
   blobStore: BlobStore;
@@ -57,8 +67,25 @@ export interface Job {
   writeDeadline?: number;
 }
 
+export interface InferenceOutcome {
+  record: InferenceRecord;
+  /** True when a finished record for the same object already existed and no work was done. */
+  reused: boolean;
+}
+
 /** What every step gets: the job's abort signal (deadline) and its logger. */
 export interface StepContext {
   signal: AbortSignal;
   logger: Logger;
+}
+
+/** What the analysis gets from the job's session (record-session.ts) once the record is claimed. */
+export interface JobContext extends StepContext {
+  recordId: string;
+  /** The decoded key of the object analysed. */
+  sourceKey: string;
+  /** Sub-step durations (`localize.inference`) for the record's timings. */
+  timer: StepTimer;
+  /** Runs one step: refused when too little time is left, timed, logged with its outcome. */
+  step<T>(name: PipelineStep, work: () => Promise<T>): Promise<T>;
 }

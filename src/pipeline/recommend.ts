@@ -4,18 +4,92 @@
  * billing suggestions, and when the configured recommender (an LLM) fails after its retries, or its
  * reply stays invalid, its answer is what the clinician gets, with the record marked degraded.
  */
+import { deidentify } from '../clinical/deidentify.js';
+import type { ClinicalContext, Prompt, RecommendationRequest } from '../domain.js';
 import { asDdxError, type DdxError, PipelineStep, ServiceErrorCode } from '../errors.js';
-import type { Prompt, RecommendationRequest, Recommender } from '../ports.js';
-import type { RecommendationRecord } from '../record.js';
-import type { StepContext } from './pipeline-deps.js';
+import type { GenerationTracer, Recommender } from '../ports.js';
+import type { Classification, RecommendationRecord } from '../record.js';
+import type { JobContext, PipelineDeps, StepContext } from './pipeline-deps.js';
 
-export interface RecommendOutcome {
-  /** What the clinician reads: the configured recommender's answer, or the knowledge base's. */
-  recommendation: RecommendationRecord;
-  /** The knowledge base's answer when it is not already `recommendation`. */
-  knowledgeBase: RecommendationRecord | null;
-  /** Why the configured recommender's answer is missing, when it is. */
+/** Who answered: what the clinician reads, and what else may add codes to billing. */
+export type RecommendOutcome =
+  /** The knowledge base is the configured recommender. */
+  | { kind: 'knowledge-base'; recommendation: RecommendationRecord }
+  /** A language model answered; the knowledge base's answer stands beside it for billing. */
+  | { kind: 'language-model'; recommendation: RecommendationRecord; knowledgeBase: RecommendationRecord }
+  /** The language model failed after its retries: the knowledge base's answer stands in. */
+  | { kind: 'fallback'; recommendation: RecommendationRecord; failure: DdxError };
+
+/** What step 6 leaves for the record. */
+export interface Recommended {
+  /** Null only when even the knowledge base failed. */
+  recommendation: RecommendationRecord | null;
+  /** The recommendations whose codes billing considers, most trusted (the knowledge base) first. */
+  forBilling: RecommendationRecord[];
+  /** Why the configured recommender's answer is missing, when it is: the record is degraded. */
   failure: DdxError | null;
+}
+
+export interface RecommendInputs {
+  classification: Classification;
+  /** Null when the route has no detector. */
+  lesionFound: boolean | null;
+  context: ClinicalContext;
+  /** The notes scrubbed of identifiers (load-context.ts). */
+  notes: string | null;
+  /** The route's prompt, fetched since step 3. */
+  prompt: Promise<Prompt>;
+}
+
+export async function recommendFromFindings(
+  inputs: RecommendInputs,
+  deps: PipelineDeps,
+  job: JobContext,
+): Promise<Recommended> {
+  try {
+    const { classification } = inputs;
+    const request: RecommendationRequest = {
+      findings: {
+        classifier: classification.model,
+        input: classification.input,
+        labels: classification.labels,
+        lesionFound: inputs.lesionFound,
+      },
+      context: deidentify(inputs.context),
+      notes: inputs.notes,
+      prompt: await inputs.prompt,
+    };
+    const outcome = await job.step(PipelineStep.recommend, () =>
+      recommendWithFallback(deps.recommender, deps.knowledgeRecommender, request, job),
+    );
+    switch (outcome.kind) {
+      case 'knowledge-base':
+        return {
+          recommendation: outcome.recommendation,
+          forBilling: [outcome.recommendation],
+          failure: null,
+        };
+      case 'language-model':
+        traceGeneration(deps.generationTracer, job.recordId, request, outcome.recommendation);
+        return {
+          recommendation: outcome.recommendation,
+          forBilling: [outcome.knowledgeBase, outcome.recommendation],
+          failure: null,
+        };
+      case 'fallback':
+        return {
+          recommendation: outcome.recommendation,
+          forBilling: [outcome.recommendation],
+          failure: outcome.failure,
+        };
+    }
+  } catch (error) {
+    // Out of time: a retriable failure, so a redelivery gets the whole recommendation.
+    const failure = asDdxError(error, PipelineStep.recommend);
+    if (failure.code === ServiceErrorCode.deadlineExceeded) throw failure;
+    // Even the offline recommendations failed: the findings stand alone, and the record says why.
+    return { recommendation: null, forBilling: [], failure };
+  }
 }
 
 export async function recommend(
@@ -41,15 +115,15 @@ export async function recommendWithFallback(
   step: StepContext,
 ): Promise<RecommendOutcome> {
   const offline = await recommend(knowledgeBase, request, step);
-  if (primary === knowledgeBase) return { recommendation: offline, knowledgeBase: null, failure: null };
+  if (primary === knowledgeBase) return { kind: 'knowledge-base', recommendation: offline };
   try {
     const answer = await recommend(primary, request, step);
     // Low confidence or a close call must be stated, whatever the LLM chose to say.
     const uncertainty = answer.uncertainty ?? offline.uncertainty;
-    return { recommendation: { ...answer, uncertainty }, knowledgeBase: offline, failure: null };
+    return { kind: 'language-model', recommendation: { ...answer, uncertainty }, knowledgeBase: offline };
   } catch (error) {
     const failure = asDdxError(error, PipelineStep.recommend);
-    // The job is out of time: it fails retriably rather than settle for less (run-inference.ts).
+    // The job is out of time: it fails retriably rather than settle for less.
     if (failure.code === ServiceErrorCode.deadlineExceeded) throw failure;
     step.logger.warn('recommender failed: serving the knowledge base', {
       step: PipelineStep.recommend,
@@ -57,7 +131,7 @@ export async function recommendWithFallback(
       code: failure.code,
       retriable: failure.retriable,
     });
-    return { recommendation: offline, knowledgeBase: null, failure };
+    return { kind: 'fallback', recommendation: offline, failure };
   }
 }
 
@@ -68,4 +142,27 @@ export function promptReference(prompt: Prompt): RecommendationRecord['prompt'] 
     label: prompt.label ?? null,
     isFallback: prompt.isFallback,
   };
+}
+
+/** Hands a language model's generation to the tracer (the offline knowledge base is not traced). */
+function traceGeneration(
+  tracer: GenerationTracer | undefined,
+  recordId: string,
+  request: RecommendationRequest,
+  recommendation: RecommendationRecord,
+): void {
+  if (!tracer) return;
+  const endTime = new Date();
+  const { provider, model, prompt, usage, latencyMs, ...answer } = recommendation;
+  tracer.record({
+    recordId,
+    provider,
+    model,
+    prompt,
+    input: { findings: request.findings, context: request.context, notes: request.notes },
+    output: answer,
+    usage,
+    startTime: new Date(endTime.getTime() - (latencyMs ?? 0)),
+    endTime,
+  });
 }

@@ -6,7 +6,7 @@
  * error that is not one of ours says only where to look, and its details stay in the logs.
  */
 import { DdxError } from '../errors.js';
-import type { InferenceOutcome } from '../pipeline/run-inference.js';
+import type { InferenceOutcome } from '../pipeline/pipeline-deps.js';
 import type { ErrorBody, InferenceRecord } from '../record.js';
 import { errorStatus } from './error-status.js';
 import type { HttpErrorBody } from './http-error.js';

@@ -3,8 +3,9 @@
  * store. zod at the boundary; unknown fields are refused so a misspelt field is not ignored.
  */
 import { z } from 'zod';
+import type { KeyScope } from '../uploads/key-scope.js';
 import { HttpError, RequestErrorCode } from './http-error.js';
-import { checkedObjectKey, type KeyScope } from './object-key.js';
+import { checkedObjectKey } from './object-key.js';
 import { mediaTypeOf } from './request-body.js';
 
 /** A key is at most 1 KiB: anything much larger is not a job request. */

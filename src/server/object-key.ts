@@ -3,13 +3,8 @@
  * derived output (crops) or a metadata sidecar, and no key a folder-backed store could resolve
  * outside its root. Messages never repeat the key: it may carry a patient's name.
  */
-import { isMetadataSidecar } from '../adapters/blob-store/metadata-sidecar.js';
+import { type KeyScope, OutOfScope, outOfScopeReason } from '../uploads/key-scope.js';
 import { HttpError, RequestErrorCode } from './http-error.js';
-
-export interface KeyScope {
-  inputPrefix: string;
-  derivedPrefix: string;
-}
 
 /** S3's limit on a key, in UTF-8 bytes. */
 const maxKeyBytes = 1024;
@@ -24,10 +19,14 @@ export function checkedObjectKey(key: string, scope: KeyScope): string {
   if (key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
     throw refuse('must not have empty, "." or ".." segments');
   }
-  if (scope.derivedPrefix !== '' && key.startsWith(scope.derivedPrefix)) {
-    throw refuse(`must not be under ${scope.derivedPrefix}, where the service writes its own output`);
+  switch (outOfScopeReason(key, scope)) {
+    case OutOfScope.derivedPrefix:
+      throw refuse(`must not be under ${scope.derivedPrefix}, where the service writes its own output`);
+    case OutOfScope.outsideInputPrefix:
+      throw refuse(`must start with ${scope.inputPrefix}`);
+    case OutOfScope.metadataSidecar:
+      throw refuse('names a metadata sidecar, not an image');
+    case undefined:
+      return key;
   }
-  if (!key.startsWith(scope.inputPrefix)) throw refuse(`must start with ${scope.inputPrefix}`);
-  if (isMetadataSidecar(key)) throw refuse('names a metadata sidecar, not an image');
-  return key;
 }

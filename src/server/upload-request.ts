@@ -10,8 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { type KeyScope, uploadKeyFor } from '../uploads/key-scope.js';
 import { HttpError, RequestErrorCode } from './http-error.js';
-import { checkedObjectKey, type KeyScope } from './object-key.js';
+import { checkedObjectKey } from './object-key.js';
 import { mediaTypeOf } from './request-body.js';
 
 export const metadataHeader = 'x-ddx-metadata';
@@ -58,7 +59,7 @@ export function parseUploadRequest(
   if (keys.length > 1) throw new HttpError(400, RequestErrorCode.invalidRequest, 'give at most one key');
   const key =
     keys[0] === undefined
-      ? `${scope.inputPrefix}http/${randomUUID()}.${extensions[contentType] ?? 'bin'}`
+      ? uploadKeyFor(scope.inputPrefix, `http/${randomUUID()}.${extensions[contentType] ?? 'bin'}`)
       : checkedObjectKey(keys[0], scope);
 
   const metadata = request.headers[metadataHeader];

@@ -12,8 +12,8 @@
  * const { trigger, objects, skipped } = parseTriggerEvent(event, { inputPrefix: 'uploads/', derivedPrefix: 'derived/' });
  */
 import { z } from 'zod';
-import { isMetadataSidecar } from '../adapters/blob-store/metadata-sidecar.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
+import { type KeyScope, OutOfScope, outOfScopeReason } from '../uploads/key-scope.js';
 
 export type EventTrigger = 's3' | 'sqs' | 'eventbridge';
 
@@ -35,9 +35,7 @@ export interface S3ObjectEvent {
 export const SkipReason = {
   testEvent: 'test-event',
   notObjectCreated: 'not-object-created',
-  derivedPrefix: 'derived-prefix',
-  outsideInputPrefix: 'outside-input-prefix',
-  metadataSidecar: 'metadata-sidecar',
+  ...OutOfScope,
   folderMarker: 'folder-marker',
   /** An SQS message whose body is not a notification we understand: dropped, since a retry cannot fix it. */
   invalidMessage: 'invalid-message',
@@ -55,12 +53,6 @@ export interface ParsedTriggerEvent {
   trigger: EventTrigger;
   objects: S3ObjectEvent[];
   skipped: SkippedItem[];
-}
-
-/** Which keys are uploads to process: under the input prefix, not our own derived output. */
-export interface KeyScope {
-  inputPrefix: string;
-  derivedPrefix: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,11 +242,8 @@ function inScope(events: S3ObjectEvent[], scope: KeyScope): Notification {
 function skipReasonFor(object: S3ObjectEvent, scope: KeyScope): SkipReason | undefined {
   const created = object.eventName.startsWith('ObjectCreated:') || object.eventName === 'Object Created';
   if (!created) return SkipReason.notObjectCreated;
-  // Checked before the input prefix: our own crops must never trigger us, wherever they live.
-  if (scope.derivedPrefix !== '' && object.key.startsWith(scope.derivedPrefix))
-    return SkipReason.derivedPrefix;
-  if (!object.key.startsWith(scope.inputPrefix)) return SkipReason.outsideInputPrefix;
-  if (isMetadataSidecar(object.key)) return SkipReason.metadataSidecar;
+  const outOfScope = outOfScopeReason(object.key, scope);
+  if (outOfScope) return outOfScope;
   // The console's "Create folder" writes an empty object whose key ends in a slash.
   if (object.key.endsWith('/')) return SkipReason.folderMarker;
   return undefined;

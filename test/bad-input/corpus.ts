@@ -9,10 +9,11 @@
  *   const uploads = await prepareUploads(testCase, { inputPrefix: 'uploads/', editMetadata: addMarkers });
  * }
  */
-import { uploadKeyFor } from '../../src/cli/upload-image.js';
+
 import { type ErrorCode, InputErrorCode, PipelineStep, ServiceErrorCode } from '../../src/errors.js';
 import type { SupportedFormat } from '../../src/imaging/image-format.js';
 import { SkipReason } from '../../src/triggers/s3-event.js';
+import { uploadKeyFor } from '../../src/uploads/key-scope.js';
 import {
   encodeS3EventKey,
   eventBridgeObjectCreated,

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { metadataSidecarKey } from '../../src/adapters/blob-store/metadata-sidecar.js';
 import { uploadImage } from '../../src/cli/upload-image.js';
 import { DdxError, type ErrorCode } from '../../src/errors.js';
 import type { PipelineDeps } from '../../src/pipeline/pipeline-deps.js';
@@ -19,6 +18,7 @@ import {
   TransientFailuresError,
 } from '../../src/triggers/process-event.js';
 import type { SkipReason } from '../../src/triggers/s3-event.js';
+import { metadataSidecarKey } from '../../src/uploads/metadata-sidecar.js';
 import { type PreparedUpload, type PrepareOptions, prepareUploads } from './corpus.js';
 import type { CorpusCase } from './corpus-case.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { createBedrockRecommender } from '../../src/adapters/recommender/bedrock.js';
-import { recommendationJsonSchema } from '../../src/adapters/recommender/llm-reply.js';
+import { recommendationJsonSchema } from '../../src/adapters/shared/llm/llm-reply.js';
 import { recommendationSchema } from '../../src/clinical/recommendation-schema.js';
 import { DependencyError } from '../../src/errors.js';
 import type { RetryPolicy } from '../../src/resilience/retry.js';
@@ -194,7 +194,7 @@ describe('Bedrock recommender', () => {
 
     assert.equal(error.code, 'DEPENDENCY_UNAVAILABLE');
     assert.equal(error.retriable, false);
-    assert.match(error.message, /ValidationException: The provided model identifier is invalid/);
+    assert.match(error.message, /ValidationException \(HTTP 400\): The provided model identifier is invalid/);
     assert.equal(server.requests.length, 1);
   });
 
@@ -208,13 +208,13 @@ describe('Bedrock recommender', () => {
 
   it('times out a hung server with a retriable DEPENDENCY_TIMEOUT', async () => {
     server.script(bedrockReplies.hang(), bedrockReplies.hang());
-    const started = performance.now();
     const error = await recommendationFailure(
       recommender({ ...fastRetryPolicy, attempts: 2, timeoutMs: 200 }),
     );
 
     assert.deepEqual([error.code, error.retriable, server.requests.length], ['DEPENDENCY_TIMEOUT', true, 2]);
-    assert.ok(performance.now() - started < 1500, 'each attempt ended at its timeout');
+    // Each attempt ended at its own timeout: said by the error, not measured (a busy machine is slow).
+    assert.match(error.message, /timed out after 200 ms/);
   });
 
   it('reports the provider, the model id, usage summed over the repair and latency', async () => {

@@ -4,12 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  maxMetadataSidecarBytes,
-  metadataSidecarKey,
-} from '../../src/adapters/blob-store/metadata-sidecar.js';
 import { DdxError } from '../../src/errors.js';
 import type { BlobStore } from '../../src/ports.js';
+import { maxMetadataSidecarBytes, metadataSidecarKey } from '../../src/uploads/metadata-sidecar.js';
 
 export interface BlobStoreFixture {
   store: BlobStore;

@@ -8,7 +8,8 @@ import {
   patientItemId,
   resultTableKeys,
 } from '../../src/adapters/result-store/dynamodb-table.js';
-import type { Detection, ResultStore } from '../../src/ports.js';
+import type { Detection } from '../../src/domain.js';
+import type { ResultStore } from '../../src/ports.js';
 import type { InferenceRecord } from '../../src/record.js';
 import { type RunningDynalite, startDynalite } from '../support/dynalite.js';
 import { sampleRecord } from '../support/records.js';

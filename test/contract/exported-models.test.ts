@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { createKServeClassifier } from '../../src/adapters/classifier/kserve.js';
 import { createKServeDetector } from '../../src/adapters/detector/kserve.js';
 import { loadRoutingTable } from '../../src/clinical/routing-table.js';
-import { createModelProvider } from '../../src/compose.js';
+import { routedModelProvider } from '../../src/compose.js';
 import { packageRoot } from '../../src/config.js';
 import { decodeImage } from '../../src/imaging/decode-image.js';
 import { startModelServer } from '../../src/model-server/model-server.js';
@@ -20,7 +20,7 @@ import { classifierContract, detectorContract } from './models.contract.js';
 
 const served = (async () => {
   const table = await loadRoutingTable(join(packageRoot, 'test', 'fixtures', 'models', 'routes.yaml'));
-  const models = createModelProvider(table);
+  const models = routedModelProvider(table);
   const server = await startModelServer({ models, table, port: 0, host: '127.0.0.1' });
   return { table, models, server };
 })();

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LangfuseClient } from '@langfuse/client';
+import { createLogger } from '../../src/adapters/logger/json-lines.js';
 import { createFilePromptSource, promptFileSchema } from '../../src/adapters/prompt-source/files.js';
 import {
   createLangfusePromptSource,
@@ -15,7 +16,6 @@ import {
 } from '../../src/adapters/prompt-source/langfuse.js';
 import { packageRoot } from '../../src/config.js';
 import { ConfigurationError, DdxError, DeadlineExceededError } from '../../src/errors.js';
-import { createLogger } from '../../src/observability/logger.js';
 import type { PromptSource } from '../../src/ports.js';
 import {
   type LoopbackLangfuseServer,

@@ -6,8 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { packageRoot } from '../../src/config.js';
+import type { DecodedImage } from '../../src/domain.js';
 import { decodeImage } from '../../src/imaging/decode-image.js';
-import type { Classifier, DecodedImage, Detector } from '../../src/ports.js';
+import type { Classifier, Detector } from '../../src/ports.js';
 
 async function sample(name: string): Promise<DecodedImage> {
   const bytes = await readFile(join(packageRoot, 'samples', name));

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { loadRoutingTable } from '../../src/clinical/routing-table.js';
-import { createModelProvider } from '../../src/compose.js';
+import { routedModelProvider } from '../../src/compose.js';
 import { packageRoot } from '../../src/config.js';
 import { classifierContract, detectorContract } from './models.contract.js';
 
-const models = loadRoutingTable(join(packageRoot, 'models', 'routes.yaml')).then(createModelProvider);
+const models = loadRoutingTable(join(packageRoot, 'models', 'routes.yaml')).then(routedModelProvider);
 after(async () => (await models).close?.());
 
 detectorContract('ONNX Runtime (lesion-detector)', async () => (await models).detector('lesion-detector'));

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { recommendationJsonSchema } from '../../src/adapters/recommender/llm-reply.js';
 import {
   createOpenAiCompatibleRecommender,
   type OpenAiCompatibleRecommenderSettings,
 } from '../../src/adapters/recommender/openai-compatible.js';
+import { recommendationJsonSchema } from '../../src/adapters/shared/llm/llm-reply.js';
 import { checkBillingCodes } from '../../src/clinical/billing-codes.js';
 import { loadIcd10CmTable } from '../../src/clinical/icd10cm-table.js';
 import { recommendationSchema } from '../../src/clinical/recommendation-schema.js';

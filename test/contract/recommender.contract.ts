@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { recommendationSchema } from '../../src/clinical/recommendation-schema.js';
 import { packageRoot } from '../../src/config.js';
-import type { RecommendationRequest, Recommender } from '../../src/ports.js';
+import type { RecommendationRequest } from '../../src/domain.js';
+import type { Recommender } from '../../src/ports.js';
 import { sampleRecommendationRequest } from '../support/recommendation-request.js';
 
 async function demoLabels(): Promise<string[]> {

@@ -14,7 +14,7 @@ import { createKServeDetector } from '../../src/adapters/detector/kserve.js';
 import { createRoboflowDetector } from '../../src/adapters/detector/roboflow.js';
 import { createSageMakerDetector } from '../../src/adapters/detector/sagemaker.js';
 import { loadRoutingTable } from '../../src/clinical/routing-table.js';
-import { createModelProvider } from '../../src/compose.js';
+import { routedModelProvider } from '../../src/compose.js';
 import { packageRoot } from '../../src/config.js';
 import { decodeImage } from '../../src/imaging/decode-image.js';
 import { startModelServer } from '../../src/model-server/model-server.js';
@@ -30,7 +30,7 @@ const apiKey = 'contract-test-key';
 
 const served = (async () => {
   const table = await loadRoutingTable(join(packageRoot, 'models', 'routes.yaml'));
-  const models = createModelProvider(table);
+  const models = routedModelProvider(table);
   const server = await startModelServer({ models, table, port: 0, host: '127.0.0.1', apiKey });
   return { table, models, server };
 })();

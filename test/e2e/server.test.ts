@@ -11,13 +11,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { storeUpload } from '../../src/cli/upload-image.js';
+import { createLogger } from '../../src/adapters/logger/json-lines.js';
 import { type ComposedDependencies, composeDependencies } from '../../src/compose.js';
 import { type Config, loadConfig, packageRoot } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/entry/server.js';
-import { createLogger } from '../../src/observability/logger.js';
 import type { BlobStore } from '../../src/ports.js';
 import { type InferenceRecord, recordIdFor } from '../../src/record.js';
+import { storeUpload } from '../../src/uploads/store-upload.js';
 import { createDataDir } from '../support/cli.js';
 import { pngHeaderChunk, pngSignature } from '../support/unit-helpers.js';
 

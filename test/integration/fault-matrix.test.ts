@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createDynamoDbResultStore } from '../../src/adapters/result-store/dynamodb.js';
 import { loadRoutingTable } from '../../src/clinical/routing-table.js';
-import { type ComposedDependencies, composeDependencies, createModelProvider } from '../../src/compose.js';
+import { type ComposedDependencies, composeDependencies, routedModelProvider } from '../../src/compose.js';
 import { loadConfig, packageRoot } from '../../src/config.js';
 import { type RunningModelServer, startModelServer } from '../../src/model-server/model-server.js';
 import type { InferenceRecord } from '../../src/record.js';
@@ -262,7 +262,7 @@ describe('fault matrix (docs/faults.md)', async () => {
       startLoopbackLangfuseServer(),
       new LoopbackOpenAiServer().start(),
       startModelServer({
-        models: createModelProvider(localRoutes),
+        models: routedModelProvider(localRoutes),
         table: localRoutes,
         port: 0,
         host: '127.0.0.1',
@@ -296,7 +296,6 @@ describe('fault matrix (docs/faults.md)', async () => {
       AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: proxies.sageMaker.url,
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-      ROBOFLOW_API_KEY: 'loopback-key',
       // The Langfuse SDK reports failed fetches on the console; the adapter logs them already.
       LANGFUSE_LOG_LEVEL: 'NONE',
     });
@@ -309,6 +308,7 @@ describe('fault matrix (docs/faults.md)', async () => {
       DDX_RESULT_STORE: 'dynamodb',
       DDX_TABLE: table,
       DDX_ROUTES: routes,
+      ROBOFLOW_API_KEY: 'loopback-key',
       DDX_PROMPT_SOURCE: 'langfuse',
       LANGFUSE_BASE_URL: proxies.langfuse.url,
       LANGFUSE_PUBLIC_KEY: langfuse.publicKey,

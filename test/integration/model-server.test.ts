@@ -9,14 +9,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { createSageMakerClassifier } from '../../src/adapters/classifier/sagemaker.js';
-import { roboflowResponseSchema } from '../../src/adapters/detector/roboflow-response.js';
+import { roboflowResponseSchema } from '../../src/adapters/shared/roboflow/roboflow-response.js';
 import { loadRoutingTable, type RoutingTable } from '../../src/clinical/routing-table.js';
-import { createModelProvider } from '../../src/compose.js';
+import { routedModelProvider } from '../../src/compose.js';
 import { packageRoot } from '../../src/config.js';
+import type { DecodedImage } from '../../src/domain.js';
 import { DependencyError, ServiceErrorCode } from '../../src/errors.js';
 import { decodeImage } from '../../src/imaging/decode-image.js';
 import { type RunningModelServer, startModelServer } from '../../src/model-server/model-server.js';
-import type { DecodedImage, ModelProvider } from '../../src/ports.js';
+import type { ModelProvider } from '../../src/ports.js';
 import { failureOf } from '../support/unit-helpers.js';
 import { withClassify } from '../support/wrapped-classifier.js';
 
@@ -32,7 +33,7 @@ describe('model server', () => {
 
   before(async () => {
     table = await loadRoutingTable(join(packageRoot, 'models', 'routes.yaml'));
-    models = createModelProvider(table);
+    models = routedModelProvider(table);
     server = await startModelServer({
       models,
       table,

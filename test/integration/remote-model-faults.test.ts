@@ -14,8 +14,8 @@ import { createSageMakerClassifier } from '../../src/adapters/classifier/sagemak
 import { createKServeDetector } from '../../src/adapters/detector/kserve.js';
 import { createRoboflowDetector } from '../../src/adapters/detector/roboflow.js';
 import { createSageMakerDetector } from '../../src/adapters/detector/sagemaker.js';
-import type { SageMakerEndpointSettings } from '../../src/adapters/sagemaker/invoke-endpoint.js';
 import { createKServeModelClient } from '../../src/adapters/shared/kserve/infer-client.js';
+import type { SageMakerEndpointSettings } from '../../src/adapters/shared/sagemaker/invoke-endpoint.js';
 import { DdxError } from '../../src/errors.js';
 import { type ClassificationCard, type DetectionCard, modelCardSchema } from '../../src/models/model-card.js';
 import type { RetryPolicy } from '../../src/resilience/retry.js';

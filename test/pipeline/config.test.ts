@@ -79,4 +79,25 @@ describe('configuration', () => {
         /DDX_MAX_IMAGE_PIXELS/.test(error.message),
     );
   });
+
+  it('reads the Roboflow and Lambda settings too: nothing else reads the environment', () => {
+    const config = loadConfig({
+      ROBOFLOW_API_URL: 'http://127.0.0.1:9001',
+      ROBOFLOW_API_KEY: 'rf-key',
+      DDX_CONCURRENCY: '8',
+      DDX_DEADLINE_MARGIN_MS: '2500',
+    });
+    assert.deepEqual(config.roboflow, { apiUrl: 'http://127.0.0.1:9001', apiKey: 'rf-key' });
+    assert.deepEqual(config.lambda, { concurrency: 8, deadlineMarginMs: 2500 });
+    assert.deepEqual(loadConfig({}).lambda, { concurrency: 4, deadlineMarginMs: 5000 });
+    assert.deepEqual(loadConfig({}).roboflow, { apiUrl: undefined, apiKey: '' });
+    assert.throws(() => loadConfig({ DDX_CONCURRENCY: '0' }), ConfigurationError);
+  });
+
+  it('says whether DDX_LOG_LEVEL was given, and lets a caller default it', () => {
+    assert.deepEqual([loadConfig({}).logLevel, loadConfig({}).logLevelConfigured], ['info', false]);
+    const quiet = loadConfig({}, { DDX_LOG_LEVEL: 'error' });
+    assert.equal(quiet.logLevel, 'error');
+    assert.equal(loadConfig({ DDX_LOG_LEVEL: 'debug' }, { DDX_LOG_LEVEL: 'error' }).logLevel, 'debug');
+  });
 });

@@ -7,10 +7,11 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { createLangfuseTracer } from '../../src/adapters/generation-tracer/langfuse.js';
+import { createLogger } from '../../src/adapters/logger/json-lines.js';
 import { createOpenAiCompatibleRecommender } from '../../src/adapters/recommender/openai-compatible.js';
-import { createLangfuseTracer } from '../../src/observability/langfuse-tracing.js';
-import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { runInference } from '../../src/pipeline/run-inference.js';
+import { silentLogger } from '../../src/ports.js';
 import { LoopbackOpenAiServer } from '../support/loopback-openai-server.js';
 import { createPipelineFixture, sampleJpeg, upload } from '../support/pipeline-fixture.js';
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import type { Prompt, RecommendationRequest } from '../../src/domain.js';
 import { DdxError, DependencyError, ServiceErrorCode } from '../../src/errors.js';
 import { runInference } from '../../src/pipeline/run-inference.js';
-import type { Prompt, PromptSource, RecommendationRequest } from '../../src/ports.js';
+import type { PromptSource } from '../../src/ports.js';
 import { recordIdFor } from '../../src/record.js';
 import { abortableSleep } from '../../src/resilience/retry.js';
 import { dicomFile, imagePixelElements, TransferSyntaxUid } from '../support/dicom-files.js';

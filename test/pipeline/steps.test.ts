@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import type { Prompt } from '../../src/domain.js';
 import { DdxError } from '../../src/errors.js';
 import { StepTimer } from '../../src/observability/step-timer.js';
 import { classify } from '../../src/pipeline/classify.js';
@@ -12,7 +13,6 @@ import { loadContext } from '../../src/pipeline/load-context.js';
 import { localize, pickRegionOfInterest } from '../../src/pipeline/localize.js';
 import { recommend } from '../../src/pipeline/recommend.js';
 import { suggestBilling } from '../../src/pipeline/suggest-billing.js';
-import type { Prompt } from '../../src/ports.js';
 import { createInMemoryBlobStore } from '../support/in-memory-blob-store.js';
 import {
   classifierCard,

@@ -3,9 +3,9 @@
  * adapters (test/contract), so pipeline tests built on it test real behaviour.
  */
 import { createHash } from 'node:crypto';
-import { metadataSidecarKey, parseMetadataSidecar } from '../../src/adapters/blob-store/metadata-sidecar.js';
 import { BadInputError, InputErrorCode } from '../../src/errors.js';
 import type { BlobHead, BlobStore, GetOptions, PutOptions } from '../../src/ports.js';
+import { metadataSidecarKey, parseMetadataSidecar } from '../../src/uploads/metadata-sidecar.js';
 
 export interface InMemoryBlobStore extends BlobStore {
   objects: Map<string, { body: Uint8Array; metadata: Record<string, string>; contentType: string }>;

@@ -1,7 +1,8 @@
 /**
  * An in-memory ResultStore for pipeline tests; passes the ResultStore contract suite.
  */
-import type { PatientIdentifiers, ResultStore, SaveOutcome } from '../../src/ports.js';
+import type { PatientIdentifiers } from '../../src/domain.js';
+import type { ResultStore, SaveOutcome } from '../../src/ports.js';
 import type { InferenceRecord } from '../../src/record.js';
 
 export interface InMemoryResultStore extends ResultStore {

@@ -16,7 +16,7 @@ import {
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { Recommendation } from '../../src/ports.js';
+import type { Recommendation } from '../../src/domain.js';
 import { readBody, recommendationForFindings, safeJson, sendJson } from './loopback-openai-server.js';
 import { ScriptedReplies } from './scripted-replies.js';
 

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { Recommendation } from '../../src/ports.js';
+import type { Recommendation } from '../../src/domain.js';
 import { ScriptedReplies } from './scripted-replies.js';
 
 export type OpenAiScriptStep =

@@ -4,24 +4,17 @@
  * idempotency and failure handling without timing anything.
  */
 import sharp from 'sharp';
+import { createLogger } from '../../src/adapters/logger/json-lines.js';
 import { createFilePromptSource } from '../../src/adapters/prompt-source/files.js';
 import { createKnowledgeBaseRecommender } from '../../src/adapters/recommender/knowledge-base.js';
 import { parseIcd10CmTable } from '../../src/clinical/icd10cm-table.js';
 import type { KnowledgeBase } from '../../src/clinical/knowledge-base.js';
 import type { RoutingTable } from '../../src/clinical/routing-table.js';
 import { packageRoot } from '../../src/config.js';
+import type { DecodedImage, Detection, LabelScore } from '../../src/domain.js';
 import type { ClassificationCard, DetectionCard } from '../../src/models/model-card.js';
-import { createLogger } from '../../src/observability/logger.js';
 import type { PipelineDeps } from '../../src/pipeline/pipeline-deps.js';
-import type {
-  Classifier,
-  DecodedImage,
-  Detection,
-  Detector,
-  LabelScore,
-  ModelProvider,
-  Recommender,
-} from '../../src/ports.js';
+import type { Classifier, Detector, ModelProvider, Recommender } from '../../src/ports.js';
 import { createInMemoryBlobStore, type InMemoryBlobStore } from './in-memory-blob-store.js';
 import { createInMemoryResultStore, type InMemoryResultStore } from './in-memory-result-store.js';
 import { modelInput } from './model-cards.js';

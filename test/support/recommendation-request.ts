@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createFilePromptSource } from '../../src/adapters/prompt-source/files.js';
 import { packageRoot } from '../../src/config.js';
+import type { RecommendationRequest } from '../../src/domain.js';
 import { DdxError } from '../../src/errors.js';
-import type { RecommendationRequest, Recommender } from '../../src/ports.js';
+import type { Recommender } from '../../src/ports.js';
 import { sampleContext } from './records.js';
 import { failureOf } from './unit-helpers.js';
 

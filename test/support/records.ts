@@ -1,5 +1,5 @@
 /** Builds valid records for store tests. */
-import type { DeidentifiedContext } from '../../src/ports.js';
+import type { DeidentifiedContext } from '../../src/domain.js';
 import { type InferenceRecord, recordIdFor } from '../../src/record.js';
 
 /** The de-identified context of a localized lesion on a 54-year-old woman's back. */

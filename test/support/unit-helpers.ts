@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import type { ClinicalContext, DecodedImage } from '../../src/ports.js';
+import type { ClinicalContext, DecodedImage } from '../../src/domain.js';
 
 export type Rgb = { r: number; g: number; b: number };
 

@@ -6,8 +6,8 @@ import {
   escapeMarkup,
   promptVariables,
 } from '../../src/clinical/compile-prompt.js';
+import type { DeidentifiedContext, Prompt } from '../../src/domain.js';
 import { ConfigurationError } from '../../src/errors.js';
-import type { DeidentifiedContext, Prompt } from '../../src/ports.js';
 import { sampleRecommendationRequest } from '../support/recommendation-request.js';
 import { failureOf } from '../support/unit-helpers.js';
 

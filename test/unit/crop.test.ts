@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import type { Box } from '../../src/domain.js';
 import { cropImage, encodeJpeg, padBox } from '../../src/imaging/crop.js';
-import type { Box } from '../../src/ports.js';
 import { coordinateImage, noisyPixels, pixelAt } from '../support/unit-helpers.js';
 
 function assertIntegerBoxInside(box: Box, imageWidth: number, imageHeight: number): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseClinicalMetadata } from '../../src/clinical/clinical-context.js';
 import { deidentify } from '../../src/clinical/deidentify.js';
-import type { ClinicalContext } from '../../src/ports.js';
+import type { ClinicalContext } from '../../src/domain.js';
 
 function context(overrides: Partial<ClinicalContext>): ClinicalContext {
   return {

@@ -6,7 +6,7 @@ import {
   likelihoodOf,
   recommendFromKnowledge,
 } from '../../src/adapters/recommender/knowledge-base.js';
-import type { LabelScore, Prompt, RecommendationRequest } from '../../src/ports.js';
+import type { LabelScore, Prompt, RecommendationRequest } from '../../src/domain.js';
 import { smallKnowledgeBase } from '../support/unit-knowledge-base.js';
 
 const promptConfig = {

@@ -10,9 +10,9 @@ import {
   recommendationJsonSchema,
   repairInstruction,
   strictJsonSchema,
-} from '../../src/adapters/recommender/llm-reply.js';
+} from '../../src/adapters/shared/llm/llm-reply.js';
 import { recommendationSchema } from '../../src/clinical/recommendation-schema.js';
-import type { Recommendation } from '../../src/ports.js';
+import type { Recommendation } from '../../src/domain.js';
 
 const valid: Recommendation = {
   differentials: [

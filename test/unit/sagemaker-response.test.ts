@@ -7,18 +7,18 @@ import { describe, it } from 'node:test';
 import {
   detectionsFromCentreBoxes,
   roboflowPrediction,
-} from '../../src/adapters/detector/roboflow-response.js';
+} from '../../src/adapters/shared/roboflow/roboflow-response.js';
 import {
   type DetectorResponseContext,
   parseClassifierResponse,
   parseDetectorResponse,
-} from '../../src/adapters/sagemaker/parse-response.js';
+} from '../../src/adapters/shared/sagemaker/parse-response.js';
+import type { LabelScore } from '../../src/domain.js';
 import { DependencyError } from '../../src/errors.js';
 import { prepareModelInput } from '../../src/imaging/model-input.js';
 import { type ClassificationCard, type DetectionCard, modelCardSchema } from '../../src/models/model-card.js';
 import { softmax } from '../../src/models/rank-labels.js';
 import { decodeYoloOutput } from '../../src/models/yolo-output.js';
-import type { LabelScore } from '../../src/ports.js';
 import { failureOf, uniformImage } from '../support/unit-helpers.js';
 
 const source = 'SageMaker InvokeEndpoint test';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { resolveSecretArns } from '../../src/entry/secrets-from-arns.js';
+import { resolveSecretArns } from '../../src/secrets-from-arns.js';
 
 describe('secrets from ARNs', () => {
   it('resolves every <NAME>_SECRET_ARN into <NAME> and leaves the rest alone', async () => {

@@ -16,7 +16,7 @@ import {
   metadataSidecarKey,
   metadataSidecarTooLarge,
   parseMetadataSidecar,
-} from './metadata-sidecar.js';
+} from '../../uploads/metadata-sidecar.js';
 
 export interface LocalFolderBlobStoreSettings {
   /** The folder that plays the bucket. */

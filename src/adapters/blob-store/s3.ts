@@ -13,7 +13,6 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BadInputError, DdxError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
 import type { BlobHead, BlobStore, CallOptions, GetOptions, PutOptions } from '../../ports.js';
-import { errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
 import {
   isMetadataSidecar,
@@ -21,7 +20,8 @@ import {
   metadataSidecarKey,
   metadataSidecarTooLarge,
   parseMetadataSidecar,
-} from './metadata-sidecar.js';
+} from '../../uploads/metadata-sidecar.js';
+import { awsError, s3Errors } from '../shared/aws/aws-errors.js';
 
 export interface S3BlobStoreSettings {
   bucket: string;
@@ -53,7 +53,7 @@ export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
       policy,
       signal,
       operation: `S3 ${operation}`,
-      toError: (error) => s3Error(`S3 ${operation}`, key, error),
+      toError: (error) => awsError(s3Errors, error, `S3 ${operation}`, key),
     });
 
   const readObject = (key: string, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> =>
@@ -219,84 +219,4 @@ function decodeEncodedWords(value: string): string {
       return word;
     }
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-interface AwsErrorFields {
-  name: string | undefined;
-  status: number | undefined;
-  throttling: boolean;
-  retryable: boolean;
-  message: string;
-}
-
-/** The fields the SDK puts on a service exception; absent on failures below HTTP. */
-function awsErrorFields(error: unknown): AwsErrorFields {
-  const fields = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: unknown;
-    message?: unknown;
-    $metadata?: { httpStatusCode?: unknown };
-    $retryable?: { throttling?: unknown };
-  };
-  const status = fields.$metadata?.httpStatusCode;
-  return {
-    name: typeof fields.name === 'string' ? fields.name : undefined,
-    status: typeof status === 'number' ? status : undefined,
-    throttling: fields.$retryable?.throttling === true,
-    retryable: fields.$retryable !== undefined,
-    message: typeof fields.message === 'string' ? fields.message.slice(0, 200) : String(error),
-  };
-}
-
-const throttlingCodes = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequests',
-]);
-const transientCodes = new Set([
-  'InternalError',
-  'ServiceUnavailable',
-  'RequestTimeout',
-  'RequestTimeTooSkewed',
-]);
-
-function s3Error(operation: string, key: string, error: unknown): DdxError {
-  if (error instanceof DdxError) return error;
-  const { name, status, throttling, retryable, message } = awsErrorFields(error);
-  const described = `${operation} ${key} failed: ${name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${message}`;
-  const storage = (isRetriable: boolean) =>
-    new DependencyError(described, {
-      code: ServiceErrorCode.storageError,
-      retriable: isRetriable,
-      cause: error,
-    });
-
-  // A missing bucket is a deployment problem, not a missing upload.
-  if (name === 'NoSuchBucket') return storage(false);
-  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
-    return new BadInputError(`object not found: ${key}`, InputErrorCode.objectNotFound, undefined, error);
-  }
-  // Permissions never fix themselves within a job's retries.
-  if (name === 'AccessDenied' || status === 403) return storage(false);
-  if (throttling || (name !== undefined && throttlingCodes.has(name)) || status === 429 || status === 503) {
-    return new DependencyError(described, {
-      code: ServiceErrorCode.throttled,
-      retriable: true,
-      cause: error,
-    });
-  }
-  if (
-    retryable ||
-    (name !== undefined && transientCodes.has(name)) ||
-    (status !== undefined && status >= 500)
-  ) {
-    return storage(true);
-  }
-  if (status !== undefined) return storage(false);
-  // No HTTP answer at all: a reset, a refused connection, DNS.
-  return storage(errorFromNetworkFailure(operation, error).retriable);
 }

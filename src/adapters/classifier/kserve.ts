@@ -3,10 +3,12 @@
  * (size, normalisation, layout) goes out as FP32, the output row comes back and is ranked against
  * the card's labels (softmax when the card says logits).
  */
+
+import type { DecodedImage, LabelScore } from '../../domain.js';
+import { invalidModelOutput } from '../../errors.js';
 import type { ClassificationCard } from '../../models/model-card.js';
 import { rankLabels } from '../../models/rank-labels.js';
-import type { CallOptions, Classifier, DecodedImage, LabelScore } from '../../ports.js';
-import { invalidModelOutput } from '../sagemaker/parse-response.js';
+import type { CallOptions, Classifier } from '../../ports.js';
 import {
   createKServeModelClient,
   inferImage,

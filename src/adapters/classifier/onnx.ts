@@ -1,12 +1,14 @@
 /**
  * Classifier on onnxruntime-node: one image in, labels ranked by probability out.
  */
+
+import type { DecodedImage, LabelScore } from '../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
 import { prepareModelInput } from '../../imaging/model-input.js';
 import type { ClassificationCard } from '../../models/model-card.js';
 import { rankLabels } from '../../models/rank-labels.js';
-import type { CallOptions, Classifier, DecodedImage, LabelScore } from '../../ports.js';
-import { openOnnxModel } from '../onnx/onnx-session.js';
+import type { CallOptions, Classifier } from '../../ports.js';
+import { openOnnxModel } from '../shared/onnx/onnx-session.js';
 
 export interface OnnxClassifierSettings {
   path: string;

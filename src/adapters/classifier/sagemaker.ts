@@ -2,10 +2,15 @@
  * Classifier on a SageMaker real-time endpoint: the image goes out as JPEG (or JSON-wrapped
  * base64), the answer is parsed from any of the common classifier shapes against the model card.
  */
+
+import type { DecodedImage, LabelScore } from '../../domain.js';
 import type { ClassificationCard } from '../../models/model-card.js';
-import type { CallOptions, Classifier, DecodedImage, LabelScore } from '../../ports.js';
-import { createEndpointInvoker, type SageMakerEndpointSettings } from '../sagemaker/invoke-endpoint.js';
-import { parseClassifierResponse } from '../sagemaker/parse-response.js';
+import type { CallOptions, Classifier } from '../../ports.js';
+import {
+  createEndpointInvoker,
+  type SageMakerEndpointSettings,
+} from '../shared/sagemaker/invoke-endpoint.js';
+import { parseClassifierResponse } from '../shared/sagemaker/parse-response.js';
 
 export interface SageMakerClassifierSettings extends SageMakerEndpointSettings {
   card: ClassificationCard;

@@ -3,10 +3,12 @@
  * exactly as for ONNX Runtime (the card's size, letterbox, scale, layout), sent as one FP32 tensor,
  * and the output tensor is decoded by the same decoder (YOLO head, end-to-end boxes or a mask).
  */
+
+import type { DecodedImage, Detection } from '../../domain.js';
+import { invalidModelOutput } from '../../errors.js';
 import { decodeDetectorOutput } from '../../models/detector-output.js';
 import type { DetectionCard } from '../../models/model-card.js';
-import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
-import { invalidModelOutput } from '../sagemaker/parse-response.js';
+import type { CallOptions, Detector } from '../../ports.js';
 import {
   createKServeModelClient,
   inferImage,

@@ -1,12 +1,14 @@
 /**
  * Detector on onnxruntime-node: YOLO raw heads and end-to-end exports, or a lesion mask.
  */
+
+import type { DecodedImage, Detection } from '../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
 import { prepareModelInput } from '../../imaging/model-input.js';
 import { decodeDetectorOutput } from '../../models/detector-output.js';
 import type { DetectionCard } from '../../models/model-card.js';
-import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
-import { type OnnxModel, openOnnxModel } from '../onnx/onnx-session.js';
+import type { CallOptions, Detector } from '../../ports.js';
+import { type OnnxModel, openOnnxModel } from '../shared/onnx/onnx-session.js';
 
 export interface OnnxDetectorSettings {
   path: string;

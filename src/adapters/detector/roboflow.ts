@@ -5,17 +5,20 @@
  * Roboflow recommends; larger ones only cost upload time) and the centre boxes that come back are
  * mapped to top-left boxes in original-image pixels.
  */
+
+import type { DecodedImage, Detection } from '../../domain.js';
+import { ConfigurationError, invalidModelOutput } from '../../errors.js';
+import { encodeImagePayload } from '../../imaging/remote-image-payload.js';
 import type { DetectionCard } from '../../models/model-card.js';
-import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
+import type { RoboflowModelConfig } from '../../models/model-entry.js';
+import type { CallOptions, Detector } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
-import { encodeImagePayload } from '../remote-image-payload.js';
-import { invalidModelOutput } from '../sagemaker/parse-response.js';
 import {
   detectionsFromCentreBoxes,
   type RoboflowResponse,
   roboflowResponseSchema,
-} from './roboflow-response.js';
+} from '../shared/roboflow/roboflow-response.js';
 
 export interface RoboflowDetectorSettings {
   apiUrl: string;
@@ -35,6 +38,27 @@ export interface RoboflowDetectorSettings {
 }
 
 const roboflowMaxSide = 1280;
+
+export const defaultRoboflowApiUrl = 'https://detect.roboflow.com';
+
+/**
+ * Where and with which key to call Roboflow: the table's `apiUrl`, else the configured one
+ * (`ROBOFLOW_API_URL`), else the hosted API; the key from the configuration (`ROBOFLOW_API_KEY`:
+ * secrets stay out of the routing table). The hosted API refuses every call without a key, so
+ * that is caught at start-up; a self-hosted server may run without one.
+ */
+export function roboflowConnection(
+  entry: Pick<RoboflowModelConfig, 'apiUrl'>,
+  configured: { apiUrl?: string; apiKey?: string },
+): { apiUrl: string; apiKey: string } {
+  const apiUrl = entry.apiUrl ?? (configured.apiUrl || defaultRoboflowApiUrl);
+  if (!URL.canParse(apiUrl)) throw new ConfigurationError(`ROBOFLOW_API_URL is not a URL: ${apiUrl}`);
+  const apiKey = configured.apiKey ?? '';
+  if (apiKey === '' && new URL(apiUrl).hostname.endsWith('roboflow.com')) {
+    throw new ConfigurationError(`ROBOFLOW_API_KEY is not set: the Roboflow API at ${apiUrl} needs one`);
+  }
+  return { apiUrl, apiKey };
+}
 
 /**
  * @example

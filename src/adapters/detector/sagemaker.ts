@@ -3,10 +3,15 @@
  * it received, which may have been downscaled to fit the 6 MB request limit: they are mapped back
  * to the original image here.
  */
+
+import type { DecodedImage, Detection } from '../../domain.js';
 import type { DetectionCard } from '../../models/model-card.js';
-import type { CallOptions, DecodedImage, Detection, Detector } from '../../ports.js';
-import { createEndpointInvoker, type SageMakerEndpointSettings } from '../sagemaker/invoke-endpoint.js';
-import { parseDetectorResponse } from '../sagemaker/parse-response.js';
+import type { CallOptions, Detector } from '../../ports.js';
+import {
+  createEndpointInvoker,
+  type SageMakerEndpointSettings,
+} from '../shared/sagemaker/invoke-endpoint.js';
+import { parseDetectorResponse } from '../shared/sagemaker/parse-response.js';
 
 export interface SageMakerDetectorSettings extends SageMakerEndpointSettings {
   card: DetectionCard;

@@ -4,9 +4,10 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readConfigurationFile } from '../../configuration-file.js';
+import type { Prompt } from '../../domain.js';
 import { ConfigurationError } from '../../errors.js';
-import type { Prompt, PromptSource } from '../../ports.js';
+import type { PromptSource } from '../../ports.js';
+import { readValidatedFile } from '../../read-validated-file.js';
 
 const chatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),
@@ -48,7 +49,7 @@ export function createFilePromptSource(settings: FilePromptSourceSettings): Prom
   async function readPrompt(name: string): Promise<Prompt> {
     assertPromptName(name);
     const path = join(settings.directory, `${name}.json`);
-    const prompt = await readConfigurationFile(path, promptFileSchema, 'prompt');
+    const prompt = await readValidatedFile(path, promptFileSchema, 'prompt');
     if (prompt.name !== name) {
       throw new ConfigurationError(`prompt ${path} is named "${prompt.name}", expected "${name}"`);
     }

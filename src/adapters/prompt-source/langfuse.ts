@@ -6,14 +6,15 @@
  * @example
  * const prompts = createLangfusePromptSource({
  *   baseUrl: 'https://cloud.langfuse.com',
- *   publicKey: process.env.LANGFUSE_PUBLIC_KEY,
- *   secretKey: process.env.LANGFUSE_SECRET_KEY,
+ *   publicKey: 'pk-lf-...', // config.promptSource (LANGFUSE_PUBLIC_KEY)
+ *   secretKey: 'sk-lf-...',
  *   fallback: createFilePromptSource({ directory: 'prompts' }),
  * });
  * const prompt = await prompts.get('ddx-recommendations'); // label `production`, cached 60 s
  */
 import { LangfuseClient } from '@langfuse/client';
 import { z } from 'zod';
+import type { ChatMessage, Prompt } from '../../domain.js';
 import {
   ConfigurationError,
   DdxError,
@@ -21,8 +22,8 @@ import {
   DependencyError,
   ServiceErrorCode,
 } from '../../errors.js';
-import { type Logger, silentLogger } from '../../observability/logger.js';
-import type { CallOptions, ChatMessage, Prompt, PromptSource } from '../../ports.js';
+import type { CallOptions, Logger, PromptSource } from '../../ports.js';
+import { silentLogger } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import { assertPromptName } from './files.js';
 

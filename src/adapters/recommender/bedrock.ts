@@ -16,29 +16,22 @@ import {
   type ToolInputSchema,
 } from '@aws-sdk/client-bedrock-runtime';
 import { compileRecommendationPrompt } from '../../clinical/compile-prompt.js';
-import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
-import type {
-  CallOptions,
-  ChatMessage,
-  RecommendationRequest,
-  RecommendationResult,
-  Recommender,
-} from '../../ports.js';
-import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
+import type { ChatMessage, RecommendationRequest } from '../../domain.js';
+import type { CallOptions, RecommendationResult, Recommender } from '../../ports.js';
 import {
   defaultRetryPolicy,
-  parseRetryAfter,
   type RetryOptions,
   type RetryPolicy,
   withRetry,
 } from '../../resilience/retry.js';
+import { awsError, bedrockRuntimeErrors } from '../shared/aws/aws-errors.js';
 import {
   checkReplyText,
   checkReplyValue,
   type ReplyCheck,
   recommendationJsonSchema,
-  unrepairedReplyError,
-} from './llm-reply.js';
+} from '../shared/llm/llm-reply.js';
+import { answerWithOneRepair } from '../shared/llm/one-repair.js';
 
 export interface BedrockRecommenderSettings {
   /** A model id or inference profile, e.g. `anthropic.claude-3-5-sonnet-20240620-v1:0`. */
@@ -89,7 +82,7 @@ export function createBedrockRecommender(settings: BedrockRecommenderSettings): 
         policy,
         signal,
         operation,
-        toError: (error) => errorFromBedrock(operation, error),
+        toError: (error) => awsError(bedrockRuntimeErrors, error, operation),
         onRetry: settings.onRetry,
       },
     );
@@ -98,25 +91,24 @@ export function createBedrockRecommender(settings: BedrockRecommenderSettings): 
   return {
     name: provider,
     async recommend(request: RecommendationRequest, options?: CallOptions): Promise<RecommendationResult> {
-      const started = performance.now();
       const input = converseInput(settings.modelId, request);
-      const outputs = [await converse(input, options?.signal)];
-      let check = checkOutput(outputs[0]);
-      if (!check.ok) {
-        const messages = [...(input.messages ?? []), ...repairTurns(outputs[0], check.problem)];
-        outputs.push(await converse({ ...input, messages: mergedByRole(messages) }, options?.signal));
-        check = checkOutput(outputs[1]);
-      }
-      if (!check.ok) {
-        throw unrepairedReplyError(operation, check.problem);
-      }
-      return {
-        recommendation: check.recommendation,
-        provider,
-        model: settings.modelId,
-        ...usageOf(outputs),
-        latencyMs: Math.round(performance.now() - started),
-      };
+      const answer = await answerWithOneRepair<ConverseCommandOutput>(
+        {
+          ask: () => converse(input, options?.signal),
+          repair: (output, problem) => {
+            const messages = [...(input.messages ?? []), ...repairTurns(output, problem)];
+            return converse({ ...input, messages: mergedByRole(messages) }, options?.signal);
+          },
+          check: checkOutput,
+          usage: ({ usage }) =>
+            usage
+              ? { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 }
+              : undefined,
+        },
+        operation,
+      );
+      const { recommendation, usage, latencyMs } = answer;
+      return { recommendation, provider, model: settings.modelId, ...(usage && { usage }), latencyMs };
     },
   };
 }
@@ -208,57 +200,4 @@ function repairTurns(output: ConverseCommandOutput | undefined, problem: string)
       ],
     },
   ];
-}
-
-function usageOf(outputs: ConverseCommandOutput[]): Pick<RecommendationResult, 'usage'> {
-  const reported = outputs.flatMap((output) => (output.usage ? [output.usage] : []));
-  if (reported.length === 0) return {};
-  return {
-    usage: {
-      inputTokens: reported.reduce((sum, usage) => sum + (usage.inputTokens ?? 0), 0),
-      outputTokens: reported.reduce((sum, usage) => sum + (usage.outputTokens ?? 0), 0),
-    },
-  };
-}
-
-interface SdkErrorFields {
-  $metadata?: { httpStatusCode?: number };
-  $response?: { headers?: Record<string, string | undefined> };
-}
-
-/** SDK exceptions by name: throttling, unavailability and model timeouts are worth a retry. */
-export function errorFromBedrock(operation: string, error: unknown): DdxError {
-  if (!(error instanceof Error)) return errorFromNetworkFailure(operation, error);
-  const fields = error as Error & SdkErrorFields;
-  const message = `${operation} failed with ${error.name}: ${error.message.slice(0, 200)}`;
-  const typed = (code: ServiceErrorCode, retriable: boolean, retryAfterMs?: number) =>
-    new DependencyError(message, { code, retriable, retryAfterMs, cause: error });
-  switch (error.name) {
-    case 'ThrottlingException':
-      return typed(
-        ServiceErrorCode.throttled,
-        true,
-        parseRetryAfter(fields.$response?.headers?.['retry-after']),
-      );
-    case 'ServiceUnavailableException':
-    case 'InternalServerException':
-    case 'ModelNotReadyException':
-      return typed(ServiceErrorCode.dependencyUnavailable, true);
-    case 'ModelTimeoutException':
-      return typed(ServiceErrorCode.dependencyTimeout, true);
-    case 'ModelErrorException':
-      return typed(ServiceErrorCode.modelError, false);
-    case 'ValidationException':
-    case 'AccessDeniedException':
-    case 'ResourceNotFoundException':
-    case 'ServiceQuotaExceededException':
-      return typed(ServiceErrorCode.dependencyUnavailable, false);
-  }
-  const status = fields.$metadata?.httpStatusCode;
-  if (status !== undefined && status >= 400) {
-    const fromStatus = errorFromHttpStatus(operation, status, `${error.name}: ${error.message}`);
-    fromStatus.cause = error;
-    return fromStatus;
-  }
-  return errorFromNetworkFailure(operation, error);
 }

@@ -11,9 +11,8 @@ import type {
   Likelihood,
   Recommendation,
   RecommendationRequest,
-  RecommendationResult,
-  Recommender,
-} from '../../ports.js';
+} from '../../domain.js';
+import type { RecommendationResult, Recommender } from '../../ports.js';
 
 export const decisionThresholdsSchema = z.object({
   lowConfidenceThreshold: z.number().min(0).max(1).default(0.5),

@@ -10,14 +10,9 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { compileRecommendationPrompt } from '../../clinical/compile-prompt.js';
+import type { ChatMessage, RecommendationRequest } from '../../domain.js';
 import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
-import type {
-  CallOptions,
-  ChatMessage,
-  RecommendationRequest,
-  RecommendationResult,
-  Recommender,
-} from '../../ports.js';
+import type { CallOptions, RecommendationResult, Recommender } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import {
   defaultRetryPolicy,
@@ -30,8 +25,8 @@ import {
   type ReplyCheck,
   recommendationJsonSchema,
   repairInstruction,
-  unrepairedReplyError,
-} from './llm-reply.js';
+} from '../shared/llm/llm-reply.js';
+import { answerWithOneRepair } from '../shared/llm/one-repair.js';
 
 /** How the server is asked for JSON, strongest first; a server that rejects one gets the next. */
 export type StructuredOutputMode = 'json_schema' | 'json_object' | 'none';
@@ -110,29 +105,34 @@ export function createOpenAiCompatibleRecommender(
   return {
     name: provider,
     async recommend(request: RecommendationRequest, options?: CallOptions): Promise<RecommendationResult> {
-      const started = performance.now();
       const temperature = temperatureOf(request);
       const conversation = compileRecommendationPrompt(request);
-      const completions = [await complete(conversation, temperature, options?.signal)];
-      let check = checkCompletion(completions[0]);
-      if (!check.ok) {
-        const repair: ChatMessage[] = [
-          ...conversation,
-          { role: 'assistant', content: replyText(completions[0]) },
-          { role: 'user', content: repairInstruction(check.problem) },
-        ];
-        completions.push(await complete(repair, temperature, options?.signal));
-        check = checkCompletion(completions[1]);
-      }
-      if (!check.ok) {
-        throw unrepairedReplyError(operation, check.problem);
-      }
+      const answer = await answerWithOneRepair<ChatCompletion>(
+        {
+          ask: () => complete(conversation, temperature, options?.signal),
+          repair: (completion, problem) =>
+            complete(
+              [
+                ...conversation,
+                { role: 'assistant', content: replyText(completion) },
+                { role: 'user', content: repairInstruction(problem) },
+              ],
+              temperature,
+              options?.signal,
+            ),
+          check: checkCompletion,
+          usage: ({ usage }) =>
+            usage ? { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } : undefined,
+        },
+        operation,
+      );
+      const { recommendation, reply, usage, latencyMs } = answer;
       return {
-        recommendation: check.recommendation,
+        recommendation,
         provider,
-        model: completions.at(-1)?.model || settings.model,
-        ...usageOf(completions),
-        latencyMs: Math.round(performance.now() - started),
+        model: reply.model || settings.model,
+        ...(usage && { usage }),
+        latencyMs,
       };
     },
   };
@@ -213,17 +213,6 @@ function checkCompletion(completion: ChatCompletion | undefined): ReplyCheck {
     return { ok: false, problem: `the model refused: ${message.refusal}` };
   }
   return checkReplyText(message?.content);
-}
-
-function usageOf(completions: ChatCompletion[]): Pick<RecommendationResult, 'usage'> {
-  const reported = completions.flatMap((completion) => (completion.usage ? [completion.usage] : []));
-  if (reported.length === 0) return {};
-  return {
-    usage: {
-      inputTokens: reported.reduce((sum, usage) => sum + usage.prompt_tokens, 0),
-      outputTokens: reported.reduce((sum, usage) => sum + usage.completion_tokens, 0),
-    },
-  };
 }
 
 /** SDK errors to typed ones: 429 and 5xx retriable, other 4xx permanent, network trouble retriable. */

@@ -6,8 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { PatientIdentifiers } from '../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { ListOptions, PatientIdentifiers, ResultStore, SaveOutcome } from '../../ports.js';
+import type { ListOptions, ResultStore, SaveOutcome } from '../../ports.js';
 import type { InferenceRecord } from '../../record.js';
 
 export interface SqliteResultStoreSettings {

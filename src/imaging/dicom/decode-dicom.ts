@@ -13,7 +13,7 @@
  * // dicom.context.bodySite === 'thorax'; dicom.patient is never logged nor sent to a model
  */
 import type { DataSet } from 'dicom-parser';
-import type { DecodedImage } from '../../ports.js';
+import type { DecodedImage } from '../../domain.js';
 import { assertLargeEnough, assertWithinPixelLimit, type DecodeLimits } from '../pixel-limits.js';
 import { colourToRgb, paletteToRgb } from './colour-to-rgb.js';
 import { decodeFrame } from './decode-frame.js';

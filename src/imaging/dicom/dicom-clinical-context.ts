@@ -9,7 +9,7 @@
  * // context: { bodySite: 'thorax', ageYears: 61, sex: 'female' }
  */
 import type { DataSet } from 'dicom-parser';
-import type { PatientIdentifiers, Sex } from '../../ports.js';
+import type { PatientIdentifiers, Sex } from '../../domain.js';
 
 export interface DicomClinicalContext {
   bodySite?: string;

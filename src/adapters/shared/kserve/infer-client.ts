@@ -7,10 +7,12 @@
  * of `withRetry`; a server still loading, throttling or failing with 5xx is retried, a request it
  * rejects (400: wrong name, shape or datatype) is not.
  */
+
+import type { DecodedImage } from '../../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../../errors.js';
 import { type Letterbox, prepareModelInput } from '../../../imaging/model-input.js';
 import type { ModelCard } from '../../../models/model-card.js';
-import type { CallOptions, DecodedImage } from '../../../ports.js';
+import type { CallOptions } from '../../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../../resilience/http-errors.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../../resilience/retry.js';
 import {

@@ -1,7 +1,7 @@
 /**
- * Optional Langfuse tracing of the LLM generation (DDX_LANGFUSE_TRACING=true): one trace per record
- * with one generation, linked to the prompt name and version, sent through Langfuse's batch
- * ingestion API (`POST /api/public/ingestion`). Events are buffered and sent by `flush()`, which the
+ * The GenerationTracer port on Langfuse (DDX_LANGFUSE_TRACING=true): one trace per record with
+ * one generation, linked to the prompt name and version, sent through Langfuse's batch ingestion
+ * API (`POST /api/public/ingestion`). Events are buffered and sent by `flush()`, which the
  * Lambda handler awaits before returning and the CLI before exiting. Tracing never fails a job:
  * a send that fails after its retries is logged and dropped.
  *
@@ -9,31 +9,10 @@
  * that identifies a patient.
  */
 import { randomUUID } from 'node:crypto';
-import { DependencyError, ServiceErrorCode } from '../errors.js';
-import { errorFromHttpStatus, errorFromNetworkFailure } from '../resilience/http-errors.js';
-import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../resilience/retry.js';
-import type { Logger } from './logger.js';
-
-export interface TracedGeneration {
-  recordId: string;
-  provider: string;
-  model: string;
-  prompt: { name: string; version: number; isFallback: boolean };
-  input: unknown;
-  output: unknown;
-  usage: { inputTokens: number; outputTokens: number } | null;
-  startTime: Date;
-  endTime: Date;
-}
-
-export interface GenerationTracer {
-  record(generation: TracedGeneration): void;
-  /**
-   * Sends what is buffered; resolves (never rejects) once sent or given up. `signal` bounds it
-   * (in Lambda: the invocation's remaining time), on top of the tracer's own retry policy.
-   */
-  flush(options?: { signal?: AbortSignal }): Promise<void>;
-}
+import { DependencyError, ServiceErrorCode } from '../../errors.js';
+import type { GenerationTracer, Logger } from '../../ports.js';
+import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
+import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
 
 export interface LangfuseTracerSettings {
   baseUrl: string;

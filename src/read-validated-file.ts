@@ -1,13 +1,14 @@
 /**
- * Reads a configuration file (a model card, the routing table, the knowledge base, a prompt, a CPT
- * mapping) and validates it with its schema. Any problem stops start-up with a message that names
- * the file and what is wrong in it.
+ * Reads a file the service starts from (a model card, the routing table, the knowledge base, a
+ * prompt, a CPT mapping) and validates it with its schema. Any problem stops start-up with a
+ * message that names the file and what is wrong in it. (The configuration itself, the environment,
+ * is config.ts.)
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 
-export async function readConfigurationFile<Schema extends z.ZodType>(
+export async function readValidatedFile<Schema extends z.ZodType>(
   path: string,
   schema: Schema,
   what: string,
@@ -19,11 +20,11 @@ export async function readConfigurationFile<Schema extends z.ZodType>(
   } catch (error) {
     throw new ConfigurationError(`cannot read ${what} ${path}: ${(error as Error).message}`, error);
   }
-  return validateConfiguration(raw, schema, what, path);
+  return validateFileContent(raw, schema, what, path);
 }
 
 /** Validates what was read (and maybe completed, as ONNX model cards are) with its schema. */
-export function validateConfiguration<Schema extends z.ZodType>(
+export function validateFileContent<Schema extends z.ZodType>(
   raw: unknown,
   schema: Schema,
   what: string,

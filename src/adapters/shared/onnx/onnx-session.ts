@@ -3,8 +3,8 @@
  * and runs one model: named input tensor in, named output tensor out, errors typed.
  */
 import type { InferenceSession } from 'onnxruntime-node';
-import { ConfigurationError, DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { ModelCard } from '../../models/model-card.js';
+import { ConfigurationError, DependencyError, ServiceErrorCode } from '../../../errors.js';
+import type { ModelCard } from '../../../models/model-card.js';
 
 type OnnxRuntime = typeof import('onnxruntime-node');
 let runtime: Promise<OnnxRuntime> | undefined;

@@ -4,7 +4,7 @@
  * image the API received; the pipeline's boxes are top-left in original-image pixels.
  */
 import { z } from 'zod';
-import type { Detection } from '../../ports.js';
+import type { Detection } from '../../../domain.js';
 
 export const roboflowPredictionSchema = z.object({
   x: z.number(),

@@ -5,8 +5,8 @@
  * for mapping them to the original image.
  */
 import sharp from 'sharp';
-import { encodeJpeg } from '../imaging/crop.js';
-import type { DecodedImage } from '../ports.js';
+import type { DecodedImage } from '../domain.js';
+import { encodeJpeg } from './crop.js';
 
 export interface PayloadLimits {
   /** Longest side of the sent image; larger images are downscaled. */

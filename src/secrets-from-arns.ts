@@ -5,7 +5,7 @@
  * the configuration is read, so the rest of the service sees the ecosystem's usual variable names.
  */
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from './errors.js';
 
 const suffix = '_SECRET_ARN';
 
@@ -15,7 +15,7 @@ export interface SecretReader {
 }
 
 export async function resolveSecretArns(
-  environment: NodeJS.ProcessEnv = process.env,
+  environment: NodeJS.ProcessEnv,
   client?: SecretReader,
 ): Promise<void> {
   const wanted = Object.entries(environment).filter(([name, arn]) => name.endsWith(suffix) && arn);

@@ -4,9 +4,9 @@
  * repair turn; the adapters fail closed when the repaired reply is still wrong.
  */
 import { z } from 'zod';
-import { recommendationSchema } from '../../clinical/recommendation-schema.js';
-import { DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { Recommendation } from '../../ports.js';
+import { recommendationSchema } from '../../../clinical/recommendation-schema.js';
+import type { Recommendation } from '../../../domain.js';
+import { DependencyError, ServiceErrorCode } from '../../../errors.js';
 
 export type ReplyCheck = { ok: true; recommendation: Recommendation } | { ok: false; problem: string };
 

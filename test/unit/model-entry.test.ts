@@ -1,15 +1,13 @@
 /**
- * The routing-table entries for remote models: defaults, what is refused, and where the Roboflow
- * URL and key come from.
+ * The routing-table entries for remote models (models/model-entry.ts): defaults, what is refused,
+ * and where the Roboflow URL and key come from.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  roboflowConnection,
-  roboflowModelSchema,
-  sageMakerModelSchema,
-} from '../../src/adapters/remote-model-config.js';
+import { roboflowConnection } from '../../src/adapters/detector/roboflow.js';
+import { loadConfig } from '../../src/config.js';
 import { ConfigurationError } from '../../src/errors.js';
+import { roboflowModelSchema, sageMakerModelSchema } from '../../src/models/model-entry.js';
 
 describe('sagemaker model entries', () => {
   it('default to a JPEG body and a JSON answer', () => {
@@ -50,19 +48,28 @@ describe('roboflow model entries', () => {
 });
 
 describe('roboflowConnection', () => {
+  // The variables are read by the configuration (config.ts) and handed to the adapter.
+  const configured = (environment: Record<string, string>) => loadConfig(environment).roboflow;
+
   it("prefers the table's URL, then ROBOFLOW_API_URL, then the hosted API", () => {
-    const environment = { ROBOFLOW_API_URL: 'http://inference.local:9001', ROBOFLOW_API_KEY: 'key' };
+    const environment = configured({
+      ROBOFLOW_API_URL: 'http://inference.local:9001',
+      ROBOFLOW_API_KEY: 'key',
+    });
     assert.deepEqual(roboflowConnection({ apiUrl: 'http://127.0.0.1:8080' }, environment), {
       apiUrl: 'http://127.0.0.1:8080',
       apiKey: 'key',
     });
     assert.equal(roboflowConnection({}, environment).apiUrl, 'http://inference.local:9001');
-    assert.equal(roboflowConnection({}, { ROBOFLOW_API_KEY: 'key' }).apiUrl, 'https://detect.roboflow.com');
+    assert.equal(
+      roboflowConnection({}, configured({ ROBOFLOW_API_KEY: 'key' })).apiUrl,
+      'https://detect.roboflow.com',
+    );
   });
 
   it('requires ROBOFLOW_API_KEY for the hosted API only', () => {
-    assert.throws(() => roboflowConnection({}, {}), ConfigurationError);
-    assert.deepEqual(roboflowConnection({ apiUrl: 'http://127.0.0.1:8080' }, {}), {
+    assert.throws(() => roboflowConnection({}, configured({})), ConfigurationError);
+    assert.deepEqual(roboflowConnection({ apiUrl: 'http://127.0.0.1:8080' }, configured({})), {
       apiUrl: 'http://127.0.0.1:8080',
       apiKey: '',
     });
@@ -70,7 +77,7 @@ describe('roboflowConnection', () => {
 
   it('refuses a ROBOFLOW_API_URL that is not a URL', () => {
     assert.throws(
-      () => roboflowConnection({}, { ROBOFLOW_API_URL: 'detect.roboflow.com' }),
+      () => roboflowConnection({}, configured({ ROBOFLOW_API_URL: 'detect.roboflow.com' })),
       ConfigurationError,
     );
   });

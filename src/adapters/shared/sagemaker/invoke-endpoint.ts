@@ -9,14 +9,15 @@ import {
   type InvokeEndpointCommandInput,
   SageMakerRuntimeClient,
   type SageMakerRuntimeClientConfig,
-  SageMakerRuntimeServiceException,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { CallOptions, DecodedImage } from '../../ports.js';
-import { errorFromNetworkFailure } from '../../resilience/http-errors.js';
-import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, withRetry } from '../../resilience/retry.js';
-import { encodeImagePayload, type ImagePayload } from '../remote-image-payload.js';
-import { type SageMakerContentType, sageMakerMaxPayloadBytes } from '../remote-model-config.js';
+import type { DecodedImage } from '../../../domain.js';
+import { DependencyError, ServiceErrorCode } from '../../../errors.js';
+import { encodeImagePayload, type ImagePayload } from '../../../imaging/remote-image-payload.js';
+import type { SageMakerContentType } from '../../../models/model-entry.js';
+import type { CallOptions } from '../../../ports.js';
+import { errorFromNetworkFailure } from '../../../resilience/http-errors.js';
+import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../../resilience/retry.js';
+import { awsError, sageMakerRuntimeErrors } from '../aws/aws-errors.js';
 
 export interface SageMakerEndpointSettings {
   /** The endpoint name. */
@@ -52,6 +53,8 @@ export interface EndpointInvoker {
   close(): Promise<void>;
 }
 
+/** SageMaker's limit on an InvokeEndpoint request body. */
+export const sageMakerMaxPayloadBytes = 6 * 1024 * 1024;
 /** SageMaker's limit and pattern for `InferenceId`; record ids fit, anything else is left out. */
 const inferenceIdPattern = /^\S[\x20-\x7e]{0,63}$/;
 /** Room for `{"image":""}` around the base64 of a JSON payload. */
@@ -89,10 +92,10 @@ export function createEndpointInvoker(settings: SageMakerEndpointSettings): Endp
           policy,
           signal: options?.signal,
           operation,
-          toError: (error) => errorFromSageMaker(operation, error),
+          toError: (error) => awsError(sageMakerRuntimeErrors, error, operation),
         },
       );
-      if (!output.Body) throw errorFromSageMaker(operation, new Error('the response has no body'));
+      if (!output.Body) throw errorFromNetworkFailure(operation, new Error('the response has no body'));
       return {
         body: output.Body,
         contentType: output.ContentType,
@@ -123,66 +126,4 @@ async function encodePayload(
       cause: error,
     });
   }
-}
-
-const throttlingErrors = new Set([
-  'ModelNotReadyException',
-  'ThrottlingException',
-  'TooManyRequestsException',
-]);
-const serverErrors = new Set(['ServiceUnavailable', 'InternalFailure', 'InternalDependencyException']);
-
-/**
- * SageMaker's errors, by the name the SDK took from `x-amzn-errortype` (status as the fallback):
- * a bad request or a failing container (ModelError) fails the same way again; a model still
- * loading, throttling and SageMaker's own 5xx pass; failures below HTTP are worth another try.
- */
-export function errorFromSageMaker(operation: string, error: unknown): DdxError {
-  if (!(error instanceof SageMakerRuntimeServiceException)) return errorFromNetworkFailure(operation, error);
-  const status = error.$metadata.httpStatusCode ?? 0;
-  const message = `${operation} failed with ${error.name} (HTTP ${status}): ${error.message}`;
-  if (error.name === 'ModelError') {
-    const { OriginalStatusCode, OriginalMessage, LogStreamArn } =
-      error as SageMakerRuntimeServiceException & {
-        OriginalStatusCode?: number;
-        OriginalMessage?: string;
-        LogStreamArn?: string;
-      };
-    const original = `the container answered ${OriginalStatusCode ?? 'an error'}${OriginalMessage ? `: ${OriginalMessage.slice(0, 300)}` : ''}`;
-    return new DependencyError(`${message}; ${original}${LogStreamArn ? ` (logs: ${LogStreamArn})` : ''}`, {
-      code: ServiceErrorCode.modelError,
-      retriable: false,
-      cause: error,
-    });
-  }
-  if (error.name === 'ValidationError') {
-    return new DependencyError(message, {
-      code: ServiceErrorCode.modelError,
-      retriable: false,
-      cause: error,
-    });
-  }
-  const retryAfterMs = parseRetryAfter(error.$response?.headers?.['retry-after']);
-  if (throttlingErrors.has(error.name) || status === 429) {
-    return new DependencyError(message, {
-      code: ServiceErrorCode.throttled,
-      retriable: true,
-      retryAfterMs,
-      cause: error,
-    });
-  }
-  if (serverErrors.has(error.name) || status >= 500) {
-    return new DependencyError(message, {
-      code: ServiceErrorCode.dependencyUnavailable,
-      retriable: true,
-      retryAfterMs,
-      cause: error,
-    });
-  }
-  // Credentials, permissions, an unknown endpoint: a person has to fix these.
-  return new DependencyError(message, {
-    code: ServiceErrorCode.dependencyUnavailable,
-    retriable: false,
-    cause: error,
-  });
 }

@@ -1,9 +1,10 @@
 /**
- * The metadata sidecar convention shared by every BlobStore: an upload's clinical metadata may
- * travel as a JSON object stored beside it under `<key>.meta.json` (the only metadata a local
- * folder has; on S3 an optional addition to `x-amz-meta-*`, for values too long or not ASCII).
+ * The metadata sidecar convention: an upload's clinical metadata may travel as a JSON object
+ * stored beside it under `<key>.meta.json` (the only metadata a local folder has; on S3 an optional
+ * addition to `x-amz-meta-*`, for values too long or not ASCII). Every BlobStore reads it, the CLI
+ * and the server write it (store-upload.ts), and the triggers never treat it as an upload.
  */
-import { BadInputError, InputErrorCode } from '../../errors.js';
+import { BadInputError, InputErrorCode } from '../errors.js';
 
 export const metadataSidecarSuffix = '.meta.json';
 

@@ -5,21 +5,13 @@
  * and anything else is an `INVALID_MODEL_OUTPUT` that no retry can fix.
  */
 import { z } from 'zod';
-import { DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { Letterbox } from '../../imaging/model-input.js';
-import type { ClassificationCard, DetectionCard, ModelInput } from '../../models/model-card.js';
-import { rankLabels } from '../../models/rank-labels.js';
-import { decodeYoloOutput, nonMaximumSuppression } from '../../models/yolo-output.js';
-import type { Detection, LabelScore } from '../../ports.js';
-import { detectionsFromCentreBoxes, roboflowPredictionSchema } from '../detector/roboflow-response.js';
-
-export function invalidModelOutput(source: string, problem: string, cause?: unknown): DependencyError {
-  return new DependencyError(`${source} answered an unusable response: ${problem}`, {
-    code: ServiceErrorCode.invalidModelOutput,
-    retriable: false,
-    cause,
-  });
-}
+import type { Detection, LabelScore } from '../../../domain.js';
+import { invalidModelOutput } from '../../../errors.js';
+import type { Letterbox } from '../../../imaging/model-input.js';
+import type { ClassificationCard, DetectionCard, ModelInput } from '../../../models/model-card.js';
+import { rankLabels } from '../../../models/rank-labels.js';
+import { decodeYoloOutput, nonMaximumSuppression } from '../../../models/yolo-output.js';
+import { detectionsFromCentreBoxes, roboflowPredictionSchema } from '../roboflow/roboflow-response.js';
 
 // ---------------------------------------------------------------------------------------------
 // Classifiers

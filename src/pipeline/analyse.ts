@@ -1,0 +1,134 @@
+/**
+ * Steps 3 to 6 for a claimed record, as one plain sequence: route, the image (fetched since step
+ * 1), localize, classify, recommend and billing. It answers the record's findings, its status and
+ * its error: a failing step leaves the findings made before it, and the error names that step.
+ */
+import { mergeDicomContext } from '../clinical/merge-dicom-context.js';
+import type { PatientIdentifiers } from '../domain.js';
+import { asDdxError, type DdxError, PipelineStep } from '../errors.js';
+import { type InferenceRecord, RecordStatus } from '../record.js';
+import { classifyRegion } from './classify.js';
+import type { FetchedImage } from './fetch-image.js';
+import { type LoadedContext, recordedContext } from './load-context.js';
+import { regionToClassify } from './localize.js';
+import type { JobContext, PipelineDeps } from './pipeline-deps.js';
+import { recommendFromFindings } from './recommend.js';
+import { chooseRoute, rerouteWithDicomTags } from './route.js';
+import { suggestBilling } from './suggest-billing.js';
+
+/** What the steps find out: the record's own fields (identity, status and times are the session's). */
+export type Findings = Pick<
+  InferenceRecord,
+  | 'inputSha256'
+  | 'image'
+  | 'context'
+  | 'route'
+  | 'localization'
+  | 'classification'
+  | 'recommendation'
+  | 'billing'
+>;
+
+export interface Analysis {
+  findings: Findings;
+  /** Stored apart from the record; DICOM tags may have added to what the metadata gave. */
+  patient: PatientIdentifiers | undefined;
+  status: RecordStatus;
+  error: DdxError | null;
+}
+
+export async function analyse(
+  loaded: LoadedContext,
+  imageFetch: Promise<FetchedImage>,
+  deps: PipelineDeps,
+  job: JobContext,
+): Promise<Analysis> {
+  const findings = noFindings();
+  let subject = { context: loaded.context, patient: loaded.patient };
+  let recorded = recordedContext(subject);
+  findings.context = recorded.context;
+  const ended = (status: RecordStatus, error: DdxError | null): Analysis => ({
+    findings,
+    patient: subject.patient,
+    status,
+    error,
+  });
+  try {
+    // 3 route; its prompt downloads meanwhile
+    let route = await chooseRoute(subject.context, deps, job);
+    findings.route = route.decision;
+    // 2 fetch image (started beside step 1): DICOM tags fill what the metadata left out and may
+    // change the route
+    const image = await imageFetch;
+    if (image.dicom) {
+      subject = mergeDicomContext(subject, image.dicom);
+      recorded = recordedContext(subject);
+      findings.context = recorded.context;
+      route = rerouteWithDicomTags(route, subject.context, deps, job);
+      findings.route = route.decision;
+    }
+    findings.inputSha256 = image.sha256;
+    findings.image = {
+      format: image.format,
+      width: image.image.width,
+      height: image.image.height,
+      bytes: image.bytes,
+    };
+    // 4 localize (routes with a detector)
+    const region = await regionToClassify(image.image, route.decision, deps, job);
+    findings.localization = region.localization;
+    // 5 classify
+    const { classification, card } = await classifyRegion(region, route.decision, deps, job);
+    findings.classification = classification;
+    // 5a assess: the quality, in-scope and out-of-distribution gates come here
+    // 6 recommend, then billing from the findings and every recommendation, once
+    const recommended = await recommendFromFindings(
+      {
+        classification,
+        lesionFound: region.localization ? region.input === 'crop' : null,
+        context: subject.context,
+        notes: recorded.notes?.text ?? null,
+        prompt: route.prompt,
+      },
+      deps,
+      job,
+    );
+    findings.recommendation = recommended.recommendation;
+    findings.billing = suggestBilling({
+      classification,
+      card,
+      recommendations: recommended.forBilling,
+      codeTable: deps.codeTable,
+      cptMapping: deps.cptMapping,
+    });
+    // An LLM that failed leaves the clinician the findings and the knowledge base's answer.
+    return ended(recommended.failure ? RecordStatus.degraded : RecordStatus.succeeded, recommended.failure);
+  } catch (error) {
+    // Every step above runs inside `job.step`, so the error already names its step.
+    return ended(RecordStatus.failed, asDdxError(error, PipelineStep.route));
+  }
+}
+
+/** A failure before the analysis could start (step 1): nothing found. */
+export function failedBeforeAnalysis(error: unknown, step: PipelineStep): Analysis {
+  return {
+    findings: noFindings(),
+    patient: undefined,
+    status: RecordStatus.failed,
+    error: asDdxError(error, step),
+  };
+}
+
+/** In the record's field order. */
+function noFindings(): Findings {
+  return {
+    inputSha256: null,
+    image: null,
+    context: null,
+    route: null,
+    localization: null,
+    classification: null,
+    recommendation: null,
+    billing: null,
+  };
+}
