@@ -14,7 +14,7 @@ import type { Config } from './config.js';
 import { ConfigurationError } from './errors.js';
 import { createEventDelivery, type EventDelivery } from './events/event-delivery.js';
 import type { ClassificationCard, DetectionCard } from './models/model-card.js';
-import type { ConfiguredModel, SageMakerModelConfig } from './models/model-entry.js';
+import type { ConfiguredModel, KServeModelConfig, SageMakerModelConfig } from './models/model-entry.js';
 import { type ClosableModel, createModelProvider } from './models/model-provider.js';
 import type { OutputSources } from './outputs/record-output.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
@@ -344,6 +344,16 @@ async function createDetector(
         policy,
       });
     }
+    case 'kserve': {
+      const { createKServeDetector } = await import('./adapters/detector/kserve.js');
+      return createKServeDetector({
+        ...kserveSettings(config),
+        card,
+        confidence: config.confidence,
+        iou: config.iou,
+        policy,
+      });
+    }
   }
 }
 
@@ -363,7 +373,15 @@ async function createClassifier(
     }
     case 'roboflow':
       throw new ConfigurationError(`model "${model.id}": Roboflow serves detectors only`);
+    case 'kserve': {
+      const { createKServeClassifier } = await import('./adapters/classifier/kserve.js');
+      return createKServeClassifier({ ...kserveSettings(config), card, policy });
+    }
   }
+}
+
+function kserveSettings(config: KServeModelConfig) {
+  return { url: config.url, model: config.model, version: config.version, binary: config.binary };
 }
 
 function onnxPath(model: ConfiguredModel): string {

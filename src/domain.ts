@@ -26,6 +26,16 @@ export interface Detection {
   box: Box;
   confidence: number;
   label: string;
+  /** Set by segmentation models: what the lesion mask measured (the box is the mask's bounding box). */
+  mask?: MaskSummary;
+}
+
+/** A lesion mask's measurements, in original-image geometry. */
+export interface MaskSummary {
+  /** The region's share of the image area, 0..1. */
+  areaFraction: number;
+  /** Isoperimetric ratio P^2 / (4 pi A): 1 for a circle, larger for a ragged or elongated border. */
+  borderIrregularity: number;
 }
 
 export interface LabelScore {

@@ -20,6 +20,16 @@ export async function readValidatedFile<Schema extends z.ZodType>(
   } catch (error) {
     throw new ConfigurationError(`cannot read ${what} ${path}: ${(error as Error).message}`, error);
   }
+  return validateFileContent(raw, schema, what, path);
+}
+
+/** Validates what was read (and maybe completed, as ONNX model cards are) with its schema. */
+export function validateFileContent<Schema extends z.ZodType>(
+  raw: unknown,
+  schema: Schema,
+  what: string,
+  path: string,
+): z.output<Schema> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success)
     throw new ConfigurationError(`invalid ${what} ${path}:\n${z.prettifyError(parsed.error)}`);

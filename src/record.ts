@@ -11,6 +11,7 @@ import type {
   DicomInstanceReference,
   Extent,
   LabelScore,
+  MaskSummary,
   ModelIdentity,
   Recommendation,
   TokenUsage,
@@ -51,7 +52,7 @@ export interface Localization {
   detector: ModelIdentity;
   detections: Detection[];
   /** The region that was classified; null when nothing was found and the whole image was used. */
-  roi: { box: Box; paddedBox: Box; confidence: number; label: string } | null;
+  roi: { box: Box; paddedBox: Box; confidence: number; label: string; mask?: MaskSummary } | null;
   cropKey: string | null;
   note: string;
 }

@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ClinicalContext, Extent } from '../domain.js';
 import { BadInputError, ConfigurationError, InputErrorCode, PipelineStep } from '../errors.js';
+import { loadOnnxModelCard } from '../models/complete-card.js';
 import { loadModelCard, type ModelCard } from '../models/model-card.js';
 import { type ConfiguredModel, modelConfigSchema } from '../models/model-entry.js';
 import { readValidatedFile } from '../read-validated-file.js';
@@ -60,7 +61,11 @@ export async function loadRoutingTable(path: string): Promise<RoutingTable> {
       config.kind === 'onnx'
         ? (config.card ?? `${config.path.replace(/\.onnx$/, '')}.card.json`)
         : config.card;
-    models.set(id, { id, config, path: modelPath, card: await loadModelCard(resolve(baseDir, cardFile)) });
+    // An ONNX file fills in what its card leaves out (tensor names, input size, Ultralytics names).
+    const card = modelPath
+      ? await loadOnnxModelCard(resolve(baseDir, cardFile), modelPath)
+      : await loadModelCard(resolve(baseDir, cardFile));
+    models.set(id, { id, config, path: modelPath, card });
   }
 
   const problems: string[] = [];

@@ -37,7 +37,11 @@ Usage:
                                                   GET /v1/records); port 8000, host 127.0.0.1, 4 jobs at once
   ddx serve-models [--port N] [--host H] [--model ID]
                                                   serve the routed ONNX models over the SageMaker container
-                                                  and runtime contracts and the Roboflow detect contract
+                                                  and runtime contracts, the Roboflow detect contract and
+                                                  the KServe / Triton v2 protocol (/v2/...)
+  ddx models check <model.onnx> [--card card.json] [--image probe.jpg] [--json]
+                                                  inspect a model, run a probe image, explain what its card
+                                                  gets wrong or print a card to start from
 
 Options:
   --json       print the stored record(s) as JSON on stdout
@@ -74,6 +78,7 @@ export async function main(argv: string[], environment?: NodeJS.ProcessEnv): Pro
     // server has no one to print to: it logs a line per request.
     const logsByDefault = values.verbose || positionals[0] === 'serve';
     const config = loadConfig(environment, { DDX_LOG_LEVEL: logsByDefault ? 'info' : 'error' });
+    if (positionals[0] === 'models') return await modelsCommand(positionals.slice(1), values);
     // The model server needs the models only, not the stores.
     if (positionals[0] === 'serve-models')
       return await serveModelsCommand(positionals.slice(1), values, config);
@@ -113,6 +118,8 @@ function parseCommandLine(argv: string[]) {
       format: { type: 'string' },
       failed: { type: 'boolean', default: false },
       sink: { type: 'string' },
+      card: { type: 'string' },
+      image: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -303,6 +310,17 @@ async function serveModelsCommand(args: string[], values: Values, config: Config
   await server.close();
   await models.close?.();
   return ExitCode.ok;
+}
+
+async function modelsCommand(args: string[], values: Values): Promise<number> {
+  const [subcommand, modelPath, ...extra] = args;
+  if (subcommand !== 'check' || !modelPath || extra.length > 0) {
+    throw new UsageError('models takes "check <model.onnx> [--card card.json] [--image probe.jpg]"');
+  }
+  const { modelsCheck } = await import('../cli/models-check.js');
+  return modelsCheck(modelPath, { card: values.card, image: values.image, json: values.json }, (text) =>
+    process.stdout.write(text),
+  );
 }
 
 /**

@@ -9,6 +9,7 @@
  * POST /invocations                       -> model from X-Amzn-SageMaker-Target-Model or the default
  * POST /endpoints/{name}/invocations      -> SageMaker runtime API: the endpoint name is the model
  * POST /{project}/{version}?api_key=..    -> Roboflow detect API: the project is the model
+ * GET|POST /v2/...                        -> Open Inference Protocol v2 (KServe, Triton): see kserve-contract.ts
  * ```
  */
 import { once } from 'node:events';
@@ -19,6 +20,7 @@ import { ConfigurationError } from '../errors.js';
 import { replyJson } from '../http/reply-json.js';
 import type { Logger, ModelProvider } from '../ports.js';
 import { silentLogger } from '../ports.js';
+import { handleV2Request } from './kserve-contract.js';
 import { handleRoboflowDetect } from './roboflow-contract.js';
 import { handleSageMakerInvocation } from './sagemaker-contract.js';
 import { type ServedModels, servedModels } from './served-models.js';
@@ -96,6 +98,7 @@ export async function startModelServer(settings: ModelServerSettings): Promise<R
       server.close();
       server.closeAllConnections();
       await closed;
+      await models.close();
     },
   };
 }
@@ -117,6 +120,8 @@ async function route(
   const segments = pathSegments(url.pathname);
   if (!segments) return replyJson(response, 400, { message: 'the path is not valid percent-encoding' });
 
+  if (segments[0] === 'v2')
+    return handleV2Request(request, response, segments, context.models, context.logger);
   if (url.pathname === '/ping') {
     if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(response, 'GET');
     response.writeHead(200, { 'content-length': '0' }).end();

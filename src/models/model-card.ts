@@ -46,11 +46,26 @@ const detectionCardSchema = z.object({
   description: z.string().default(''),
   labels: z.array(z.string().min(1)).min(1),
   input: modelInputSchema,
-  output: z.object({
-    name: z.string().min(1),
-    /** Ultralytics YOLOv8/YOLO11 layout: [1, 4 + classes, anchors], centre x, y, w, h in input pixels. */
-    format: z.literal('yolov8'),
-  }),
+  output: z.discriminatedUnion('format', [
+    z.object({
+      name: z.string().min(1),
+      /** Ultralytics YOLOv8/YOLO11 raw head: [1, 4 + classes, anchors], centre x, y, w, h in input pixels. */
+      format: z.literal('yolov8'),
+    }),
+    z.object({
+      name: z.string().min(1),
+      /** NMS inside the graph (Ultralytics `nms=True`, YOLO26/YOLOv10 end-to-end): [1, N, 6] x1, y1, x2, y2, score, class. */
+      format: z.literal('yolo-end2end'),
+    }),
+    z.object({
+      name: z.string().min(1),
+      /** A lesion mask [1, 1, H, W] (or [1, H, W]) over the model input; the ROI is its bounding box. */
+      format: z.literal('mask'),
+      activation: z.enum(['logits', 'probabilities']).default('logits'),
+      /** A pixel belongs to the lesion when its probability is at least this. */
+      threshold: z.number().gt(0).lt(1).default(0.5),
+    }),
+  ]),
   defaults: z
     .object({
       confidence: z.number().min(0).max(1).default(0.25),

@@ -1,6 +1,7 @@
 /**
  * The model entries of a routing table (`models:`), one schema per `kind`: a local ONNX file, a
- * SageMaker endpoint or a Roboflow detect API (hosted, or a self-hosted inference server). A
+ * SageMaker endpoint, a Roboflow detect API (hosted, or a self-hosted inference server) or a
+ * KServe / Triton v2 server. A
  * remote model has no file beside the table to derive a card path from, so `card` is required
  * there: labels, input size and billing codes always come from our own card.
  */
@@ -49,15 +50,39 @@ export const roboflowModelSchema = z.object({
   overlap: z.number().min(0).max(1).optional(),
 });
 
+/**
+ * A model behind a KServe / Triton Open Inference Protocol v2 server. Like every remote model it
+ * names its card: tensor names, input size, normalisation and labels come from our card, the
+ * server only runs the graph.
+ */
+export const kserveModelSchema = z.object({
+  kind: z.literal('kserve'),
+  /** The server's base URL, e.g. `http://triton.models.svc:8000` or a KServe InferenceService URL. */
+  url: z.url({ protocol: /^https?$/ }),
+  /** The model name in `/v2/models/{model}`. */
+  model: z.string().min(1),
+  /** A model version (`/versions/{version}`); the server's choice when absent. */
+  version: z.string().min(1).optional(),
+  /** The model card, relative to the routing table. */
+  card: z.string().min(1),
+  /** The binary tensor data extension: used when the server lists it (`auto`), always, or never. */
+  binary: z.enum(['auto', 'always', 'never']).default('auto'),
+  /** Detectors: override the card's confidence threshold and NMS IoU. */
+  confidence: z.number().min(0).max(1).optional(),
+  iou: z.number().min(0).max(1).optional(),
+});
+
 export const modelConfigSchema = z.discriminatedUnion('kind', [
   onnxModelSchema,
   sageMakerModelSchema,
   roboflowModelSchema,
+  kserveModelSchema,
 ]);
 
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 export type SageMakerModelConfig = z.infer<typeof sageMakerModelSchema>;
 export type RoboflowModelConfig = z.infer<typeof roboflowModelSchema>;
+export type KServeModelConfig = z.infer<typeof kserveModelSchema>;
 
 /** A model entry of a loaded routing table: its settings, its file and its validated card. */
 export interface ConfiguredModel {

@@ -54,12 +54,45 @@ export function decodeYoloOutput(
   return nonMaximumSuppression(candidates, options.iou).slice(0, options.maxDetections ?? 100);
 }
 
+/**
+ * The end-to-end layout `[1, N, 6]`: rows of x1, y1, x2, y2 (input pixels), score, class index, as
+ * an Ultralytics export with `nms=True` or an NMS-free head (YOLOv10, YOLO26) gives them. NMS has
+ * already happened in the graph; rows padded with zeros fall under any threshold.
+ */
+export function decodeYoloEnd2EndOutput(
+  output: Float32Array,
+  dims: readonly number[],
+  options: Omit<YoloDecodeOptions, 'iou'>,
+): Detection[] {
+  const [batch, rows, columns] = dims;
+  if (dims.length !== 3 || batch !== 1 || columns !== 6 || rows === undefined) {
+    throw new Error(`expected end-to-end detector output [1, N, 6], got [${dims.join(', ')}]`);
+  }
+  if (output.length !== rows * 6) {
+    throw new Error(
+      `detector output holds ${output.length} values, its shape [${dims.join(', ')}] says ${rows * 6}`,
+    );
+  }
+  const detections: Detection[] = [];
+  for (let row = 0; row < rows; row++) {
+    const [x1 = 0, y1 = 0, x2 = 0, y2 = 0, score = 0, classIndex = 0] = output.subarray(row * 6, row * 6 + 6);
+    if (!(score >= options.confidence)) continue;
+    const label = options.labels[Math.round(classIndex)];
+    if (label === undefined)
+      throw new Error(`class index ${classIndex} is outside the card's ${options.labels.length} labels`);
+    const box = toOriginalPixels((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, options);
+    if (box.width < 1 || box.height < 1) continue;
+    detections.push({ box, confidence: score, label });
+  }
+  return detections.sort((a, b) => b.confidence - a.confidence).slice(0, options.maxDetections ?? 100);
+}
+
 function toOriginalPixels(
   centreX: number,
   centreY: number,
   width: number,
   height: number,
-  options: YoloDecodeOptions,
+  options: Omit<YoloDecodeOptions, 'iou'>,
 ): Box {
   const { scaleX, scaleY, padX, padY } = options.letterbox;
   const left = clamp((centreX - width / 2 - padX) / scaleX, 0, options.imageWidth);

@@ -64,10 +64,16 @@ export interface LocalizeSettings {
   recordId: string;
 }
 
-/** The most confident detection; the larger box breaks a tie. */
+/**
+ * The most confident detection; the larger box breaks a tie. From a lesion mask, the largest
+ * region: its mean probability says less than its size does.
+ */
 export function pickRegionOfInterest(detections: readonly Detection[]): Detection | undefined {
   return [...detections].sort(
-    (a, b) => b.confidence - a.confidence || b.box.width * b.box.height - a.box.width * a.box.height,
+    (a, b) =>
+      (b.mask?.areaFraction ?? 0) - (a.mask?.areaFraction ?? 0) ||
+      b.confidence - a.confidence ||
+      b.box.width * b.box.height - a.box.width * a.box.height,
   )[0];
 }
 
@@ -116,7 +122,7 @@ export async function localize(
       detections: recorded,
       roi: { ...roundDetection(roi), paddedBox },
       cropKey: settings.cropKey,
-      note: `${detections.length} region(s) detected; the most confident one was cropped with ${Math.round(settings.cropPadding * 100)}% padding and classified`,
+      note: `${detections.length} region(s) detected; the ${roi.mask ? 'largest masked' : 'most confident'} one was cropped with ${Math.round(settings.cropPadding * 100)}% padding and classified`,
     },
     classifierInput: crop,
     input: 'crop',
@@ -126,9 +132,16 @@ export async function localize(
 function roundDetection(detection: Detection): Detection {
   const round = (value: number) => Math.round(value * 10) / 10;
   const { x, y, width, height } = detection.box;
+  const { mask } = detection;
   return {
     label: detection.label,
     confidence: Math.round(detection.confidence * 10_000) / 10_000,
     box: { x: round(x), y: round(y), width: round(width), height: round(height) },
+    ...(mask && {
+      mask: {
+        areaFraction: Math.round(mask.areaFraction * 10_000) / 10_000,
+        borderIrregularity: Math.round(mask.borderIrregularity * 1000) / 1000,
+      },
+    }),
   };
 }

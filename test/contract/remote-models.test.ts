@@ -1,13 +1,16 @@
 /**
  * The Detector and Classifier contracts, run against the remote adapters end to end: the demo
  * ONNX models served by `ddx serve-models` on loopback, reached through the real
- * `@aws-sdk/client-sagemaker-runtime` (SageMaker) and over Roboflow's detect API (Roboflow).
+ * `@aws-sdk/client-sagemaker-runtime` (SageMaker), over Roboflow's detect API (Roboflow) and over
+ * the Open Inference Protocol v2 (KServe / Triton), with JSON tensors and with binary tensors.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { createKServeClassifier } from '../../src/adapters/classifier/kserve.js';
 import { createSageMakerClassifier } from '../../src/adapters/classifier/sagemaker.js';
+import { createKServeDetector } from '../../src/adapters/detector/kserve.js';
 import { createRoboflowDetector } from '../../src/adapters/detector/roboflow.js';
 import { createSageMakerDetector } from '../../src/adapters/detector/sagemaker.js';
 import { loadRoutingTable } from '../../src/clinical/routing-table.js';
@@ -39,6 +42,9 @@ after(async () => {
   await server.close();
   await models.close?.();
 });
+
+const sample = async (name: string) =>
+  (await decodeImage(await readFile(join(packageRoot, 'samples', name)), { maxPixels: 50e6 })).image;
 
 const sdkClientConfig = (url: string) => ({
   endpoint: url,
@@ -115,9 +121,65 @@ detectorContract('Roboflow detect API (lesion-detector)', async () => {
   });
 });
 
+for (const binary of ['always', 'never'] as const) {
+  const tensors = binary === 'always' ? 'binary tensors' : 'JSON tensors';
+  detectorContract(`KServe v2, ${tensors} (lesion-detector)`, async () => {
+    const { server } = await served;
+    return createKServeDetector({
+      url: server.url,
+      model: 'lesion-detector',
+      card: await detectionCard('lesion-detector'),
+      binary,
+      policy,
+    });
+  });
+  classifierContract(
+    `KServe v2, ${tensors} (lesion-classifier)`,
+    async () => {
+      const { server } = await served;
+      return createKServeClassifier({
+        url: server.url,
+        model: 'lesion-classifier',
+        version: '1.0.0',
+        card: await classificationCard('lesion-classifier'),
+        binary,
+        policy,
+      });
+    },
+    'localized-nevus-forearm.jpg',
+  );
+}
+
 describe('remote adapters agree with the local ONNX models', () => {
-  const sample = async (name: string) =>
-    (await decodeImage(await readFile(join(packageRoot, 'samples', name)), { maxPixels: 50e6 })).image;
+  it('KServe v2 gives exactly the local boxes and probabilities (the same tensor reaches the same graph)', async () => {
+    const { server, models } = await served;
+    const image = await sample('localized-melanoma-back.jpg');
+    const detector = createKServeDetector({
+      url: server.url,
+      model: 'lesion-detector',
+      card: await detectionCard('lesion-detector'),
+      policy,
+    });
+    assert.deepEqual(
+      await detector.detect(image),
+      await (await models.detector('lesion-detector')).detect(image),
+    );
+    const classifier = createKServeClassifier({
+      url: server.url,
+      model: 'rash-classifier',
+      card: await classificationCard('rash-classifier'),
+      policy,
+    });
+    const local = await (await models.classifier('rash-classifier')).classify(image);
+    const remote = await classifier.classify(image);
+    assert.deepEqual(
+      remote.map((score) => score.label),
+      local.map((score) => score.label),
+    );
+    for (const [index, score] of remote.entries()) {
+      assert.ok(Math.abs(score.probability - (local[index]?.probability ?? -1)) < 1e-6);
+    }
+  });
 
   // Downscaled on the way out, so the agreement also proves the boxes are mapped back.
   const remoteDetectors = async () => {

@@ -1,7 +1,7 @@
 /**
  * `ddx serve-models` over HTTP with the real demo models: the SageMaker container and runtime
- * contracts, Roboflow's detect contract and its exact response shape, and the errors each
- * contract answers in its own wire shape.
+ * contracts, Roboflow's detect contract and its exact response shape, the Open Inference Protocol
+ * v2 (KServe / Triton), and the errors each contract answers in its own wire shape.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -257,6 +257,115 @@ describe('model server', () => {
       }
     } finally {
       await broken.close();
+    }
+  });
+
+  describe('Open Inference Protocol v2', () => {
+    const v2 = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
+    const infer = (path: string, body: unknown) =>
+      v2(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const blank = (shape: number[]) => ({
+      name: 'images',
+      shape,
+      datatype: 'FP32',
+      data: new Array(shape.reduce((product, size) => product * size, 1)).fill(0.5),
+    });
+
+    it('answers health, server metadata (binary_tensor_data) and model metadata from the card', async () => {
+      for (const path of ['/v2/health/live', '/v2/health/ready', '/v2/models/lesion-classifier/ready']) {
+        const response = await v2(path);
+        assert.equal(response.status, 200, path);
+        assert.equal(await response.text(), '');
+      }
+      const metadata = (await (await v2('/v2')).json()) as { extensions: string[] };
+      assert.ok(metadata.extensions.includes('binary_tensor_data'));
+      assert.deepEqual(await (await v2('/v2/models/lesion-classifier/versions/1.0.0')).json(), {
+        name: 'lesion-classifier',
+        versions: ['1.0.0'],
+        platform: 'onnxruntime_onnx',
+        inputs: [{ name: 'images', datatype: 'FP32', shape: [1, 3, 128, 128] }],
+        outputs: [{ name: 'logits', datatype: 'FP32', shape: [1, 5] }],
+      });
+    });
+
+    it('runs the graph on a JSON tensor and echoes the request id', async () => {
+      const response = await infer('/v2/models/lesion-classifier/infer', {
+        id: 'req-7',
+        inputs: [blank([1, 3, 128, 128])],
+      });
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as {
+        id: string;
+        model_name: string;
+        outputs: { name: string; shape: number[]; data: number[] }[];
+      };
+      assert.deepEqual(
+        [body.id, body.model_name, body.outputs[0]?.name, body.outputs[0]?.shape],
+        ['req-7', 'lesion-classifier', 'logits', [1, 5]],
+      );
+      assert.equal(body.outputs[0]?.data.length, 5);
+    });
+
+    for (const [name, path, body, status, message] of [
+      [
+        'an unknown model',
+        '/v2/models/nope/infer',
+        { inputs: [blank([1, 3, 128, 128])] },
+        404,
+        /not served here/,
+      ],
+      [
+        'an unknown version',
+        '/v2/models/lesion-classifier/versions/9/infer',
+        { inputs: [blank([1, 3, 128, 128])] },
+        404,
+        /no version 9/,
+      ],
+      [
+        'a wrong shape',
+        '/v2/models/lesion-classifier/infer',
+        { inputs: [blank([1, 3, 64, 64])] },
+        400,
+        /must have shape \[1, 3, 128, 128\]/,
+      ],
+      [
+        'a wrong input name',
+        '/v2/models/lesion-classifier/infer',
+        { inputs: [{ ...blank([1, 3, 128, 128]), name: 'pixel_values' }] },
+        400,
+        /takes input "images"/,
+      ],
+      [
+        'an unknown output',
+        '/v2/models/lesion-classifier/infer',
+        { inputs: [blank([1, 3, 128, 128])], outputs: [{ name: 'probs' }] },
+        400,
+        /no output "probs"/,
+      ],
+      [
+        'data that does not fill the shape',
+        '/v2/models/lesion-classifier/infer',
+        { inputs: [{ ...blank([1, 3, 128, 128]), data: [1, 2] }] },
+        400,
+        /holds 2 values/,
+      ],
+      [
+        'a body that is not a v2 request',
+        '/v2/models/lesion-classifier/infer',
+        { instances: [[1, 2]] },
+        400,
+        /not a v2 inference request/,
+      ],
+    ] as const) {
+      it(`answers ${status} { error } for ${name}`, async () => {
+        const response = await infer(path, body);
+        assert.equal(response.status, status);
+        assert.match(((await response.json()) as { error: string }).error, message);
+      });
     }
   });
 

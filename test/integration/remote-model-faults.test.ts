@@ -1,5 +1,5 @@
 /**
- * The SageMaker and Roboflow adapters against a scripted loopback server that answers with each
+ * The SageMaker, Roboflow and KServe v2 adapters against a scripted loopback server that answers with each
  * service's own errors, in their wire shapes: what is retried and then succeeds, what fails at
  * once, with which code and retriable flag, and what every request carries.
  */
@@ -9,9 +9,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { createKServeClassifier } from '../../src/adapters/classifier/kserve.js';
 import { createSageMakerClassifier } from '../../src/adapters/classifier/sagemaker.js';
+import { createKServeDetector } from '../../src/adapters/detector/kserve.js';
 import { createRoboflowDetector } from '../../src/adapters/detector/roboflow.js';
 import { createSageMakerDetector } from '../../src/adapters/detector/sagemaker.js';
+import { createKServeModelClient } from '../../src/adapters/shared/kserve/infer-client.js';
 import type { SageMakerEndpointSettings } from '../../src/adapters/shared/sagemaker/invoke-endpoint.js';
 import { DdxError } from '../../src/errors.js';
 import { type ClassificationCard, type DetectionCard, modelCardSchema } from '../../src/models/model-card.js';
@@ -63,7 +66,8 @@ async function startScriptedServer(): Promise<ScriptedServer> {
     }
     if (step === 'hang') return;
     const reply = typeof step === 'function' ? await step(recorded) : step;
-    const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    const text =
+      typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body);
     response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(text);
   });
   server.listen(0, '127.0.0.1');
@@ -498,6 +502,268 @@ describe('Roboflow detect against scripted Roboflow answers', () => {
     assert.deepEqual(
       [error.code, error.retriable, server.requests.length],
       ['INVALID_MODEL_OUTPUT', false, 1],
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// KServe / Triton Open Inference Protocol v2.
+
+/**
+ * Answers recorded from the protocol's published examples: the inference example of KServe's
+ * docs/predict-api/v2/required_api.md (a [3, 2] FP32 output0; the document's JSON lacks the comma
+ * after "id", added here), Triton's docs/protocol/extension_binary_data.md (the same output as 24
+ * binary bytes after the JSON header) and Triton's server metadata, which lists its extensions.
+ */
+const published = {
+  jsonResponse: {
+    id: '42',
+    outputs: [{ name: 'output0', shape: [3, 2], datatype: 'FP32', data: [1.0, 1.1, 2.0, 2.1, 3.0, 3.1] }],
+  },
+  binaryHeader: {
+    outputs: [{ name: 'output0', shape: [3, 2], datatype: 'FP32', parameters: { binary_data_size: 24 } }],
+  },
+  tritonServerMetadata: {
+    name: 'triton',
+    version: '2.41.0',
+    extensions: [
+      'classification',
+      'sequence',
+      'model_repository',
+      'model_repository(unload_dependents)',
+      'schedule_policy',
+      'model_configuration',
+      'system_shared_memory',
+      'cuda_shared_memory',
+      'binary_tensor_data',
+      'parameters',
+      'statistics',
+      'trace',
+      'logging',
+    ],
+  },
+  kserveServerMetadata: { name: 'kserve', version: '0.14.0', extensions: [] },
+};
+
+function binaryReply(header: unknown, values: number[]): Reply {
+  const json = Buffer.from(JSON.stringify(header));
+  const bytes = Buffer.alloc(values.length * 4);
+  values.forEach((value, index) => {
+    bytes.writeFloatLE(value, index * 4);
+  });
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'application/octet-stream',
+      'inference-header-content-length': String(json.length),
+    },
+    body: Buffer.concat([json, bytes]),
+  };
+}
+
+const ready: Reply = { status: 200, body: '' };
+
+describe('KServe v2 against answers recorded from the published protocol examples', () => {
+  let server: ScriptedServer;
+  before(async () => {
+    server = await startScriptedServer();
+  });
+  after(() => server.close());
+  const input = { name: 'input0', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) };
+
+  it('reads the JSON inference response of the KServe spec, after asking readiness and extensions', async () => {
+    server.script(
+      ready,
+      { status: 200, body: published.kserveServerMetadata },
+      { status: 200, body: published.jsonResponse },
+    );
+    const client = createKServeModelClient({ url: server.url, model: 'mymodel', policy });
+    const output = await client.infer(input, 'output0', { recordId: '42' });
+    assert.deepEqual(output.shape, [3, 2]);
+    assert.deepEqual(Array.from(output.data), Array.from(Float32Array.from([1.0, 1.1, 2.0, 2.1, 3.0, 3.1])));
+    assert.deepEqual(
+      server.requests.map((request) => `${request.method} ${request.path}`),
+      ['GET /v2/health/ready', 'GET /v2', 'POST /v2/models/mymodel/infer'],
+    );
+    // No binary_tensor_data in the server's extensions: the request is plain JSON, as in the spec.
+    const request = server.requests[2];
+    assert.equal(request?.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(request?.body.toString() ?? ''), {
+      id: '42',
+      inputs: [{ name: 'input0', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3, 4] }],
+      outputs: [{ name: 'output0' }],
+    });
+  });
+
+  it("sends and reads binary tensors as Triton's binary data extension example does", async () => {
+    server.script(
+      ready,
+      { status: 200, body: published.tritonServerMetadata },
+      binaryReply(published.binaryHeader, [1.0, 1.1, 2.0, 2.1, 3.0, 3.1]),
+    );
+    const client = createKServeModelClient({ url: server.url, model: 'mymodel', version: '3', policy });
+    const output = await client.infer(input, 'output0');
+    assert.deepEqual(Array.from(output.data), Array.from(Float32Array.from([1.0, 1.1, 2.0, 2.1, 3.0, 3.1])));
+    const request = server.requests[2];
+    assert.ok(request);
+    assert.equal(request.path, '/v2/models/mymodel/versions/3/infer');
+    assert.equal(request.headers['content-type'], 'application/octet-stream');
+    const headerLength = Number(request.headers['inference-header-content-length']);
+    assert.equal(request.body.length, headerLength + 16);
+    assert.deepEqual(JSON.parse(request.body.subarray(0, headerLength).toString()), {
+      inputs: [{ name: 'input0', shape: [2, 2], datatype: 'FP32', parameters: { binary_data_size: 16 } }],
+      outputs: [{ name: 'output0', parameters: { binary_data: true } }],
+    });
+    assert.deepEqual(
+      [0, 1, 2, 3].map((index) => request.body.readFloatLE(headerLength + index * 4)),
+      [1, 2, 3, 4],
+    );
+  });
+
+  it('fails a binary answer whose sizes do not add up as INVALID_MODEL_OUTPUT', async () => {
+    server.script(ready, binaryReply(published.binaryHeader, [1, 2, 3]));
+    const client = createKServeModelClient({ url: server.url, model: 'mymodel', binary: 'always', policy });
+    const error = await failureCode(() => client.infer(input, 'output0'));
+    assert.deepEqual([error.code, error.retriable], ['INVALID_MODEL_OUTPUT', false]);
+  });
+});
+
+describe('KServe v2 detector and classifier against scripted v2 answers', () => {
+  let server: ScriptedServer;
+  before(async () => {
+    server = await startScriptedServer();
+  });
+  after(() => server.close());
+
+  const classifier = () =>
+    createKServeClassifier({
+      url: server.url,
+      model: 'derm-lesion',
+      card: classificationCard,
+      binary: 'never',
+      policy,
+    });
+  const scores = (data: number[], shape = [1, 2]): Reply => ({
+    status: 200,
+    body: { model_name: 'derm-lesion', outputs: [{ name: 'output', shape, datatype: 'FP32', data }] },
+  });
+  const v2Error = (status: number, error: string): Reply => ({ status, body: { error } });
+
+  it('sends the card-prepared FP32 NCHW tensor tagged with the record id and ranks the answer', async () => {
+    server.script(ready, scores([0.2, 0.8]));
+    const ranked = await classifier().classify(image, { recordId });
+    assert.deepEqual(ranked, [
+      { label: 'nevus', probability: Math.fround(0.8) },
+      { label: 'melanoma', probability: Math.fround(0.2) },
+    ]);
+    const body = JSON.parse(server.requests[1]?.body.toString() ?? '{}');
+    assert.equal(body.id, recordId);
+    assert.deepEqual(body.inputs[0].shape, [1, 3, 32, 32]);
+    assert.equal(body.inputs[0].datatype, 'FP32');
+    assert.equal(body.inputs[0].data.length, 3 * 32 * 32);
+    // Scale 255, no mean/std in the card: the uniform image's red channel comes first.
+    assert.ok(Math.abs(body.inputs[0].data[0] - 200 / 255) < 1e-6);
+  });
+
+  for (const [name, failure] of [
+    ['503 (a model still loading)', v2Error(503, 'model derm-lesion is not ready')],
+    ['429', v2Error(429, 'too many requests')],
+    ['a connection reset', 'reset'],
+    ['a hung server (attempt timeout)', 'hang'],
+  ] as [string, Step][]) {
+    it(`retries after ${name}, then succeeds`, async () => {
+      server.script(ready, failure, scores([0.6, 0.4]));
+      assert.equal((await classifier().classify(image))[0]?.label, 'melanoma');
+      assert.equal(server.requests.length, 3);
+    });
+  }
+
+  it('retries a server that is not ready yet before inferring', async () => {
+    server.script({ status: 503, body: '' }, ready, scores([0.6, 0.4]));
+    assert.equal((await classifier().classify(image)).length, 2);
+    assert.deepEqual(
+      server.requests.map((request) => request.path),
+      ['/v2/health/ready', '/v2/health/ready', '/v2/models/derm-lesion/infer'],
+    );
+  });
+
+  for (const [status, expected] of [
+    [400, { code: 'MODEL_ERROR', retriable: false }],
+    [404, { code: 'DEPENDENCY_UNAVAILABLE', retriable: false }],
+  ] as const) {
+    it(`fails at once with ${expected.code} on ${status}, naming the server's error`, async () => {
+      server.script(
+        ready,
+        v2Error(status, "unexpected shape for input 'input' for model 'derm-lesion'"),
+        scores([1, 0]),
+      );
+      const error = await failureCode(() => classifier().classify(image));
+      assert.deepEqual(
+        [error.code, error.retriable, server.requests.length],
+        [expected.code, expected.retriable, 2],
+      );
+      assert.match(error.message, /unexpected shape for input/);
+    });
+  }
+
+  it('fails retriable after the last attempt when the server keeps answering 500', async () => {
+    const failure = v2Error(500, 'failed to run the model');
+    server.script(ready, failure, failure, failure);
+    const error = await failureCode(() => classifier().classify(image));
+    assert.deepEqual(
+      [error.code, error.retriable, server.requests.length],
+      ['DEPENDENCY_UNAVAILABLE', true, 4],
+    );
+  });
+
+  for (const [name, reply] of [
+    [
+      'a missing output',
+      { status: 200, body: { outputs: [{ name: 'other', shape: [1, 2], datatype: 'FP32', data: [1, 0] }] } },
+    ],
+    ['a shape the card does not describe', scores([0.2, 0.3, 0.5], [1, 3])],
+    ['data that does not fill the shape', scores([0.2], [1, 2])],
+    ['a body that is not v2', { status: 200, body: { predictions: [0.2, 0.8] } }],
+  ] as [string, Reply][]) {
+    it(`fails ${name} as INVALID_MODEL_OUTPUT without retrying`, async () => {
+      server.script(ready, reply);
+      const error = await failureCode(() => classifier().classify(image));
+      assert.deepEqual(
+        [error.code, error.retriable, server.requests.length],
+        ['INVALID_MODEL_OUTPUT', false, 2],
+      );
+    });
+  }
+
+  it('does not call the server once the job was aborted', async () => {
+    server.script(ready, scores([0.5, 0.5]));
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(classifier().classify(image, { signal: controller.signal }));
+    assert.equal(server.requests.length, 0);
+  });
+
+  it('decodes a raw YOLO head into boxes in original-image pixels', async () => {
+    // One anchor at the centre of the 64 x 64 letterboxed input, a quarter of its width.
+    const anchors = 2;
+    const head = [32, 10, 32, 10, 16, 4, 16, 4, 0.9, 0.1];
+    server.script(ready, {
+      status: 200,
+      body: { outputs: [{ name: 'output0', shape: [1, 5, anchors], datatype: 'FP32', data: head }] },
+    });
+    const detector = createKServeDetector({
+      url: server.url,
+      model: 'lesion-detector',
+      card: detectionCard,
+      binary: 'never',
+      policy,
+    });
+    const detections = await detector.detect(image);
+    assert.equal(detections.length, 1);
+    const [found] = detections;
+    // 120 x 90 letterboxed into 64 x 64: scale 64/120, padded 8 px top and bottom.
+    assert.ok(
+      found && Math.abs(found.box.x + found.box.width / 2 - 60) < 0.5 && Math.abs(found.box.width - 30) < 0.5,
     );
   });
 });

@@ -1,12 +1,12 @@
 /**
- * Detector on onnxruntime-node for YOLOv8/YOLO11-layout models (letterboxed input).
+ * Detector on onnxruntime-node: YOLO raw heads and end-to-end exports, or a lesion mask.
  */
 
 import type { DecodedImage, Detection } from '../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
 import { prepareModelInput } from '../../imaging/model-input.js';
+import { decodeDetectorOutput } from '../../models/detector-output.js';
 import type { DetectionCard } from '../../models/model-card.js';
-import { decodeYoloOutput } from '../../models/yolo-output.js';
 import type { CallOptions, Detector } from '../../ports.js';
 import { type OnnxModel, openOnnxModel } from '../shared/onnx/onnx-session.js';
 
@@ -35,13 +35,12 @@ export async function createOnnxDetector(
       const tensor = await prepareModelInput(image, card.input);
       const output = await model.run(tensor.data, tensor.dims);
       try {
-        return decodeYoloOutput(output.data, output.dims, {
-          labels: card.labels,
+        return decodeDetectorOutput(output.data, output.dims, {
+          card,
+          letterbox: tensor.letterbox,
+          image,
           confidence,
           iou,
-          letterbox: tensor.letterbox,
-          imageWidth: image.width,
-          imageHeight: image.height,
         });
       } catch (error) {
         throw new DependencyError(`detector ${card.id}: ${(error as Error).message}`, {

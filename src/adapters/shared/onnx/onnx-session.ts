@@ -43,6 +43,9 @@ export async function openOnnxModel(path: string, card: ModelCard): Promise<Onnx
     }
   }
 
+  const problem = inputShapeProblem(session, card);
+  if (problem) throw new ConfigurationError(`model card ${card.id} does not fit ${path}: ${problem}`);
+
   return {
     async run(input, dims) {
       try {
@@ -64,4 +67,20 @@ export async function openOnnxModel(path: string, card: ModelCard): Promise<Onnx
     },
     release: () => session.release(),
   };
+}
+
+/** The card's input tensor against the one the model declares (a symbolic size fits anything). */
+function inputShapeProblem(session: InferenceSession, card: ModelCard): string | undefined {
+  const declared = session.inputMetadata.find((input) => input.name === card.input.name);
+  if (!declared?.isTensor) return undefined;
+  if (declared.type !== 'float32') return `input "${declared.name}" takes ${declared.type}, not float32`;
+  const { width, height, layout } = card.input;
+  const expected = layout === 'NCHW' ? [1, 3, height, width] : [1, height, width, 3];
+  const shape = declared.shape;
+  if (shape.length !== 4)
+    return `input "${declared.name}" has shape [${shape.join(', ')}], not an image batch`;
+  const mismatch = shape.some((size, axis) => typeof size === 'number' && size !== expected[axis]);
+  return mismatch
+    ? `input "${declared.name}" has shape [${shape.join(', ')}]; the card (${layout}, ${width} x ${height}) makes [${expected.join(', ')}]`
+    : undefined;
 }
