@@ -17,6 +17,11 @@ import { uploadImage } from '../../src/cli/upload-image.js';
 import { packageRoot } from '../../src/config.js';
 import { handler } from '../../src/entry/lambda.js';
 import type { ResultStore } from '../../src/ports.js';
+import { outboxSweepEvent } from '../../src/triggers/outbox-sweep-event.js';
+import {
+  type LoopbackWebhookReceiver,
+  startLoopbackWebhookReceiver,
+} from '../support/loopback-webhook-receiver.js';
 import { encodeS3EventKey, s3Notification } from '../support/trigger-events.js';
 
 const detectorModel = join(packageRoot, 'models/lesion-detector.onnx');
@@ -90,8 +95,11 @@ describe('Lambda handler on the embedded defaults', { skip }, () => {
   let blobDir: string;
   let resultStore: ResultStore;
   let event: Record<string, unknown>;
+  let receiver: LoopbackWebhookReceiver;
+  const webhookSecret = `whsec_${Buffer.alloc(24, 3).toString('base64')}`;
 
   before(async () => {
+    receiver = await startLoopbackWebhookReceiver(webhookSecret);
     dataDir = await mkdtemp(join(tmpdir(), 'ddx-lambda-'));
     blobDir = join(dataDir, 'blobs');
     const sqlitePath = join(dataDir, 'results.db');
@@ -105,6 +113,8 @@ describe('Lambda handler on the embedded defaults', { skip }, () => {
       DDX_SQLITE_PATH: sqlitePath,
       DDX_PROMPT_SOURCE: 'files',
       DDX_RECOMMENDER: 'knowledge-base',
+      DDX_WEBHOOK_URL: receiver.url,
+      DDX_WEBHOOK_SECRET: webhookSecret,
     });
 
     const metadata = JSON.parse(await readFile(`${sample}.meta.json`, 'utf8')) as Record<string, unknown>;
@@ -138,6 +148,7 @@ describe('Lambda handler on the embedded defaults', { skip }, () => {
   });
 
   after(async () => {
+    await receiver?.close();
     await resultStore?.close?.();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -181,6 +192,19 @@ describe('Lambda handler on the embedded defaults', { skip }, () => {
     for (const [what, marker] of Object.entries(markers)) {
       assert.ok(!logs.includes(marker), `the logs do not contain the ${what}`);
     }
+  });
+
+  it("delivered the job's event before the invocation returned, and sweeps on the schedule's event", async () => {
+    const [record] = await resultStore.list();
+    assert.deepEqual(
+      [...receiver.uniqueEvents().values()].map((received) => received.subject),
+      [record?.id],
+    );
+    assert.ok(!receiver.received.some((request) => request.body.includes(markers.patientId)));
+    const { result, stdout } = await invoke(outboxSweepEvent, `e2e-${randomUUID()}`);
+    assert.equal(result, undefined);
+    assert.match(stdout, /outbox swept/);
+    assert.equal(receiver.received.length, 1, 'nothing was left to send');
   });
 
   it('answers a redelivery of the same event without writing again', async () => {
