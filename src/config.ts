@@ -2,7 +2,7 @@
  * The one validated configuration, read from environment variables (the same ones drive the CLI,
  * the server and the Lambda). This is the only module that reads the environment: everything else
  * is handed its values (compose.ts, the entry points). Every variable is documented in the
- * README's configuration table. Where an ecosystem already names a setting (AWS_REGION,
+ * configuration table of docs/configuration.md. Where an ecosystem already names a setting (AWS_REGION,
  * OPENAI_BASE_URL, LANGFUSE_*, ROBOFLOW_*), that name is used; DDX_* names are ours. (The AWS
  * SDK still reads its own AWS_* credentials and endpoints.)
  *
@@ -111,6 +111,9 @@ const environmentSchema = z.object({
 });
 
 type Environment = z.infer<typeof environmentSchema>;
+
+/** Every variable read here, for the docs test that checks docs/configuration.md names each one. */
+export const environmentVariables: readonly string[] = Object.keys(environmentSchema.shape);
 
 export type PromptSourceConfig =
   | { kind: 'files'; directory: string }

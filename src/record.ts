@@ -16,7 +16,7 @@ import type {
   Recommendation,
   TokenUsage,
 } from './domain.js';
-import type { ErrorCode, PipelineStep } from './errors.js';
+import { type ErrorCode, type PipelineStep, ServiceErrorCode } from './errors.js';
 
 export const RecordStatus = { succeeded: 'succeeded', degraded: 'degraded', failed: 'failed' } as const;
 export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
@@ -134,7 +134,11 @@ export function recordIdFor(source: SourceObject): string {
   return `rec_${digest}`;
 }
 
-/** A record is final unless it failed in a way that another attempt may fix. */
+/**
+ * A record is final unless it failed in a way that another attempt may fix: a retriable failure,
+ * or the service's own configuration (a missing region), which is fixed without the upload changing.
+ */
 export function isFinal(record: InferenceRecord): boolean {
-  return record.status !== RecordStatus.failed || record.error?.retriable !== true;
+  if (record.status !== RecordStatus.failed) return true;
+  return record.error?.retriable !== true && record.error?.code !== ServiceErrorCode.invalidConfiguration;
 }

@@ -1,17 +1,18 @@
 /**
- * `ddx batch <folder>`: every image in a folder through the pipeline with bounded concurrency,
- * metadata from `<image>.meta.json` beside each image when present.
+ * `ddx batch <folder>`: every image of a folder (batch-files.ts) through the pipeline with bounded
+ * concurrency, metadata from `<image>.meta.json` beside each image when present, and a report that
+ * fits the terminal: what was skipped and why, one row per image, the totals.
  */
-import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { mapWithConcurrency } from '../concurrency/map-with-concurrency.js';
 import type { Job, PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { runInference } from '../pipeline/run-inference.js';
 import type { InferenceRecord } from '../record.js';
-import { uploadKeyFor } from '../uploads/key-scope.js';
-import { isMetadataSidecar } from '../uploads/metadata-sidecar.js';
+import type { SkippedFile } from './batch-files.js';
 import { createProgressBar } from './progress-bar.js';
-import { metadataFileBeside, uploadImage } from './upload-image.js';
+import { topFinding, totalMilliseconds, verdictOf } from './record-cells.js';
+import { formatTable, type TableColumn } from './text-table.js';
+import { metadataFileBeside, uploadLocalImage } from './upload-image.js';
 
 export interface BatchItem {
   file: string;
@@ -21,42 +22,22 @@ export interface BatchItem {
   problem?: string;
 }
 
-/**
- * Files a clinic would upload as images, by extension: unsupported image formats (HEIC, SVG)
- * are included so they end as clear `failed` records; notes, READMEs and sidecars are not images.
- */
-const imageExtensions = /\.(jpe?g|png|webp|gif|tiff?|avif|heic|heif|dcm|dicom|bmp|svg|jp2|jxl)$/i;
-
-export async function listBatchFiles(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-  return entries
-    .filter(
-      (entry) =>
-        entry.isFile() &&
-        !entry.name.startsWith('.') &&
-        !isMetadataSidecar(entry.name) &&
-        imageExtensions.test(entry.name),
-    )
-    .map((entry) => relative(folder, join(entry.parentPath, entry.name)))
-    .sort();
-}
-
 export async function runBatch(
   folder: string,
+  images: readonly string[],
   deps: PipelineDeps,
   options: { concurrency: number; inputPrefix: string; requestId: string },
 ): Promise<BatchItem[]> {
-  const files = await listBatchFiles(folder);
-  const progress = createProgressBar(files.length);
-  const results = await mapWithConcurrency(files, options.concurrency, async (file, index) => {
+  const progress = createProgressBar(images.length);
+  const results = await mapWithConcurrency(images, options.concurrency, async (file, index) => {
     const item: BatchItem = { file };
     const imagePath = join(folder, file);
-    const key = uploadKeyFor(options.inputPrefix, file);
     try {
-      await uploadImage(deps.blobStore, {
+      const key = await uploadLocalImage(deps.blobStore, {
         imagePath,
         metadataPath: await metadataFileBeside(imagePath),
-        key,
+        inputPrefix: options.inputPrefix,
+        name: file,
       });
       const job: Job = { source: { key }, requestId: `${options.requestId}-${index + 1}`, trigger: 'batch' };
       const outcome = await runInference(job, deps);
@@ -72,36 +53,69 @@ export async function runBatch(
   return results;
 }
 
-export function formatBatchTable(items: BatchItem[]): string {
-  const rows = items.map((item) => {
-    const record = item.record;
-    const top = record?.classification?.labels[0];
-    return [
-      item.file,
-      record?.status ?? 'error',
-      record?.route?.name ?? '-',
-      record?.localization ? (record.localization.roi ? 'found' : 'none') : '-',
-      top ? `${top.label} ${(top.probability * 100).toFixed(0)}%` : '-',
-      record?.billing?.suggestions[0]?.code ?? '-',
-      record?.error?.code ?? (item.problem ? 'NOT_RUN' : '-'),
-      record ? (record.timings.total?.toFixed(0) ?? '-') : '-',
-    ];
-  });
-  const header = ['file', 'status', 'route', 'ROI', 'top finding', 'ICD-10-CM', 'error', 'ms'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
+export function formatSkipped(skipped: readonly SkippedFile[], width?: number): string[] {
+  if (skipped.length === 0) return [];
+  const rows = skipped.map(({ file, reason }) => [file, reason]);
+  const columns: TableColumn[] = [
+    { title: 'skipped', minWidth: 12, keep: 'end' },
+    { title: 'why', minWidth: 20 },
+  ];
+  return [...formatTable(columns, rows, width), ''];
+}
+
+/**
+ * One row per image: file, record id, status, verdict (when any record has an assessment), top
+ * label, milliseconds. On a narrow terminal the file and label are cut first, then the time, the
+ * label and the verdict are left out; the record id and status always show.
+ */
+export function formatBatchTable(items: readonly BatchItem[], width?: number): string[] {
+  const withVerdict = items.some((item) => item.record && verdictOf(item.record) !== undefined);
+  const columns: (TableColumn & { cell(item: BatchItem): string })[] = [
+    { title: 'file', minWidth: 12, keep: 'end', cell: (item) => item.file },
+    { title: 'record', cell: (item) => item.record?.id ?? '-' },
+    { title: 'status', cell: (item) => item.record?.status ?? 'not run' },
+    ...(withVerdict
+      ? [
+          {
+            title: 'verdict',
+            dropOrder: 3,
+            cell: (item: BatchItem) => (item.record && verdictOf(item.record)) ?? '-',
+          },
+        ]
+      : []),
+    {
+      title: 'top label',
+      minWidth: 14,
+      dropOrder: 2,
+      cell: (item) => (item.record ? topFinding(item.record) : '-'),
+    },
+    {
+      title: 'ms',
+      align: 'right',
+      dropOrder: 1,
+      cell: (item) => (item.record ? totalMilliseconds(item.record) : '-'),
+    },
+  ];
+  const rows = items.map((item) => columns.map((column) => column.cell(item)));
+  return formatTable(columns, rows, width);
+}
+
+/** The totals, then each failure or degradation in a line of its own: the table has no room for why. */
+export function formatBatchSummary(items: readonly BatchItem[]): string[] {
   const counts = new Map<string, number>();
-  for (const row of rows) counts.set(row[1] ?? '', (counts.get(row[1] ?? '') ?? 0) + 1);
+  for (const item of items) {
+    const status = item.record?.status ?? 'not run';
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+  }
   const totals = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
-  const problems = items.filter((item) => item.problem).map((item) => `  ${item.file}: ${item.problem}`);
-  return [
-    format(header),
-    format(widths.map((width) => '-'.repeat(width))),
-    ...rows.map(format),
-    '',
-    `${items.length} file(s): ${totals}`,
-    ...problems,
-  ].join('\n');
+  const reused = items.filter((item) => item.reused).length;
+  const lines = [
+    `${items.length} image(s): ${totals || 'none'}${reused > 0 ? ` (${reused} answered from stored records)` : ''}`,
+  ];
+  for (const item of items) {
+    const error = item.record?.error;
+    if (error) lines.push(`  ${item.file}: ${error.code} in ${error.step}: ${error.message}`);
+    else if (item.problem) lines.push(`  ${item.file}: not run: ${item.problem}`);
+  }
+  return lines;
 }

@@ -1,62 +1,72 @@
 /**
- * `ddx events`: the outbox of record events, seen and handled from the command line.
- *
- * ```
- * ddx events list [--failed] [--limit N] [--json]   entries, newest first (--failed: the dead letters)
- * ddx events retry [<event id>] [--sink S]          dead letters pending again, then sent at once
- * ddx events drain                                  send everything due now (what a scheduled sweep does)
- * ```
+ * `ddx events list|retry|drain`: the outbox of record events (docs/events.md), seen and handled
+ * from the command line.
  */
-import type { EventDelivery } from '../events/event-delivery.js';
 import type { OutboxEntry } from '../ports.js';
+import type { Command } from './command.js';
 import { ExitCode } from './exit-code.js';
-import { UsageError } from './usage-error.js';
 
-export interface EventsCommandOptions {
-  failed: boolean;
-  json: boolean;
-  limit: number;
-  sink: string | undefined;
-}
+const defaultListLimit = 50;
 
-export async function eventsCommand(
-  args: string[],
-  options: EventsCommandOptions,
-  events: EventDelivery,
-  stdout: { write(text: string): unknown },
-): Promise<number> {
-  const [subcommand, ...rest] = args;
-  switch (subcommand) {
-    case 'list': {
-      if (rest.length > 0) throw new UsageError('events list takes no arguments');
-      const entries = await events.outbox.list({
-        state: options.failed ? 'failed' : undefined,
-        limit: options.limit,
-      });
-      if (options.json) stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-      else stdout.write(entries.length === 0 ? 'no events\n' : `${entries.map(entryLine).join('\n')}\n`);
-      return ExitCode.ok;
-    }
-    case 'retry': {
-      const [eventId, ...extra] = rest;
-      if (extra.length > 0) throw new UsageError('events retry takes at most one event id');
-      const retried = await events.outbox.retryFailed({ eventId, sink: options.sink });
-      const outcome = await events.sweep();
-      stdout.write(
-        `${retried} dead-lettered ${retried === 1 ? 'entry' : 'entries'} pending again; ${outcomeText(outcome)}\n`,
-      );
-      return outcome.retryLater + outcome.deadLettered > 0 ? ExitCode.internal : ExitCode.ok;
-    }
-    case 'drain': {
-      if (rest.length > 0) throw new UsageError('events drain takes no arguments');
-      const outcome = await events.sweep();
-      stdout.write(`${outcomeText(outcome)}\n`);
-      return outcome.retryLater + outcome.deadLettered > 0 ? ExitCode.internal : ExitCode.ok;
-    }
-    default:
-      throw new UsageError('events takes "list", "retry [<event id>]" or "drain"');
-  }
-}
+export const eventsListCommand: Command = {
+  name: 'events list',
+  summary: 'list record events in the outbox, newest first',
+  options: {
+    failed: { type: 'boolean', description: 'only the dead-lettered entries' },
+    limit: {
+      type: 'string',
+      value: 'N',
+      default: String(defaultListLimit),
+      description: 'at most this many entries',
+    },
+    json: { type: 'boolean', description: 'print the entries as a JSON array' },
+  },
+  examples: ['ddx events list --failed'],
+  async run({ options, deps, out }) {
+    const entries = await (await deps()).events.outbox.list({
+      state: options.flag('failed') ? 'failed' : undefined,
+      limit: options.wholeNumber('limit') ?? defaultListLimit,
+    });
+    if (options.flag('json')) out.write(`${JSON.stringify(entries, null, 2)}\n`);
+    else out.write(entries.length === 0 ? 'no events\n' : `${entries.map(entryLine).join('\n')}\n`);
+    return ExitCode.ok;
+  },
+};
+
+export const eventsRetryCommand: Command = {
+  name: 'events retry',
+  summary: 'make dead-lettered events pending again, then send them',
+  arguments: [
+    { name: 'event id', description: 'only this event (all dead letters when left out)', optional: true },
+  ],
+  options: {
+    sink: {
+      type: 'string',
+      value: 'SINK',
+      description: 'only entries for this sink (webhook, eventbridge, fhir, dicom-sr)',
+    },
+  },
+  examples: ['ddx events retry', 'ddx events retry --sink webhook'],
+  async run({ args, options, deps, out }) {
+    const { events } = await deps();
+    const retried = await events.outbox.retryFailed({ eventId: args[0], sink: options.text('sink') });
+    const outcome = await events.sweep();
+    out.write(
+      `${retried} dead-lettered ${retried === 1 ? 'entry' : 'entries'} pending again; ${outcomeText(outcome)}\n`,
+    );
+    return outcome.retryLater + outcome.deadLettered > 0 ? ExitCode.internal : ExitCode.ok;
+  },
+};
+
+export const eventsDrainCommand: Command = {
+  name: 'events drain',
+  summary: 'send every record event that is due (what a scheduled sweep does)',
+  async run({ deps, out }) {
+    const outcome = await (await deps()).events.sweep();
+    out.write(`${outcomeText(outcome)}\n`);
+    return outcome.retryLater + outcome.deadLettered > 0 ? ExitCode.internal : ExitCode.ok;
+  },
+};
 
 function entryLine(entry: OutboxEntry): string {
   const when =

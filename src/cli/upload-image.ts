@@ -1,29 +1,63 @@
 /**
  * `ddx run` and `ddx batch` upload local files as a clinician's app would (uploads/store-upload.ts):
- * the image, and its metadata file when there is one.
+ * the image, and its metadata file when there is one, under a key derived from both
+ * (uploads/content-upload-key.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { BlobStore } from '../ports.js';
+import { contentUploadKey } from '../uploads/content-upload-key.js';
 import { metadataSidecarKey } from '../uploads/metadata-sidecar.js';
-import { storeUpload } from '../uploads/store-upload.js';
+import { noMetadata, storeUpload } from '../uploads/store-upload.js';
+import { UsageError } from './usage-error.js';
 
-export class LocalFileError extends Error {
+/** A local file named on the command line cannot be read: the user's to fix, exit code 2. */
+export class LocalFileError extends UsageError {
   override name = 'LocalFileError';
 }
 
-export interface UploadRequest {
+export interface LocalFiles {
   imagePath: string;
   /** The metadata JSON file; its bytes are uploaded as they are, so a malformed file fails the job visibly. */
   metadataPath?: string;
+}
+
+export interface UploadRequest extends LocalFiles {
   key: string;
 }
 
+export interface LocalUpload {
+  image: Buffer;
+  metadata: Uint8Array;
+}
+
+/** Reads the image and its metadata; a file that cannot be read is a `LocalFileError`. */
+export async function readLocalUpload(files: LocalFiles): Promise<LocalUpload> {
+  return {
+    image: await readLocalFile(files.imagePath, 'image'),
+    metadata: files.metadataPath ? await readLocalFile(files.metadataPath, 'metadata file') : noMetadata,
+  };
+}
+
+/**
+ * Uploads under `<input prefix>cli/<digest of image and metadata>/<name>` and returns that key.
+ *
+ * @example
+ * const key = await uploadLocalImage(deps.blobStore, { imagePath: 'a.jpg', inputPrefix: 'uploads/', name: 'a.jpg' });
+ */
+export async function uploadLocalImage(
+  blobStore: BlobStore,
+  request: LocalFiles & { inputPrefix: string; name: string },
+  upload?: LocalUpload,
+): Promise<string> {
+  const content = upload ?? (await readLocalUpload(request));
+  const key = contentUploadKey(request.inputPrefix, request.name, content);
+  await storeUpload(blobStore, { key, ...content });
+  return key;
+}
+
+/** Uploads under a key the caller chose (tests and benchmarks that name their keys). */
 export async function uploadImage(blobStore: BlobStore, request: UploadRequest): Promise<void> {
-  await storeUpload(blobStore, {
-    key: request.key,
-    image: await readLocalFile(request.imagePath, 'image'),
-    metadata: request.metadataPath ? await readLocalFile(request.metadataPath, 'metadata file') : undefined,
-  });
+  await storeUpload(blobStore, { key: request.key, ...(await readLocalUpload(request)) });
 }
 
 /** `<image>.meta.json` beside a local image, when there is one. */
@@ -44,8 +78,20 @@ async function readLocalFile(path: string, what: string): Promise<Buffer> {
     return await readFile(path);
   } catch (error) {
     if (error instanceof LocalFileError) throw error;
-    throw new LocalFileError(
-      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    throw new LocalFileError(`cannot read ${what} ${path}: ${describeFileError(error)}`);
   }
+}
+
+/** `no such file or directory (ENOENT)` rather than a bare code or a stack. */
+export function describeFileError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    ENOTDIR: 'a part of the path is not a folder',
+    EISDIR: 'it is a folder',
+    ELOOP: 'too many symbolic links',
+  };
+  if (code && known[code]) return `${known[code]} (${code})`;
+  return code ?? (error as Error).message;
 }

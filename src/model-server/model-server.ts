@@ -36,6 +36,8 @@ export interface ModelServerSettings {
   defaultModel?: string;
   /** When set, the Roboflow path requires it as `api_key`. */
   apiKey?: string;
+  /** Names the models answer to besides their ids: name -> model id (remote-model-names.ts). */
+  otherNames?: ReadonlyMap<string, string>;
   logger?: Logger;
 }
 
@@ -52,7 +54,7 @@ export interface RunningModelServer {
  * // AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=http://127.0.0.1:8080 or ROBOFLOW_API_URL=http://127.0.0.1:8080
  */
 export async function startModelServer(settings: ModelServerSettings): Promise<RunningModelServer> {
-  const models = servedModels(settings.models, settings.table);
+  const models = servedModels(settings.models, settings.table, settings.otherNames);
   const logger = settings.logger ?? silentLogger;
   const defaultModel = settings.defaultModel ?? (models.ids.length === 1 ? models.ids[0] : undefined);
   if (settings.defaultModel !== undefined && !models.has(settings.defaultModel)) {
@@ -89,7 +91,7 @@ export async function startModelServer(settings: ModelServerSettings): Promise<R
 
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(settings.host)}:${port}`;
-  logger.info('model server listening', { url, models: models.ids.join(',') });
+  logger.info('model server listening', { url, models: models.names.join(',') });
   return {
     url,
     port,

@@ -61,7 +61,7 @@ function chooseModel(
     );
   }
   if (!models.has(id))
-    throw new RequestProblem(404, `model ${id} is not served here (serving ${models.ids.join(', ')})`);
+    throw new RequestProblem(404, `model ${id} is not served here (serving ${models.names.join(', ')})`);
   return id;
 }
 

@@ -6,6 +6,9 @@
 import type { BlobStore } from '../ports.js';
 import { metadataSidecarKey } from './metadata-sidecar.js';
 
+/** The sidecar stored for an upload that came without metadata. */
+export const noMetadata: Uint8Array = Buffer.from('{}\n');
+
 export interface StoredUpload {
   key: string;
   image: Uint8Array;
@@ -16,7 +19,7 @@ export interface StoredUpload {
 
 export async function storeUpload(blobStore: BlobStore, upload: StoredUpload): Promise<void> {
   // Metadata first: a reader that sees the new image must also see its metadata.
-  await blobStore.put(metadataSidecarKey(upload.key), upload.metadata ?? Buffer.from('{}\n'), {
+  await blobStore.put(metadataSidecarKey(upload.key), upload.metadata ?? noMetadata, {
     contentType: 'application/json',
   });
   await blobStore.put(upload.key, upload.image, {

@@ -18,6 +18,7 @@
  */
 import {
   BadInputError,
+  ConfigurationError,
   DdxError,
   DependencyError,
   InputErrorCode,
@@ -152,6 +153,8 @@ export function awsError(table: AwsErrorTable, error: unknown, operation: string
   if (error instanceof DdxError) return error;
   const fields = awsErrorFields(error);
   const call = object === undefined ? operation : `${operation} ${object}`;
+  const missing = missingClientSetting(error);
+  if (missing) return new ConfigurationError(`${call}: ${missing}`, error);
   if (fields.status === undefined) {
     // No HTTP answer at all: a reset, a refused connection, DNS.
     const network = errorFromNetworkFailure(call, error);
@@ -179,6 +182,24 @@ export function awsError(table: AwsErrorTable, error: unknown, operation: string
     retryAfterMs: retriable ? fields.retryAfterMs : undefined,
     cause: error,
   });
+}
+
+/**
+ * The SDK refused before sending anything because a setting is missing: no retry supplies it, so
+ * it is the deployment's to fix (INVALID_CONFIGURATION), not a dependency that is down.
+ */
+function missingClientSetting(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.message === 'Region is missing') {
+    return 'no AWS region is set: set AWS_REGION (or a region in the AWS profile)';
+  }
+  if (
+    error.name === 'CredentialsProviderError' &&
+    error.message.startsWith('Could not load credentials from any providers')
+  ) {
+    return 'no AWS credentials were found (environment, profile, SSO, web identity or instance role)';
+  }
+  return undefined;
 }
 
 function verdictFor(table: AwsErrorTable, fields: AwsErrorFields, status: number): AwsVerdict {
