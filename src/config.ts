@@ -108,6 +108,8 @@ const environmentSchema = z.object({
   DDX_FHIR_SCOPE: text.default(
     'system/DiagnosticReport.write system/Observation.write system/Device.write system/Media.write',
   ),
+  // The assessment (issue 10): its stored thresholds, fitted by scripts/assessment/fit-assessment.ts.
+  DDX_ASSESSMENT: text.default(resolve(packageRoot, 'models/assessment.json')),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -184,6 +186,8 @@ export interface Config {
   /** Langfuse tracing of LLM generations, when enabled. */
   tracing: { kind: 'langfuse'; baseUrl: string; publicKey: string; secretKey: string } | null;
   knowledgeBasePath: string;
+  /** The assessment's thresholds file (models/assessment.json). */
+  assessmentPath: string;
   icd10cmTablePath: string;
   /** A user-supplied CPT mapping: CPT descriptors are AMA-licensed, so none ship with the project. */
   cptMappingPath: string | undefined;
@@ -247,6 +251,7 @@ export function loadConfig(
         }
       : null,
     knowledgeBasePath: resolve(env.DDX_KNOWLEDGE_BASE),
+    assessmentPath: resolve(env.DDX_ASSESSMENT),
     icd10cmTablePath: resolve(env.DDX_ICD10CM_TABLE),
     cptMappingPath: env.DDX_CPT_MAPPING ? resolve(env.DDX_CPT_MAPPING) : undefined,
     inputPrefix: env.DDX_INPUT_PREFIX,

@@ -87,7 +87,11 @@ export async function localize(
   const detections = await timer.measure('localize.inference', () =>
     detector.detect(image, { signal: step.signal, recordId: settings.recordId }),
   );
-  const detectorIdentity = { id: detector.card.id, version: detector.card.version };
+  const detectorIdentity = {
+    id: detector.card.id,
+    version: detector.card.version,
+    status: detector.card.status,
+  };
   const recorded = detections.map(roundDetection);
 
   const roi = pickRegionOfInterest(detections);
