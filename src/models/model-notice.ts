@@ -6,6 +6,8 @@ import type { ModelCard } from './model-card.js';
 
 export function modelNotice(card: ModelCard): string | null {
   if (card.status === 'validated') return null;
-  const trained = card.trainingData ? `trained on ${card.trainingData.source} images` : 'training data not stated';
+  const trained = card.trainingData
+    ? `trained on ${card.trainingData.source} images`
+    : 'training data not stated';
   return `Demo model (${card.id} ${card.version}; ${trained}), not validated on patients: this finding is not clinical evidence.`;
 }
