@@ -247,6 +247,12 @@ def render(out, split, lesions, rashes, nonskin):
         name = f"rash-{i:04d}.jpg"
         save(syn, name, img)
         rows.append([name, RASH_LABELS[cls], "", "", "", "", "synthetic", "rash", "good"])
+    if split == "fit":
+        # The fit split states its extent, so each classifier is fitted on what it is routed.
+        for row in rows:
+            extent = "localized" if row[7] == "lesion" else "widespread"
+            with open(os.path.join(syn, row[0] + ".meta.json"), "w") as f:
+                f.write('{"extent": "%s"}\n' % extent)
     with open(os.path.join(syn, "labels.csv"), "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["file", "dx", "x_min", "y_min", "x_max", "y_max", "set", "kind", "quality"])

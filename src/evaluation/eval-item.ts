@@ -20,7 +20,7 @@ export interface EvalItem {
   errorCode: string | null;
   verdict: Verdict | null;
   reasons: string[];
-  /** Calibrated, best first (up to 3). */
+  /** Calibrated, best first (every label the classifier gave). */
   top: { label: string; probability: number; rawProbability: number }[];
   classifier: string | null;
   /** IoU of the classified region with the labelled box; null without either. */

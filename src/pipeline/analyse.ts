@@ -4,6 +4,7 @@
  * its error: a failing step leaves the findings made before it, and the error names that step.
  */
 import { mergeDicomContext } from '../clinical/merge-dicom-context.js';
+import { needsPredictedExtent } from '../clinical/routing-table.js';
 import type { PatientIdentifiers } from '../domain.js';
 import { asDdxError, type DdxError, PipelineStep } from '../errors.js';
 import { type InferenceRecord, RecordStatus, Verdict } from '../record.js';
@@ -13,9 +14,10 @@ import type { FetchedImage } from './fetch-image.js';
 import { type LoadedContext, recordedContext } from './load-context.js';
 import { regionToClassify } from './localize.js';
 import type { JobContext, PipelineDeps } from './pipeline-deps.js';
+import { predictExtent } from './predict-extent.js';
 import { recommendFromFindings } from './recommend.js';
 import { withCodesInTable } from './recommendation-codes.js';
-import { chooseRoute, rerouteWithDicomTags } from './route.js';
+import { chooseRoute, reroute } from './route.js';
 import { suggestBilling } from './suggest-billing.js';
 import { systemStatements } from './system-statements.js';
 
@@ -69,7 +71,13 @@ export async function analyse(
       subject = mergeDicomContext(subject, image.dicom);
       recorded = recordedContext(subject);
       findings.context = recorded.context;
-      route = rerouteWithDicomTags(route, subject.context, deps, job);
+      route = reroute(route, subject.context, deps, job);
+      findings.route = route.decision;
+    }
+    // No extent given: the image decides (an extent model, or the rule on the detector's output).
+    if (needsPredictedExtent(deps.routingTable, subject.context)) {
+      const predicted = await predictExtent(image.image, deps.routingTable, deps, job);
+      route = reroute(route, subject.context, deps, job, predicted);
       findings.route = route.decision;
     }
     findings.inputSha256 = image.sha256;
