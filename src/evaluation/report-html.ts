@@ -108,7 +108,7 @@ function reliabilitySvg(report: EvalReport): string {
       return `<rect x="${scale(bin.from) + 1}" y="${flip(bin.accuracy)}" width="${width}" height="${flip(0) - flip(bin.accuracy)}" fill="#4a7fb5"><title>${bin.images} images, confidence ${shown(bin.confidence)}, accuracy ${shown(bin.accuracy)}</title></rect>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" role="img" aria-label="reliability diagram">${axes('Reliability (calibrated top-1)', 'confidence', 'accuracy')}${bars}
+  return `<svg width="${size}" height="${size}" role="img" aria-label="reliability diagram">${axes('Reliability (calibrated top-1)', 'confidence', 'accuracy')}${bars}
 <line x1="${scale(0)}" y1="${flip(0)}" x2="${scale(1)}" y2="${flip(1)}" stroke="#b00" stroke-dasharray="4"/></svg>`;
 }
 
@@ -118,6 +118,6 @@ function coverageSvg(report: EvalReport): string {
   const marker = assessment
     ? `<circle cx="${scale(assessment.coverage)}" cy="${flip(assessment.accuracy)}" r="5" fill="#b00"><title>confident: coverage ${shown(assessment.coverage)}, accuracy ${shown(assessment.accuracy)}</title></circle>`
     : '';
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" role="img" aria-label="coverage and selective accuracy">${axes('Selective accuracy (red: confident)', 'coverage', 'accuracy')}
+  return `<svg width="${size}" height="${size}" role="img" aria-label="coverage and selective accuracy">${axes('Selective accuracy (red: confident)', 'coverage', 'accuracy')}
 <polyline points="${points}" fill="none" stroke="#4a7fb5" stroke-width="2"/>${marker}</svg>`;
 }
