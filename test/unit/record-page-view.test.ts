@@ -25,11 +25,13 @@ function twoDetectionRecord(): ReportableRecord {
         { box: { x: 400, y: 300, width: 80, height: 60 }, confidence: 0.41, label: 'lesion' },
       ],
     },
+    // As the pipeline writes them: a sub-step is timed (and listed) before its step finishes.
     timings: {
+      'fetch-image.download': 9,
       'load-context': 4.2,
       'fetch-image': 18,
-      localize: 61,
       'localize.inference': 40,
+      localize: 61,
       classify: 22,
       total: 140,
     },
@@ -176,6 +178,7 @@ describe('record page view', () => {
     assert.deepEqual(steps, [
       'step:load-context',
       'step:fetch-image',
+      'sub:fetch-image.download',
       'step:localize',
       'sub:localize.inference',
       'step:classify',

@@ -59,10 +59,12 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e3e7ec;vertical-align:top}
 th{font-size:.85rem;color:#4a5562}
 @media (max-width:700px){
+ table.worklist,table.worklist tbody{display:block}
  table.worklist thead{display:none}
  table.worklist tr{display:block;border:1px solid #d5dae1;border-radius:8px;margin:0 0 .75rem;background:#fff;padding:.25rem .5rem}
  table.worklist td{display:flex;justify-content:space-between;gap:1rem;border:none;padding:.2rem 0}
- table.worklist td::before{content:attr(data-label);font-weight:600;color:#4a5562}
+ table.worklist td::before{content:attr(data-label);font-weight:600;color:#4a5562;flex:none}
+ table.worklist td>*{min-width:0;overflow-wrap:anywhere;text-align:right}
  .timeline li{grid-template-columns:6rem 1fr 4rem}
 }
 form.stack{display:grid;gap:.75rem;max-width:40rem}

@@ -1,13 +1,26 @@
 /**
  * The step timeline from `timings`: each step's duration as a bar against the total, sub-steps
- * (`localize.inference`) under their step. Durations, not start times: some steps overlap (the
- * image download runs beside the context), so the bars may add up to more than the total.
+ * (`localize.inference`) under their step. Steps come in the order the record lists them (the
+ * order they finished). Durations, not start times: some steps overlap (the image download runs
+ * beside the context), so the bars may add up to more than the total.
  */
 import { formatDuration } from '../view-format.js';
 
+/** Steps in the record's order, each followed by its sub-steps; sub-steps of no listed step last. */
+export function orderedSteps(timings: Record<string, number>): [string, number][] {
+  const entries = Object.entries(timings).filter(([name]) => name !== 'total');
+  const parents = entries.filter(([name]) => !name.includes('.'));
+  const parentNames = new Set(parents.map(([name]) => name));
+  const subStepsOf = (parent: string) => entries.filter(([name]) => name.startsWith(`${parent}.`));
+  const orphans = entries.filter(
+    ([name]) => name.includes('.') && !parentNames.has(name.split('.')[0] ?? ''),
+  );
+  return [...parents.flatMap((parent) => [parent, ...subStepsOf(parent[0])]), ...orphans];
+}
+
 export function StepTimeline({ timings }: { timings: Record<string, number> }) {
   const total = timings.total;
-  const steps = Object.entries(timings).filter(([name]) => name !== 'total');
+  const steps = orderedSteps(timings);
   const scale = total ?? Math.max(0, ...steps.map(([, ms]) => ms));
   if (steps.length === 0 && total === undefined) return <p class="muted">No timings were recorded.</p>;
   return (
