@@ -31,7 +31,10 @@ const desktop = { width: 1280, height: 900 };
  * page function runs in the browser, so it names them through `globalThis` (a cast, erased).
  */
 interface BrowserWindow {
-  document: { documentElement: { scrollWidth: number }; images: ArrayLike<{ naturalWidth: number }> };
+  document: {
+    documentElement: { scrollWidth: number; scrollHeight: number };
+    images: ArrayLike<{ naturalWidth: number }>;
+  };
   getComputedStyle(element: unknown): { stroke: string };
 }
 const phone = { width: 390, height: 844 };
@@ -58,6 +61,23 @@ async function lesionCentroid(
   return { x: sumX / count, y: sumY / count, width: info.width, height: info.height };
 }
 
+/** `POST /v1/uploads` with a bearer token, as a script would: the id of the record it made. */
+async function uploadThroughApi(
+  url: string,
+  token: string,
+  image: Uint8Array,
+  metadata: string,
+): Promise<string> {
+  const answer = await fetch(`${url}/v1/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'image/jpeg', 'x-ddx-metadata': metadata },
+    body: image,
+  });
+  const body = (await answer.json()) as { record?: { id: string } };
+  assert.ok(body.record, `the upload made a record (${answer.status})`);
+  return body.record.id;
+}
+
 async function signIn(context: BrowserContext, url: string, token: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${url}/sign-in`);
@@ -78,7 +98,16 @@ async function assertNoSidewaysScroll(page: Page, width: number): Promise<void> 
 async function screenshot(page: Page, name: string): Promise<void> {
   if (!writeScreenshots) return;
   await mkdir(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, name), animations: 'disabled' });
+  // The viewport, cut short where a short page ends (no empty band under the worklist).
+  const viewport = page.viewportSize() ?? desktop;
+  const height = await page.evaluate(
+    () => (globalThis as unknown as BrowserWindow).document.documentElement.scrollHeight,
+  );
+  await page.screenshot({
+    path: join(screenshotDir, name),
+    animations: 'disabled',
+    clip: { x: 0, y: 0, width: viewport.width, height: Math.min(viewport.height, height) },
+  });
 }
 
 describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
@@ -267,6 +296,40 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     assert.equal(entries.length, 1);
     assert.equal(entries[0]?.after.state, 'final');
 
+    // More records, newest last: a widespread rash, a nevus, and a truncated JPEG that fails.
+    const later: string[] = [];
+    for (const name of ['widespread-psoriasis-trunk.jpg', 'localized-nevus-forearm.jpg']) {
+      const path = join(packageRoot, 'samples', name);
+      const metadata = JSON.stringify(JSON.parse(await readFile(`${path}.meta.json`, 'utf8')));
+      later.push(await uploadThroughApi(serve.url, uploaderToken, await readFile(path), metadata));
+    }
+    const truncated = (await readFile(sample)).subarray(0, 4096);
+    later.push(await uploadThroughApi(serve.url, uploaderToken, truncated, '{"extent":"localized"}'));
+    await page.goto(`${serve.url}/`);
+    const listed = await page
+      .locator('tr[data-record-id]')
+      .evaluateAll((rows) =>
+        rows.map((row) => (row as unknown as { dataset: { recordId: string } }).dataset.recordId),
+      );
+    assert.deepEqual(listed, [...later].reverse().concat(recordId), 'newest first');
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/status=failed/);
+    assert.deepEqual(
+      await page
+        .locator('tr[data-record-id]')
+        .evaluateAll((rows) =>
+          rows.map((row) => (row as unknown as { dataset: { recordId: string } }).dataset.recordId),
+        ),
+      [later[2]],
+      'filtered by status',
+    );
+    await page.getByLabel('Record id').fill(recordId);
+    await page.getByLabel('Status').selectOption('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/q=rec_/);
+    assert.equal(await page.locator('tr[data-record-id]').count(), 1, 'searched by record id');
+
     await page.goto(`${serve.url}/?review=final`);
     assert.equal(
       await page.locator(`tr[data-record-id="${recordId}"]`).count(),
@@ -298,7 +361,7 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
 
   it('reads at a 390 px phone width', async () => {
     assert.ok(recordId, 'the upload made a record');
-    const context = await browser.newContext({ viewport: phone, deviceScaleFactor: 2, isMobile: true });
+    const context = await browser.newContext({ viewport: phone, isMobile: true });
     const page = await signIn(context, serve.url, reviewerToken);
     await assertNoSidewaysScroll(page, phone.width);
     await page.goto(`${serve.url}/records/${recordId}`);

@@ -12,7 +12,7 @@ header.site a{color:#fff}
 header.site .brand{font-weight:700;text-decoration:none;font-size:1.1rem}
 header.site nav{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;flex:1}
 header.site .who{margin-left:auto;display:flex;gap:.75rem;align-items:center;font-size:.9rem}
-header.site button{background:none;border:1px solid #fff;color:#fff;border-radius:4px;padding:.15rem .6rem;cursor:pointer}
+header.site button{white-space:nowrap;background:none;border:1px solid #fff;color:#fff;border-radius:4px;padding:.15rem .6rem;cursor:pointer}
 main{max-width:1200px;margin:0 auto;padding:1rem}
 footer.site{max-width:1200px;margin:0 auto;padding:1rem;color:#4a5562;font-size:.85rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem;overflow-wrap:anywhere}
@@ -59,6 +59,9 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e3e7ec;vertical-align:top}
 th{font-size:.85rem;color:#4a5562}
 @media (max-width:700px){
+ header.site nav{flex-basis:100%}
+ header.site .who{margin-left:auto}
+ h1{font-size:1.25rem}
  table.worklist,table.worklist tbody{display:block}
  table.worklist thead{display:none}
  table.worklist tr{display:block;border:1px solid #d5dae1;border-radius:8px;margin:0 0 .75rem;background:#fff;padding:.25rem .5rem}
