@@ -288,6 +288,13 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     assert.match((await audit.textContent()) ?? '', /dr-lee.*final/);
     await screenshot(page, 'record-page.png');
 
+    // The documents open with the session too.
+    const pdfHref = await page.getByRole('link', { name: 'PDF report' }).getAttribute('href');
+    assert.ok(pdfHref);
+    const pdf = await context.request.get(new URL(pdfHref, serve.url).toString());
+    assert.equal(pdf.status(), 200);
+    assert.equal(pdf.headers()['content-type'], 'application/pdf');
+
     const answer = await fetch(`${serve.url}/v1/records/${recordId}/audit`, {
       headers: { authorization: `Bearer ${reviewerToken}` },
     });

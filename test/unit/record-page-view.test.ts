@@ -233,6 +233,42 @@ describe('record page view', () => {
     );
   });
 
+  it('says beside the finding what kind of model made it, what to do next, and what the mask measured', async () => {
+    const base = wholeImageUncertainRecord();
+    assert.ok(base.classification && base.assessment);
+    const roi = localizedFinalRecord().localization?.roi;
+    assert.ok(roi && base.localization);
+    const record = {
+      ...base,
+      localization: {
+        ...base.localization,
+        roi: { ...roi, mask: { areaFraction: 0.0734, borderIrregularity: 1.62 } },
+      },
+      classification: { ...base.classification, modelNotice: 'A demo model: it has never seen a patient.' },
+      assessment: { ...base.assessment, action: 'Retake the photo in focus, or refer.' },
+    };
+    const page = await html(RecordPage(recordPageProps(record)));
+    assert.match(page, /<p class="demo">A demo model: it has never seen a patient.<\/p>/);
+    assert.match(page, /<strong>Next:<\/strong> Retake the photo in focus, or refer./);
+    assert.match(page, /Lesion mask: 7.3% of the image, border irregularity 1.62/);
+  });
+
+  it('links the documents derived from the record, the DICOM SR only for a DICOM input', async () => {
+    const record = localizedFinalRecord();
+    const page = await html(RecordPage(recordPageProps(record)));
+    assert.match(page, new RegExp(`<a href="/v1/records/${record.id}/report.pdf">PDF report</a>`));
+    assert.match(page, new RegExp(`<a href="/v1/records/${record.id}/fhir">FHIR R4 Bundle</a>`));
+    assert.doesNotMatch(page, /DICOM SR/);
+    const dicom = {
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.77.1.4',
+      sopInstanceUid: '1.2.3.4',
+      studyInstanceUid: '1.2.3',
+      seriesInstanceUid: '1.2.3.5',
+      frames: 1,
+    };
+    assert.match(await html(RecordPage(recordPageProps({ ...record, dicom }))), /dicom-sr">DICOM SR</);
+  });
+
   it('draws the boxes on a blank frame when the browser cannot show the image (DICOM)', async () => {
     const record = localizedFinalRecord();
     assert.ok(record.image);

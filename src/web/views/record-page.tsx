@@ -17,6 +17,7 @@ import { RecommendationSection } from './record/recommendation-section.js';
 import { ReviewPanel } from './record/review-panel.js';
 import { StepTimeline } from './record/step-timeline.js';
 import { formatTime } from './view-format.js';
+import { viewPaths } from './view-paths.js';
 
 /** Formats every browser shows in an <image>; DICOM and JPEG 2000 are not among them. */
 const browserImageFormats = new Set(['jpeg', 'jpg', 'png', 'webp', 'gif']);
@@ -42,6 +43,12 @@ function ImageSection({ record, imageUrl }: { record: ReportableRecord; imageUrl
           {localization ? localization.note : 'This route has no detector: the whole image was classified.'}
         </figcaption>
       </figure>
+      {localization?.roi?.mask && (
+        <p class="muted">
+          Lesion mask: {(localization.roi.mask.areaFraction * 100).toFixed(1)}% of the image, border
+          irregularity {localization.roi.mask.borderIrregularity.toFixed(2)} (1 for a circle).
+        </p>
+      )}
       {localization && localization.detections.length > 0 && (
         <p class="muted">
           Thin cyan boxes: every detection with its confidence. Thick orange box: the region chosen for
@@ -58,7 +65,33 @@ function FindingSection({ record }: { record: ReportableRecord }) {
     return <p>Not shown: the image is out of scope for the models, so their labels mean nothing here.</p>;
   }
   if (!classification || classification.labels.length === 0) return <p class="muted">No classification.</p>;
-  return <LabelBars classification={classification} />;
+  // What kind of model made the finding, said beside it (a demo model says it is one).
+  const notice = (classification as { modelNotice?: unknown }).modelNotice;
+  return (
+    <>
+      {typeof notice === 'string' && notice !== '' && <p class="demo">{notice}</p>}
+      <LabelBars classification={classification} />
+    </>
+  );
+}
+
+/** The outputs derived from the record on demand; each carries the review as it stands. */
+function DocumentLinks({ record }: { record: ReportableRecord }) {
+  return (
+    <ul class="documents">
+      <li>
+        <a href={viewPaths.report(record.id)}>PDF report</a>
+      </li>
+      <li>
+        <a href={viewPaths.fhir(record.id)}>FHIR R4 Bundle</a>
+      </li>
+      {record.dicom && (
+        <li>
+          <a href={viewPaths.dicomSr(record.id)}>DICOM SR</a>
+        </li>
+      )}
+    </ul>
+  );
 }
 
 export function RecordPage(props: RecordPageProps) {
@@ -135,6 +168,10 @@ export function RecordPage(props: RecordPageProps) {
         ) : (
           <p class="muted">No codes were suggested for this record.</p>
         )}
+      </section>
+      <section class="card" aria-labelledby="documents-heading">
+        <h2 id="documents-heading">Documents</h2>
+        <DocumentLinks record={record} />
       </section>
       <section class="card" aria-labelledby="provenance-heading">
         <h2 id="provenance-heading">Models and prompt</h2>

@@ -35,6 +35,8 @@ export function AssessmentBanner({ record }: { record: ReportableRecord }) {
   }
   const words = verdictWords[assessment.verdict];
   const scores = Object.entries(assessment.scores);
+  // What to do next (retake, refer), when the assessment says.
+  const action = (assessment as { action?: unknown }).action;
   return (
     <section
       class={`verdict verdict-${assessment.verdict}`}
@@ -51,6 +53,11 @@ export function AssessmentBanner({ record }: { record: ReportableRecord }) {
             </li>
           ))}
         </ul>
+      )}
+      {typeof action === 'string' && action !== '' && (
+        <p>
+          <strong>Next:</strong> {action}
+        </p>
       )}
       {scores.length > 0 && (
         <p class="muted">

@@ -4,7 +4,6 @@ import { ModelStatus } from './model-status.js';
 
 export function ProvenanceSection({ record }: { record: ReportableRecord }) {
   const { route, localization, classification, recommendation, billing } = record;
-  const notice = (classification as { modelNotice?: unknown } | null)?.modelNotice;
   return (
     <dl class="facts">
       {route && (
@@ -30,7 +29,6 @@ export function ProvenanceSection({ record }: { record: ReportableRecord }) {
           <dd data-model={classification.model.id}>
             {classification.model.id} {classification.model.version}:{' '}
             <ModelStatus model={classification.model} />
-            {typeof notice === 'string' && notice !== '' && <div class="muted">{notice}</div>}
           </dd>
         </>
       )}
