@@ -19,7 +19,7 @@ const schema = `
     before TEXT NOT NULL,
     after TEXT NOT NULL
   );
-  CREATE INDEX IF NOT EXISTS audit_by_record ON audit_log (record_id, seq);
+  CREATE INDEX IF NOT EXISTS audit_by_record ON audit_log (record_id, at, seq);
   CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
@@ -47,7 +47,7 @@ export function createSqliteAuditLog(settings: { path: string }): AuditLog {
      VALUES (@id, @recordId, @at, @actor, @action, @before, @after) ON CONFLICT(id) DO NOTHING`,
   );
   const select = database.prepare<[string], AuditRow>(
-    'SELECT id, record_id, at, actor, action, before, after FROM audit_log WHERE record_id = ? ORDER BY seq',
+    'SELECT id, record_id, at, actor, action, before, after FROM audit_log WHERE record_id = ? ORDER BY at, seq',
   );
   const guarded = <T>(action: string, work: () => T): T => {
     try {
