@@ -203,6 +203,7 @@ describe('record page view', () => {
     const asUploader = await html(RecordPage(recordPageProps(record, { principal: uploader })));
     assert.doesNotMatch(asUploader, /review-form/);
     assert.match(asUploader, /Your role \(uploader\) may read this result but not review it/);
+    assert.match(asUploader, /The audit trail is shown to reviewers and admins/);
   });
 
   it('shows the review and the audit trail', async () => {

@@ -14,7 +14,7 @@ import { DetectionOverlay } from './record/detection-overlay.js';
 import { LabelBars } from './record/label-bars.js';
 import { ProvenanceSection } from './record/provenance-section.js';
 import { RecommendationSection } from './record/recommendation-section.js';
-import { ReviewPanel } from './record/review-panel.js';
+import { mayReview, ReviewPanel } from './record/review-panel.js';
 import { StepTimeline } from './record/step-timeline.js';
 import { formatTime } from './view-format.js';
 import { viewPaths } from './view-paths.js';
@@ -183,7 +183,11 @@ export function RecordPage(props: RecordPageProps) {
       </section>
       <section class="card" aria-labelledby="audit-heading">
         <h2 id="audit-heading">Audit trail</h2>
-        <AuditTrail entries={props.audit} />
+        {mayReview(props.principal) ? (
+          <AuditTrail entries={props.audit} />
+        ) : (
+          <p class="muted">The audit trail is shown to reviewers and admins.</p>
+        )}
       </section>
     </Layout>
   );

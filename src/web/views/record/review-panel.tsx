@@ -56,8 +56,12 @@ function CurrentReview({ review }: { review: Review | null }) {
   );
 }
 
+/** Reviewers and admins decide on results and read the audit trail; uploaders read results. */
+export function mayReview(principal: Principal): boolean {
+  return principal.role === 'reviewer' || principal.role === 'admin';
+}
+
 export function ReviewPanel(props: ReviewPanelProps) {
-  const mayReview = props.principal.role === 'reviewer' || props.principal.role === 'admin';
   return (
     <>
       <CurrentReview review={props.review} />
@@ -66,7 +70,7 @@ export function ReviewPanel(props: ReviewPanelProps) {
           {props.error}
         </p>
       )}
-      {mayReview ? (
+      {mayReview(props.principal) ? (
         <form class="stack review-form" method="post" action={viewPaths.review(props.recordId)}>
           <input type="hidden" name={csrfFieldName} value={props.csrfToken} />
           <fieldset class="choices">
