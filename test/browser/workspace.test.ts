@@ -278,7 +278,7 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
 
     const review = page.locator('[data-review-state="final"]');
     assert.equal(await review.count(), 1, 'the review is final');
-    assert.match((await review.textContent()) ?? '', /Accepted by .*dr-lee/);
+    assert.match((await review.textContent()) ?? '', /Signed off by .*dr-lee/);
     assert.equal(
       await review.locator('.review-comment').textContent(),
       'Agree: refer for excision <b>today</b>.',

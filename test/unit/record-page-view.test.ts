@@ -156,7 +156,7 @@ describe('record page view', () => {
 
   it('shows recommendations, codes with descriptions, what was dropped and why, and the prompt', async () => {
     const page = await html(RecordPage(recordPageProps(localizedFinalRecord())));
-    assert.match(page, /<strong>Cutaneous melanoma<\/strong> \(high likelihood; C43.59\)/);
+    assert.match(page, /<strong>Cutaneous melanoma \(high likelihood; C43.59\)<\/strong>: Asymmetric/);
     assert.match(page, /<strong>Excision biopsy with 1-3 mm margins<\/strong>/);
     assert.match(
       page,
@@ -226,7 +226,7 @@ describe('record page view', () => {
       ),
     );
     assert.match(page, /data-review-state="final"/);
-    assert.match(page, /Accepted by Dr. A. Reviewer on 2026-11-28 12:00 UTC/);
+    assert.match(page, /Signed off by Dr. A. Reviewer on 2026-11-28 12:00 UTC/);
     assert.match(page, /<dd>Melanoma, refer for excision<\/dd>/);
     assert.match(
       page,

@@ -4,6 +4,7 @@
  * output above stays as it was; a review is stored beside it.
  */
 import type { Principal, RecordPageProps } from '../../view-props.js';
+import { FactList } from '../fact-list.js';
 import { formatTime } from '../view-format.js';
 import { csrfFieldName, viewPaths } from '../view-paths.js';
 
@@ -30,28 +31,15 @@ function CurrentReview({ review }: { review: Review | null }) {
     <div data-review-state={review.state}>
       <p>
         <span class={`badge badge-${review.state}`}>{review.state}</span>{' '}
-        {review.state === 'final' ? 'Accepted' : 'Rejected'} by {review.reviewer} on {formatTime(review.at)}
+        {review.state === 'final' ? 'Signed off' : 'Rejected'} by {review.reviewer} on {formatTime(review.at)}
       </p>
-      <dl class="facts">
-        {review.diagnosis && (
-          <>
-            <dt>Diagnosis</dt>
-            <dd>{review.diagnosis}</dd>
-          </>
-        )}
-        {review.codes && review.codes.length > 0 && (
-          <>
-            <dt>Codes</dt>
-            <dd>{review.codes.join(', ')}</dd>
-          </>
-        )}
-        {review.comment && (
-          <>
-            <dt>Comment</dt>
-            <dd class="review-comment">{review.comment}</dd>
-          </>
-        )}
-      </dl>
+      <FactList
+        facts={[
+          review.diagnosis ? ['Diagnosis', review.diagnosis] : null,
+          review.codes && review.codes.length > 0 && ['Codes', review.codes.join(', ')],
+          review.comment ? ['Comment', <span class="review-comment">{review.comment}</span>] : null,
+        ]}
+      />
     </div>
   );
 }
