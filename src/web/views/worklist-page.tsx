@@ -6,6 +6,7 @@
 import { labelDisplay, percent } from '../../outputs/reportable-record.js';
 import type { RecordSummary, WorklistFilters, WorklistPageProps } from '../view-props.js';
 import { Layout } from './layout.js';
+import { TableHead } from './table-head.js';
 import { formatTime } from './view-format.js';
 import { viewPaths } from './view-paths.js';
 
@@ -109,16 +110,7 @@ export function WorklistPage(props: WorklistPageProps) {
         </p>
       ) : (
         <table class="worklist">
-          <thead>
-            <tr>
-              <th>Analysed</th>
-              <th>Record</th>
-              <th>Status</th>
-              <th>Assessment</th>
-              <th>Finding</th>
-              <th>Review</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Analysed', 'Record', 'Status', 'Assessment', 'Finding', 'Review']} />
           <tbody>
             {props.records.map((record) => (
               <RecordRow record={record} />

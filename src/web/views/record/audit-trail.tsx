@@ -1,5 +1,6 @@
 /** The record's audit log, oldest first as stored: who changed what, when, from what to what. */
 import type { AuditEntryView } from '../../view-props.js';
+import { TableHead } from '../table-head.js';
 import { formatTime } from '../view-format.js';
 
 /** A review object's state in a word; anything else (null: nothing before) as "none". */
@@ -14,14 +15,7 @@ export function AuditTrail({ entries }: { entries: AuditEntryView[] }) {
   if (entries.length === 0) return <p class="muted">No changes have been made to this record.</p>;
   return (
     <table class="audit">
-      <thead>
-        <tr>
-          <th>When</th>
-          <th>Who</th>
-          <th>What</th>
-          <th>Review state</th>
-        </tr>
-      </thead>
+      <TableHead columns={['When', 'Who', 'What', 'Review state']} />
       <tbody>
         {entries.map((entry) => (
           <tr data-audit-action={entry.action}>

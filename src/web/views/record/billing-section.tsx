@@ -1,5 +1,6 @@
 /** ICD-10-CM (and CPT, with a mapping) suggestions with descriptions, and what was dropped and why. */
 import type { Billing } from '../../../record.js';
+import { TableHead } from '../table-head.js';
 
 export function BillingSection({ billing }: { billing: Billing }) {
   return (
@@ -8,13 +9,7 @@ export function BillingSection({ billing }: { billing: Billing }) {
         <p>No code is suggested.</p>
       ) : (
         <table class="codes">
-          <thead>
-            <tr>
-              <th>Code</th>
-              <th>Description</th>
-              <th>Why</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Code', 'Description', 'Why']} />
           <tbody>
             {billing.suggestions.map((suggestion) => (
               <tr data-code={suggestion.code}>
