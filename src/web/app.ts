@@ -11,7 +11,7 @@
  * Every error answers in the API's one shape (error-reply.ts); job slots (job-slots.ts) are
  * taken only once a request's body is in (body-deadline.ts).
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { secureHeaders } from 'hono/secure-headers';
 import type { EventDelivery } from '../events/event-delivery.js';
@@ -46,6 +46,8 @@ export interface WebSettings {
   slots: JobSlots;
   /** Host names this server answers for (middleware/allowed-hosts.ts). */
   allowedHosts: readonly string[];
+  /** In Lambda: the domain of the Function URL or API that delivered the request. */
+  frontDoorHost?: (c: Context<WebEnv>) => string | undefined;
   /** Time for a request body to arrive once its headers are in. */
   bodyDeadlineMs: number;
   session: SessionSettings;
@@ -55,7 +57,7 @@ export interface WebSettings {
 export function createWebApp(deps: WebDeps, settings: WebSettings): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.use(requestLog(deps.logger));
-  app.use(allowedHosts(settings.allowedHosts));
+  app.use(allowedHosts(settings.allowedHosts, settings.frontDoorHost));
   app.use(
     secureHeaders({
       contentSecurityPolicy: {

@@ -3,9 +3,11 @@
  * page on attacker.example that rebinds its DNS name to 127.0.0.1 cannot read a record through
  * the victim's browser. By default the names the server is reached by on its own machine
  * (localhost, 127.0.0.1, ::1) and the address it is bound to; DDX_ALLOWED_HOSTS adds others.
- * `/healthz` is exempt: load balancers and orchestrators probe it by IP address.
+ * `/healthz` is exempt: load balancers and orchestrators probe it by IP address. Behind a Lambda
+ * Function URL or API Gateway, the front door's own domain (`frontDoorHost`) is allowed too: AWS
+ * has already routed the request by that name.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HttpError, RequestErrorCode } from '../http-error.js';
 import type { WebEnv } from '../web-env.js';
 
@@ -18,10 +20,15 @@ export function allowedHostsFor(boundHost: string, extra: readonly string[] = []
   return [...new Set([...loopbackHosts, ...bound, ...extra].map((name) => name.toLowerCase()))];
 }
 
-export function allowedHosts(names: readonly string[]): MiddlewareHandler<WebEnv> {
+export function allowedHosts(
+  names: readonly string[],
+  frontDoorHost?: (c: Context<WebEnv>) => string | undefined,
+): MiddlewareHandler<WebEnv> {
   const allowed = new Set(names.map((name) => name.toLowerCase()));
   return async (c, next) => {
-    if (c.req.path !== '/healthz' && !allowed.has(hostnameOf(c.req.header('host')))) {
+    const host = hostnameOf(c.req.header('host'));
+    const known = allowed.has(host) || (host !== '' && host === frontDoorHost?.(c)?.toLowerCase());
+    if (c.req.path !== '/healthz' && !known) {
       throw new HttpError(421, RequestErrorCode.hostNotAllowed, 'this server does not answer for that Host');
     }
     await next();
