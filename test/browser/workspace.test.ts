@@ -125,7 +125,10 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
       createToken(dataDir, 'reviewer', 'dr-lee'),
     ]);
     serve = await startServe(dataDir);
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
   });
 
   after(async () => {
@@ -271,7 +274,7 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     await row.getByRole('link').click();
     await page.waitForURL(`${serve.url}/records/${recordId}`);
 
-    await page.getByLabel('Accept').check();
+    await page.getByRole('radio', { name: 'Accept' }).check();
     await page.getByLabel('Comment').fill('Agree: refer for excision <b>today</b>.');
     await page.getByRole('button', { name: 'Save review' }).click();
     await page.waitForURL(`${serve.url}/records/${recordId}`);
@@ -336,6 +339,26 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/q=rec_/);
     assert.equal(await page.locator('tr[data-record-id]').count(), 1, 'searched by record id');
+
+    // An amendment needs a diagnosis or codes: refused on the page, then made.
+    const nevus = later[1];
+    await page.goto(`${serve.url}/records/${nevus}`);
+    await page.getByRole('radio', { name: 'Amend' }).check();
+    const [refused] = await Promise.all([
+      page.waitForResponse((response) => response.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Save review' }).click(),
+    ]);
+    assert.equal(refused.status(), 400);
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /needs a diagnosis or codes/);
+    await page.getByRole('radio', { name: 'Amend' }).check();
+    await page.getByLabel('Diagnosis (when amending)').fill('Dysplastic nevus');
+    await page.getByLabel(/ICD-10-CM codes/).fill('D22.61, D22.62');
+    await page.getByRole('button', { name: 'Save review' }).click();
+    await page.waitForURL(`${serve.url}/records/${nevus}`);
+    const amended = page.locator('[data-review-state="final"]');
+    assert.match((await amended.textContent()) ?? '', /Dysplastic nevus/);
+    assert.match((await amended.textContent()) ?? '', /D22\.61, D22\.62/);
+    assert.equal(await page.locator('tr[data-audit-action="review.amend"]').count(), 1);
 
     await page.goto(`${serve.url}/?review=final`);
     assert.equal(
