@@ -12,6 +12,7 @@ import { resultsGetCommand, resultsListCommand } from './results-commands.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 import { serveModelsCommand } from './serve-models-command.js';
+import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './tokens-commands.js';
 
 export const commandTable: readonly Command[] = [
   runCommand,
@@ -25,4 +26,7 @@ export const commandTable: readonly Command[] = [
   serveModelsCommand,
   modelsCheckCommand,
   evalCommand,
+  tokensCreateCommand,
+  tokensListCommand,
+  tokensRevokeCommand,
 ];
