@@ -47,6 +47,8 @@ export interface RouteDecision {
   prompt: string;
   /** Why this route was chosen, in words a reviewer understands. */
   reason: string;
+  /** Set when the context gave no extent and the image decided (routing table `predictedExtent`). */
+  predictedExtent?: { extent: 'localized' | 'widespread'; by: 'rule' | 'model'; reason: string };
 }
 
 /** A model as the record names it: its card's id, version and status. */

@@ -72,6 +72,8 @@ export interface RoutingTable {
 /** What the image said about the extent (pipeline/predict-extent.ts), and why. */
 export interface PredictedExtent {
   extent: 'localized' | 'widespread';
+  /** An extent model, or the rule on the detector's output. */
+  by: 'rule' | 'model';
   reason: string;
 }
 
@@ -158,6 +160,7 @@ export function selectRoute(
       return {
         name: route.name,
         extent: route.when.predictedExtent && predicted ? predicted.extent : context.extent,
+        ...(route.when.predictedExtent && predicted && { predictedExtent: predicted }),
         detector: route.detector ?? null,
         classifier: route.classifier,
         prompt: route.prompt,

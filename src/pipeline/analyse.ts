@@ -100,7 +100,7 @@ export async function analyse(
       ? { modality: image.dicom.modality, bodyPartExamined: image.dicom.context.bodySite }
       : null;
     const assessment = await assessStep(
-      { image: image.image, region, classified, dicom: dicomHeader },
+      { image: image.image, region, classified, dicom: dicomHeader, route: route.decision },
       deps.assessment,
       job,
     );

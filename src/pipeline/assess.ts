@@ -11,6 +11,7 @@ import { blurGate } from '../assessment/blur-gate.js';
 import { cropSizeGate } from '../assessment/crop-size-gate.js';
 import { type DicomHeader, dicomGate } from '../assessment/dicom-gate.js';
 import { exposureGates } from '../assessment/exposure-gate.js';
+import { extentGuessGate } from '../assessment/extent-guess-gate.js';
 import type { GateFinding } from '../assessment/gate-finding.js';
 import { lesionFoundGate } from '../assessment/lesion-found-gate.js';
 import { malignancyRule } from '../assessment/malignancy-rule.js';
@@ -26,7 +27,7 @@ import { analysisThumbnail } from '../imaging/analysis-thumbnail.js';
 import { clippedPixelFraction } from '../imaging/clipped-pixel-fraction.js';
 import { laplacianVariance } from '../imaging/laplacian-variance.js';
 import { skinPixelFraction } from '../imaging/skin-pixel-fraction.js';
-import type { Assessment } from '../record.js';
+import type { Assessment, RouteDecision } from '../record.js';
 import type { Classified } from './classify.js';
 import type { RegionToClassify } from './localize.js';
 import type { JobContext } from './pipeline-deps.js';
@@ -44,6 +45,8 @@ export interface AssessmentInputs {
   classified: Classified;
   /** The DICOM header's modality and body part; null for other formats. */
   dicom: DicomHeader | null;
+  /** The route taken: whether the image itself chose it. */
+  route: RouteDecision | null;
 }
 
 export function assessStep(
@@ -76,6 +79,7 @@ export async function assess(inputs: AssessmentInputs, settings: AssessmentSetti
     ...exposureGates(clipped, thresholds.image),
     cropSizeGate(croppedBox, thresholds.image.minCropSide),
     lesionFoundGate(lesionFound),
+    extentGuessGate(inputs.route),
     outOfDistributionGate(ood, card.outOfDistribution),
     probabilityGate(top, decision.minProbability),
     marginGate(labels, decision.minMargin),

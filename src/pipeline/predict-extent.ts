@@ -23,6 +23,7 @@ export async function predictExtent(
       const extent = top?.label === 'widespread' ? 'widespread' : 'localized';
       return {
         extent,
+        by: 'model' as const,
         reason: `${model.card.id} ${model.card.version} gave ${top?.label ?? 'nothing'} ${Math.round((top?.probability ?? 0) * 100)}%`,
       };
     }
@@ -34,10 +35,12 @@ export async function predictExtent(
     return best >= threshold
       ? {
           extent: 'localized',
+          by: 'rule',
           reason: `${detector.card.id} found a region at ${percent(best)}, at least ${percent(threshold)}`,
         }
       : {
           extent: 'widespread',
+          by: 'rule',
           reason:
             detections.length === 0
               ? `${detector.card.id} found no single lesion`

@@ -9,6 +9,7 @@ import { blurGate } from '../../src/assessment/blur-gate.js';
 import { cropSizeGate } from '../../src/assessment/crop-size-gate.js';
 import { dicomGate } from '../../src/assessment/dicom-gate.js';
 import { exposureGates } from '../../src/assessment/exposure-gate.js';
+import { extentGuessGate } from '../../src/assessment/extent-guess-gate.js';
 import { lesionFoundGate } from '../../src/assessment/lesion-found-gate.js';
 import { malignancyRule } from '../../src/assessment/malignancy-rule.js';
 import { marginGate } from '../../src/assessment/margin-gate.js';
@@ -141,6 +142,36 @@ describe('uncertain gates', () => {
     assert.equal(lesionFoundGate(null), null);
     assert.equal(actionableGate('lichen-planus', new Set(['melanoma']))?.code, 'NOT_ACTIONABLE');
     assert.equal(actionableGate('melanoma', new Set(['melanoma'])), null);
+  });
+});
+
+describe('routes the image chose', () => {
+  const route = {
+    name: 'unspecified-extent-widespread',
+    extent: 'widespread' as const,
+    detector: null,
+    classifier: 'rash-classifier',
+    prompt: 'p',
+    reason: 'r',
+  };
+
+  it('EXTENT_GUESSED when only the detector rule sent the image to the rash classifier', () => {
+    const guessed = {
+      ...route,
+      predictedExtent: { extent: 'widespread' as const, by: 'rule' as const, reason: 'no region at 75%' },
+    };
+    assert.equal(extentGuessGate(guessed)?.code, 'EXTENT_GUESSED');
+    assert.equal(extentGuessGate(guessed)?.severity, 'uncertain');
+  });
+
+  it('not when the uploader gave the extent or an extent model decided', () => {
+    assert.equal(extentGuessGate(route), null);
+    const modelled = {
+      ...route,
+      predictedExtent: { extent: 'widespread' as const, by: 'model' as const, reason: 'm' },
+    };
+    assert.equal(extentGuessGate(modelled), null);
+    assert.equal(extentGuessGate(null), null);
   });
 });
 
