@@ -2,10 +2,11 @@
  * Step 4 (localized routes): detect lesions, pick the region of interest, crop it with padding and
  * save the crop under the derived prefix. With no detection the whole image is classified, and the
  * record says so; a route without a detector classifies the whole image and has no localization.
+ * The crop's encode and save run beside classification (`cropSaved`, awaited by step 5).
  */
 
 import type { DecodedImage, Detection } from '../domain.js';
-import { PipelineStep } from '../errors.js';
+import { asDdxError, PipelineStep } from '../errors.js';
 import { cropImage, encodeJpeg, padBox } from '../imaging/crop.js';
 import type { StepTimer } from '../observability/step-timer.js';
 import type { BlobStore, Detector } from '../ports.js';
@@ -17,6 +18,11 @@ export interface LocalizeResult {
   /** What the classifier should see: the crop, or the whole image when nothing was found. */
   classifierInput: DecodedImage;
   input: 'crop' | 'whole-image';
+  /**
+   * The crop's encode and save, started beside classification; a failure names step 4. Step 5
+   * awaits it before its result counts, so a record never names a crop that was not stored.
+   */
+  cropSaved?: Promise<void>;
 }
 
 /** What step 5 classifies: the crop, or the whole image (`localization` null without a detector). */
@@ -107,15 +113,23 @@ export async function localize(
 
   const paddedBox = padBox(roi.box, settings.cropPadding, image.width, image.height);
   const crop = cropImage(image, paddedBox);
-  await timer.measure('localize.save-crop', async () => {
-    const jpeg = await encodeJpeg(crop);
-    await settings.blobStore.put(settings.cropKey, jpeg, {
-      contentType: 'image/jpeg',
-      // Values are URL-encoded: S3 user metadata must be ASCII, keys may not be.
-      metadata: { 'source-key': encodeURIComponent(settings.sourceKey), 'record-id': settings.recordId },
-      signal: step.signal,
+  const cropSaved = timer
+    .measure('localize.save-crop', async () => {
+      const jpeg = await encodeJpeg(crop);
+      await settings.blobStore.put(settings.cropKey, jpeg, {
+        contentType: 'image/jpeg',
+        // Values are URL-encoded: S3 user metadata must be ASCII, keys may not be.
+        metadata: { 'source-key': encodeURIComponent(settings.sourceKey), 'record-id': settings.recordId },
+        signal: step.signal,
+      });
+    })
+    .catch((error: unknown) => {
+      const failure = asDdxError(error, PipelineStep.localize);
+      step.logger.warn('crop save failed', { step: PipelineStep.localize, code: failure.code });
+      throw failure;
     });
-  });
+  // Awaited by step 5; a failure of classification first must not leave it unhandled.
+  cropSaved.catch(() => undefined);
   return {
     localization: {
       detector: detectorIdentity,
@@ -126,6 +140,7 @@ export async function localize(
     },
     classifierInput: crop,
     input: 'crop',
+    cropSaved,
   };
 }
 

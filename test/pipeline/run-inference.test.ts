@@ -460,6 +460,75 @@ describe('runInference', () => {
     assert.equal(again.reused, true);
   });
 
+  it('looks up and claims beside the download when the event names the version, and leaves a final record to answer', async () => {
+    const { deps, blobStore, resultStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/named.jpg', await sampleJpeg(), localized);
+    const { etag } = await blobStore.head('uploads/named.jpg');
+    const calls: string[] = [];
+    const get = blobStore.get.bind(blobStore);
+    blobStore.get = (key, options) => {
+      calls.push(`download ${key}`);
+      return get(key, options);
+    };
+    const lookUp = resultStore.get.bind(resultStore);
+    resultStore.get = async (id, options) => {
+      const found = await lookUp(id, options);
+      calls.push('lookup answered');
+      return found;
+    };
+    const release = resultStore.release.bind(resultStore);
+    resultStore.release = async (id, owner, options) => {
+      calls.push('release');
+      return release(id, owner, options);
+    };
+    const named = {
+      source: { key: 'uploads/named.jpg', etag },
+      requestId: 'request-2',
+      trigger: 's3' as const,
+    };
+
+    const { record } = await runInference(named, deps);
+    assert.equal(record.status, 'succeeded');
+    assert.equal(
+      calls.filter((call) => call === 'lookup answered').length,
+      1,
+      'one lookup, not one per id source',
+    );
+    assert.ok(
+      calls.indexOf('download uploads/named.jpg') < calls.indexOf('lookup answered'),
+      'the download started before the lookup answered',
+    );
+    assert.equal(calls.includes('release'), false, 'a final record needs no claim given back');
+
+    // Every later delivery is answered by the record before any claim.
+    const again = await runInference({ ...named, requestId: 'request-3' }, deps);
+    assert.equal(again.reused, true);
+    assert.deepEqual(again.record, record);
+  });
+
+  it('gives the claim back when the stored record is a retriable failure', async () => {
+    const { deps, blobStore, resultStore, models } = createPipelineFixture();
+    await upload(blobStore, 'uploads/flaky.jpg', await sampleJpeg(), localized);
+    let releases = 0;
+    const release = resultStore.release.bind(resultStore);
+    resultStore.release = async (id, owner, options) => {
+      releases++;
+      return release(id, owner, options);
+    };
+    models.classifierError = new DependencyError('classifier unavailable', {
+      code: ServiceErrorCode.dependencyUnavailable,
+      retriable: true,
+    });
+    const failed = await runInference(job('uploads/flaky.jpg'), deps);
+    assert.deepEqual([failed.record.status, failed.record.error?.retriable], ['failed', true]);
+    assert.equal(releases, 1);
+
+    // The retry is not refused as IN_PROGRESS: it claims, runs and replaces the failure.
+    models.classifierError = undefined;
+    const retried = await runInference(job('uploads/flaky.jpg'), deps);
+    assert.deepEqual([retried.record.status, retried.reused], ['succeeded', false]);
+  });
+
   it('takes over the claim of a run that died', async () => {
     const { deps, blobStore, resultStore } = createPipelineFixture();
     await upload(blobStore, 'uploads/orphan.jpg', await sampleJpeg(), localized);
