@@ -9,7 +9,8 @@
  *   save, prompt reads; and the timed sub-steps: download, decode, model inference, crop save).
  *   Work done side by side counts once, so overlap never makes the figure negative.
  * - P3 throughput: the pipeline against a bare loop that calls the same functions directly
- *   (download, decode, detector, crop encode and save, classifier, record write), at the same
+ *   (download, decode at the working size, detector, crop at full resolution, its encode and
+ *   save, classifier, record write), at the same
  *   concurrency; and, beside it, against the models alone on images decoded beforehand.
  * - P5 peak RSS for a 12 MP and a 48 MP photo, each in a fresh process (bench/peak-memory.ts).
  *
@@ -27,8 +28,9 @@ import { composeDependencies } from '../src/compose.js';
 import { mapWithConcurrency } from '../src/concurrency/map-with-concurrency.js';
 import { loadConfig, packageRoot } from '../src/config.js';
 import { cropImage, encodeJpeg, padBox } from '../src/imaging/crop.js';
-import { decodeImage } from '../src/imaging/decode-image.js';
+import { decodeImage, decodeRegion } from '../src/imaging/decode-image.js';
 import { type StepSpan, stepSpans } from '../src/observability/step-timer.js';
+import { defaultWorkingMaxSide } from '../src/pipeline/fetch-image.js';
 import { pickRegionOfInterest } from '../src/pipeline/localize.js';
 import { runInference } from '../src/pipeline/run-inference.js';
 import type { InferenceRecord } from '../src/record.js';
@@ -92,14 +94,25 @@ async function main() {
   async function bare(key: string, index: number) {
     const serial = bareCounter++;
     const bytes = await deps.blobStore.get(key, { maxBytes: deps.limits.maxImageBytes });
-    const { image } = await decodeImage(bytes, decodeLimits);
+    const working = { ...decodeLimits, maxSide: defaultWorkingMaxSide };
+    const { image, original } = await decodeImage(bytes, working);
     if (routes[index] === 'widespread') await rashClassifier.classify(image);
     else {
       const roi = pickRegionOfInterest(await detector.detect(image));
-      const crop = roi
-        ? cropImage(image, padBox(roi.box, config.cropPadding, image.width, image.height))
-        : image;
+      let crop = image;
       if (roi) {
+        const [scaleX, scaleY] = [original.width / image.width, original.height / image.height];
+        const box = {
+          x: roi.box.x * scaleX,
+          y: roi.box.y * scaleY,
+          width: roi.box.width * scaleX,
+          height: roi.box.height * scaleY,
+        };
+        const padded = padBox(box, config.cropPadding, original.width, original.height);
+        crop =
+          original.width === image.width
+            ? cropImage(image, padded)
+            : await decodeRegion(bytes, padded, working);
         await deps.blobStore.put(`${deps.derivedPrefix}bare/${serial}.jpg`, await encodeJpeg(crop), {
           contentType: 'image/jpeg',
         });

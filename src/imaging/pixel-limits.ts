@@ -9,6 +9,11 @@ export interface DecodeLimits {
   maxPixels: number;
   /** Smallest accepted shorter side: fewer pixels carry nothing a model can diagnose from. */
   minSide?: number;
+  /**
+   * Longest side of the decoded image: a larger JPEG is shrunk while it is decoded (libvips
+   * shrink-on-load), never decoded in full; the result says the image's own size (`original`).
+   */
+  maxSide?: number;
 }
 
 export function assertWithinPixelLimit(width: number, height: number, limits: DecodeLimits): void {

@@ -2,7 +2,9 @@
  * Step 4 (localized routes): detect lesions, pick the region of interest, crop it with padding and
  * save the crop under the derived prefix. With no detection the whole image is classified, and the
  * record says so; a route without a detector classifies the whole image and has no localization.
- * The crop's encode and save run beside classification (`cropSaved`, awaited by step 5).
+ * The crop's encode and save run beside classification (`cropSaved`, awaited by step 5). The
+ * detector may see the image decoded smaller (fetch-image.ts): boxes are reported, and the crop
+ * cut, in the original's pixels.
  */
 
 import type { DecodedImage, Detection } from '../domain.js';
@@ -11,6 +13,7 @@ import { cropImage, encodeJpeg, padBox } from '../imaging/crop.js';
 import type { StepTimer } from '../observability/step-timer.js';
 import type { BlobStore, Detector } from '../ports.js';
 import type { Localization, RouteDecision } from '../record.js';
+import type { FetchedImage } from './fetch-image.js';
 import type { JobContext, PipelineDeps, StepContext } from './pipeline-deps.js';
 
 export interface LocalizeResult {
@@ -35,6 +38,7 @@ export async function regionToClassify(
   route: RouteDecision,
   deps: PipelineDeps,
   job: JobContext,
+  full?: FullResolution,
 ): Promise<RegionToClassify> {
   const detectorId = route.detector;
   if (!detectorId) return { localization: null, classifierInput: image, input: 'whole-image' };
@@ -51,6 +55,7 @@ export async function regionToClassify(
       },
       job.timer,
       job,
+      full,
     ),
   );
   job.logger.info('localized', {
@@ -60,6 +65,12 @@ export async function regionToClassify(
   });
   return localized;
 }
+
+/**
+ * The image at its own resolution, when the one the detector sees was decoded smaller: its size,
+ * which boxes are reported in, and crops cut from it (fetch-image.ts).
+ */
+export type FullResolution = Pick<FetchedImage, 'original' | 'crop'>;
 
 export interface LocalizeSettings {
   detector: Detector;
@@ -88,10 +99,18 @@ export async function localize(
   settings: LocalizeSettings,
   timer: StepTimer,
   step: StepContext,
+  full: FullResolution = {
+    original: { width: image.width, height: image.height },
+    crop: async (box) => cropImage(image, box),
+  },
 ): Promise<LocalizeResult> {
   const { detector } = settings;
-  const detections = await timer.measure('localize.inference', () =>
+  const found = await timer.measure('localize.inference', () =>
     detector.detect(image, { signal: step.signal, recordId: settings.recordId }),
+  );
+  // Boxes in the original's pixels, as the record reports them and the crop is cut.
+  const detections = found.map(
+    toScale(full.original.width / image.width, full.original.height / image.height),
   );
   const detectorIdentity = { id: detector.card.id, version: detector.card.version };
   const recorded = detections.map(roundDetection);
@@ -111,8 +130,9 @@ export async function localize(
     };
   }
 
-  const paddedBox = padBox(roi.box, settings.cropPadding, image.width, image.height);
-  const crop = cropImage(image, paddedBox);
+  const { width, height } = full.original;
+  const paddedBox = padBox(roi.box, settings.cropPadding, width, height);
+  const crop = await timer.measure('localize.crop-decode', () => full.crop(paddedBox));
   const cropSaved = timer
     .measure('localize.save-crop', async () => {
       const jpeg = await encodeJpeg(crop);
@@ -142,6 +162,14 @@ export async function localize(
     input: 'crop',
     cropSaved,
   };
+}
+
+function toScale(scaleX: number, scaleY: number): (detection: Detection) => Detection {
+  if (scaleX === 1 && scaleY === 1) return (detection) => detection;
+  return ({ box, ...rest }) => ({
+    ...rest,
+    box: { x: box.x * scaleX, y: box.y * scaleY, width: box.width * scaleX, height: box.height * scaleY },
+  });
 }
 
 function roundDetection(detection: Detection): Detection {

@@ -529,6 +529,33 @@ describe('runInference', () => {
     assert.deepEqual([retried.record.status, retried.reused], ['succeeded', false]);
   });
 
+  it('decodes a large photo shrunk for the detector and cuts the crop at full resolution from its bytes', async () => {
+    const { deps, blobStore, models } = createPipelineFixture({
+      limits: { maxImageBytes: 5_000_000, maxImagePixels: 10_000_000, workingMaxSide: 120 },
+    });
+    await upload(blobStore, 'uploads/large.jpg', await sampleJpeg(480, 360), localized);
+    // In the detector's (shrunk) pixels; the fixture's image is 4 x larger.
+    models.detections = [{ box: { x: 20, y: 10, width: 40, height: 30 }, confidence: 0.9, label: 'lesion' }];
+    const { record } = await runInference(job('uploads/large.jpg'), deps);
+
+    assert.equal(record.status, 'succeeded');
+    assert.deepEqual([models.detectCalls[0]?.width, models.detectCalls[0]?.height], [120, 90]);
+    assert.deepEqual(
+      [record.image?.width, record.image?.height],
+      [480, 360],
+      'the record names the photo as sent',
+    );
+    assert.deepEqual(record.localization?.roi?.box, { x: 80, y: 40, width: 160, height: 120 });
+    const padded = record.localization?.roi?.paddedBox;
+    assert.ok(padded);
+    const crop = models.classifyCalls[0];
+    assert.deepEqual(
+      [crop?.width, crop?.height],
+      [padded.width, padded.height],
+      'the crop is at full resolution',
+    );
+  });
+
   it('takes over the claim of a run that died', async () => {
     const { deps, blobStore, resultStore } = createPipelineFixture();
     await upload(blobStore, 'uploads/orphan.jpg', await sampleJpeg(), localized);
