@@ -177,7 +177,7 @@ async function main(): Promise<void> {
 
     let uploads = 0;
     async function sample(bundle: string, { photo, metadata }: Upload): Promise<Sample> {
-      const key = `uploads/bench photo ${uploads++}.jpg`;
+      const key = `uploads/bench ${metadata.notes ? 'realistic' : 'plain'} photo ${uploads++}.jpg`;
       await s3.client.send(
         new PutObjectCommand({
           Bucket: s3.bucket,
@@ -261,7 +261,13 @@ async function main(): Promise<void> {
       const json = item.record?.S;
       return json === undefined
         ? []
-        : [JSON.parse(json) as { status: string; timings: Record<string, number> }];
+        : [
+            JSON.parse(json) as {
+              status: string;
+              source: { key: string };
+              timings: Record<string, number>;
+            },
+          ];
     });
     const statuses = records.map((record) => record.status);
     const counts = Object.entries(
@@ -284,28 +290,32 @@ async function main(): Promise<void> {
       );
       return { load, total, processTotal };
     };
-    const handler = describe('handler', handlerSamples);
     // The job's own timed steps (the record's `timings.total`): download, decode, model calls,
     // crop, recommendation, storage. The rest of the first invocation is start-up work.
-    const jobMs = median(records.map((record) => record.timings.total ?? Number.NaN));
-    const invocationMs = median(handlerSamples.map((item) => item.invokeMs));
-    console.log(
-      `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), start-up work in the invocation ~${milliseconds(invocationMs - jobMs)}`,
-    );
-    const steps = [...new Set(records.flatMap((record) => Object.keys(record.timings)))].filter(
-      (step) => step !== 'total',
-    );
-    const stepMedians = steps.map(
-      (step) =>
-        `${step} ${milliseconds(median(records.map((record) => record.timings[step] ?? Number.NaN)))}`,
-    );
-    console.log(`            job steps (medians, some overlap): ${stepMedians.join(', ')}`);
+    const describeJobs = (variant: string, samples: Sample[]) => {
+      const jobs = records.filter((record) => record.source.key.includes(` ${variant} `));
+      const jobMs = median(jobs.map((record) => record.timings.total ?? Number.NaN));
+      const invocationMs = median(samples.map((item) => item.invokeMs));
+      console.log(
+        `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), start-up work in the invocation ~${milliseconds(invocationMs - jobMs)}`,
+      );
+      const steps = [...new Set(jobs.flatMap((record) => Object.keys(record.timings)))].filter(
+        (step) => step !== 'total',
+      );
+      const stepMedians = steps.map(
+        (step) => `${step} ${milliseconds(median(jobs.map((record) => record.timings[step] ?? Number.NaN)))}`,
+      );
+      console.log(`            job steps (medians, some overlap): ${stepMedians.join(', ')}`);
+    };
+    const handler = describe('handler', handlerSamples);
+    describeJobs('plain', handlerSamples);
     const baseline = describe('baseline', baselineSamples);
     console.log(
       `  ratio handler / baseline: load ${(handler.load / baseline.load).toFixed(2)}x, load + first invocation ${(handler.total / baseline.total).toFixed(2)}x, whole process ${(handler.processTotal / baseline.processTotal).toFixed(2)}x`,
     );
     console.log('  realistic job (photo-like 12 MP JPEG, clinical notes with identifiers to scrub):');
     describe('handler', realisticHandler);
+    describeJobs('realistic', realisticHandler);
     describe('baseline', realisticBaseline);
     // Each run's handler against the baseline run right after it: noise shared by the pair cancels.
     const pairRatios = (handlerRuns: Sample[], baselineRuns: Sample[]) =>

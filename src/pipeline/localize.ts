@@ -52,6 +52,9 @@ export async function regionToClassify(
         cropKey: `${deps.derivedPrefix}crops/${job.recordId}.jpg`,
         sourceKey: job.sourceKey,
         recordId: job.recordId,
+        // Step 5 reports a classifier that cannot be loaded; here it only sizes the crop.
+        classifierInputSize: (await deps.models.classifier(route.classifier).catch(() => undefined))?.card
+          .input,
       },
       job.timer,
       job,
@@ -79,6 +82,8 @@ export interface LocalizeSettings {
   cropKey: string;
   sourceKey: string;
   recordId: string;
+  /** The route's classifier's input size: a crop cut from the decoded pixels serves it when it covers this. */
+  classifierInputSize?: { width: number; height: number };
 }
 
 /**
@@ -132,10 +137,27 @@ export async function localize(
 
   const { width, height } = full.original;
   const paddedBox = padBox(roi.box, settings.cropPadding, width, height);
-  const crop = await timer.measure('localize.crop-decode', () => full.crop(paddedBox));
+  // The classifier resizes its input to its card's size: the region cut from the decoded pixels
+  // serves when it still covers that size; only the stored crop needs full resolution, and it is
+  // decoded beside classification.
+  const decodedBox = padBox(
+    toScale(image.width / width, image.height / height)({ ...roi, box: paddedBox }).box,
+    0,
+    image.width,
+    image.height,
+  );
+  const size = settings.classifierInputSize;
+  const shrunk = image.width !== width || image.height !== height;
+  const fromDecoded =
+    !shrunk || (size !== undefined && decodedBox.width >= size.width && decodedBox.height >= size.height);
+  const classifierInput = fromDecoded
+    ? cropImage(image, decodedBox)
+    : await timer.measure('localize.crop-decode', () => full.crop(paddedBox));
   const cropSaved = timer
     .measure('localize.save-crop', async () => {
-      const jpeg = await encodeJpeg(crop);
+      const stored =
+        fromDecoded && decodedBox.width !== paddedBox.width ? await full.crop(paddedBox) : classifierInput;
+      const jpeg = await encodeJpeg(stored);
       await settings.blobStore.put(settings.cropKey, jpeg, {
         contentType: 'image/jpeg',
         // Values are URL-encoded: S3 user metadata must be ASCII, keys may not be.
@@ -158,7 +180,7 @@ export async function localize(
       cropKey: settings.cropKey,
       note: `${detections.length} region(s) detected; the ${roi.mask ? 'largest masked' : 'most confident'} one was cropped with ${Math.round(settings.cropPadding * 100)}% padding and classified`,
     },
-    classifierInput: crop,
+    classifierInput,
     input: 'crop',
     cropSaved,
   };

@@ -9,6 +9,7 @@ import { recordIdFor } from '../../src/record.js';
 import { abortableSleep } from '../../src/resilience/retry.js';
 import { dicomFile, imagePixelElements, TransferSyntaxUid } from '../support/dicom-files.js';
 import {
+  classifierCard,
   createPipelineFixture,
   type PipelineFixture,
   sampleJpeg,
@@ -548,12 +549,16 @@ describe('runInference', () => {
     assert.deepEqual(record.localization?.roi?.box, { x: 80, y: 40, width: 160, height: 120 });
     const padded = record.localization?.roi?.paddedBox;
     assert.ok(padded);
-    const crop = models.classifyCalls[0];
-    assert.deepEqual(
-      [crop?.width, crop?.height],
-      [padded.width, padded.height],
-      'the crop is at full resolution',
+    const stored = blobStore.objects.get(`derived/crops/${record.id}.jpg`);
+    assert.ok(stored);
+    const { width, height } = await sharp(stored.body).metadata();
+    assert.deepEqual([width, height], [padded.width, padded.height], 'the stored crop is at full resolution');
+    // The classifier got the region from the decoded pixels: it covers the card's input size.
+    const input = models.classifyCalls[0];
+    assert.ok(
+      input && input.width >= classifierCard.input.width && input.height >= classifierCard.input.height,
     );
+    assert.ok(input.width < padded.width, 'and no more');
   });
 
   it('takes over the claim of a run that died', async () => {
