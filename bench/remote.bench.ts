@@ -27,6 +27,10 @@ import { loadConfig, packageRoot } from '../src/config.js';
 import { processEvent } from '../src/triggers/process-event.js';
 import { startDynalite } from '../test/support/dynalite.js';
 import { type FaultProxy, startFaultProxy } from '../test/support/fault-proxy.js';
+import {
+  loopbackAwsEnvironment,
+  remoteCompositionEnvironment,
+} from '../test/support/loopback-aws-environment.js';
 import { startLoopbackLangfuseServer } from '../test/support/loopback-langfuse-server.js';
 import { LoopbackOpenAiServer } from '../test/support/loopback-openai-server.js';
 import { startModelServerProcess } from '../test/support/model-server-process.js';
@@ -81,37 +85,29 @@ async function main(): Promise<void> {
 
   // The AWS SDK reads its endpoints from the process environment, as in a deployment.
   Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_S3: proxies.s3.url,
-    AWS_ENDPOINT_URL_DYNAMODB: proxies.dynamodb.url,
-    AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: proxies.models.url,
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    ...loopbackAwsEnvironment({
+      s3: proxies.s3.url,
+      dynamodb: proxies.dynamodb.url,
+      sageMakerRuntime: proxies.models.url,
+    }),
     LANGFUSE_LOG_LEVEL: 'NONE',
   });
   const routes = await writeRemoteRoutingTable(localRoutes, workspace, proxies.models.url);
   const deps = await composeDependencies(
     loadConfig({
       DDX_DATA_DIR: join(workspace, 'data'),
-      DDX_BLOB_STORE: 's3',
-      DDX_BUCKET: bucket,
-      DDX_S3_FORCE_PATH_STYLE: 'true',
-      DDX_RESULT_STORE: 'dynamodb',
-      DDX_TABLE: table,
-      DDX_ROUTES: routes,
-      ROBOFLOW_API_KEY: roboflowApiKey,
-      DDX_PROMPT_SOURCE: 'langfuse',
-      LANGFUSE_BASE_URL: proxies.langfuse.url,
-      LANGFUSE_PUBLIC_KEY: langfuse.publicKey,
-      LANGFUSE_SECRET_KEY: langfuse.secretKey,
-      DDX_RECOMMENDER: 'openai',
-      DDX_LLM_MODEL: 'gpt-4o-mini',
-      OPENAI_BASE_URL: `${proxies.llm.url}/v1`,
-      OPENAI_API_KEY: 'sk-loopback',
-      DDX_LOG_LEVEL: 'silent',
+      ...remoteCompositionEnvironment({
+        bucket,
+        table,
+        routes,
+        roboflowApiKey,
+        langfuse: {
+          baseUrl: proxies.langfuse.url,
+          publicKey: langfuse.publicKey,
+          secretKey: langfuse.secretKey,
+        },
+        llmUrl: proxies.llm.url,
+      }),
     }),
   );
 
