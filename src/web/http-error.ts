@@ -1,6 +1,7 @@
 /**
  * Requests the server refuses before any job runs (unknown route, wrong method, a body that is
- * not JSON, a body over the limit, every job slot taken). They answer in the same error body as a failed job, with
+ * not JSON, a body over the limit or too slow, every job slot taken, no principal or the wrong role,
+ * a Host that is not ours). They answer in the same error body as a failed job, with
  * `step: 'request'`, and never carry a record.
  */
 import type { ErrorCode, PipelineStep } from '../errors.js';
@@ -12,6 +13,13 @@ export const RequestErrorCode = {
   unsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   recordNotFound: 'RECORD_NOT_FOUND',
   busy: 'SERVER_BUSY',
+  bodyTimeout: 'REQUEST_TIMEOUT',
+  hostNotAllowed: 'HOST_NOT_ALLOWED',
+  unauthenticated: 'UNAUTHENTICATED',
+  forbidden: 'FORBIDDEN',
+  conflict: 'CONFLICT',
+  notReviewable: 'NOT_REVIEWABLE',
+  invalidCsrf: 'INVALID_CSRF_TOKEN',
 } as const;
 export type RequestErrorCode = (typeof RequestErrorCode)[keyof typeof RequestErrorCode];
 

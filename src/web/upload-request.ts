@@ -9,11 +9,10 @@
  * - `?key=`: the object key, under the input prefix; a new `<prefix>http/<uuid>.<ext>` otherwise.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { type KeyScope, uploadKeyFor } from '../uploads/key-scope.js';
 import { HttpError, RequestErrorCode } from './http-error.js';
+import { mediaTypeOf } from './media-type.js';
 import { checkedObjectKey } from './object-key.js';
-import { mediaTypeOf } from './request-body.js';
 
 export const metadataHeader = 'x-ddx-metadata';
 
@@ -35,12 +34,13 @@ const extensions: Record<string, string> = {
   'application/dicom': 'dcm',
 };
 
-export function parseUploadRequest(
-  request: IncomingMessage,
-  query: URLSearchParams,
-  scope: KeyScope,
-): UploadRequest {
-  const contentType = mediaTypeOf(request.headers['content-type']);
+/** The key of a new upload named by the server: `<prefix>http/<uuid>.<ext>`. */
+export function newUploadKey(scope: KeyScope, contentType: string): string {
+  return uploadKeyFor(scope.inputPrefix, `http/${randomUUID()}.${extensions[contentType] ?? 'bin'}`);
+}
+
+export function parseUploadRequest(headers: Headers, query: URLSearchParams, scope: KeyScope): UploadRequest {
+  const contentType = mediaTypeOf(headers.get('content-type'));
   if (
     !contentType.startsWith('image/') &&
     contentType !== 'application/dicom' &&
@@ -57,16 +57,13 @@ export function parseUploadRequest(
   }
   const keys = query.getAll('key');
   if (keys.length > 1) throw new HttpError(400, RequestErrorCode.invalidRequest, 'give at most one key');
-  const key =
-    keys[0] === undefined
-      ? uploadKeyFor(scope.inputPrefix, `http/${randomUUID()}.${extensions[contentType] ?? 'bin'}`)
-      : checkedObjectKey(keys[0], scope);
+  const key = keys[0] === undefined ? newUploadKey(scope, contentType) : checkedObjectKey(keys[0], scope);
 
-  const metadata = request.headers[metadataHeader];
+  const metadata = headers.get(metadataHeader);
   return {
     key,
     contentType,
     // node:http reads header bytes as Latin-1: back to the bytes sent, which the sidecar reads as UTF-8.
-    metadata: typeof metadata === 'string' ? Buffer.from(metadata, 'latin1') : undefined,
+    metadata: metadata === null ? undefined : Buffer.from(metadata, 'latin1'),
   };
 }

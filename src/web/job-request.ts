@@ -5,21 +5,25 @@
 import { z } from 'zod';
 import type { KeyScope } from '../uploads/key-scope.js';
 import { HttpError, RequestErrorCode } from './http-error.js';
+import { mediaTypeOf } from './media-type.js';
 import { checkedObjectKey } from './object-key.js';
-import { mediaTypeOf } from './request-body.js';
 
 /** A key is at most 1 KiB: anything much larger is not a job request. */
 export const maxJobRequestBytes = 16 * 1024;
 
 const jobRequestSchema = z.strictObject({ key: z.string() });
 
-export function parseJobRequest(contentType: string | undefined, body: Buffer, scope: KeyScope): string {
+export function parseJobRequest(
+  contentType: string | null | undefined,
+  body: Uint8Array,
+  scope: KeyScope,
+): string {
   if (mediaTypeOf(contentType) !== 'application/json') {
     throw new HttpError(415, RequestErrorCode.unsupportedMediaType, 'send a JSON body (application/json)');
   }
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    json = JSON.parse(new TextDecoder().decode(body));
   } catch {
     throw new HttpError(400, RequestErrorCode.invalidRequest, 'the body is not valid JSON');
   }

@@ -7,6 +7,6 @@ import { randomUUID } from 'node:crypto';
 
 const saneRequestId = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-export function requestIdFor(header: string | string[] | undefined): string {
+export function requestIdFor(header: string | null | undefined): string {
   return typeof header === 'string' && saneRequestId.test(header) ? header : randomUUID();
 }

@@ -1,0 +1,93 @@
+/**
+ * `ddx tokens create|list|revoke`: the API tokens of `ddx serve` (docs/http-api.md#access).
+ * A token is printed once, when created; only its SHA-256 is stored, beside the records.
+ */
+import type { Role, StoredToken } from '../ports.js';
+import type { Command } from './command.js';
+import { ExitCode } from './exit-code.js';
+import { UsageError } from './usage-error.js';
+
+const roleNames: readonly Role[] = ['uploader', 'reviewer', 'admin'];
+
+export const tokensCreateCommand: Command = {
+  name: 'tokens create',
+  summary: 'create an API token for ddx serve and print it once',
+  options: {
+    role: { type: 'string', value: 'ROLE', description: 'uploader, reviewer or admin (required)' },
+    name: { type: 'string', value: 'NAME', description: 'who or what holds it, shown in the audit log' },
+  },
+  description: [
+    'uploader: upload and run jobs, read records. reviewer: read records, review them, read',
+    'their audit log. admin: everything. Send the token as `Authorization: Bearer <token>` or',
+    'sign in with it at /sign-in.',
+  ].join('\n'),
+  examples: ['ddx tokens create --role reviewer --name dr-lee'],
+  async run({ options, config, out, err }) {
+    const role = options.text('role');
+    if (!role || !roleNames.includes(role as Role)) {
+      throw new UsageError(`--role must be one of ${roleNames.join(', ')}`);
+    }
+    const name = options.text('name');
+    if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) {
+      throw new UsageError('--name takes 1 to 64 letters, digits and . _ @ -');
+    }
+    const [{ createAccessStores }, { createApiToken }] = await Promise.all([
+      import('../web/access-stores.js'),
+      import('../web/auth/api-tokens.js'),
+    ]);
+    const access = await createAccessStores(config());
+    try {
+      const { token, stored } = await createApiToken(access.tokens, { role: role as Role, name });
+      out.write(`${token}\n`);
+      err.write(
+        `ddx: token ${stored.id} (${stored.name}, ${stored.role}) created: it is shown only this once\n`,
+      );
+    } finally {
+      await access.close();
+    }
+    return ExitCode.ok;
+  },
+};
+
+export const tokensListCommand: Command = {
+  name: 'tokens list',
+  summary: 'list the API tokens (never the tokens themselves)',
+  options: { json: { type: 'boolean', description: 'print them as a JSON array' } },
+  async run({ options, config, out }) {
+    const { createAccessStores } = await import('../web/access-stores.js');
+    const access = await createAccessStores(config());
+    try {
+      const tokens = (await access.tokens.list()).map(({ sha256: _, ...shown }) => shown);
+      if (options.flag('json')) out.write(`${JSON.stringify(tokens, null, 2)}\n`);
+      else out.write(tokens.length === 0 ? 'no tokens\n' : `${tokens.map(tokenLine).join('\n')}\n`);
+    } finally {
+      await access.close();
+    }
+    return ExitCode.ok;
+  },
+};
+
+export const tokensRevokeCommand: Command = {
+  name: 'tokens revoke',
+  summary: 'revoke an API token: its requests and sessions are refused from now on',
+  arguments: [{ name: 'id', description: 'the token id (from ddx tokens list)' }],
+  async run({ args, config, out }) {
+    const { createAccessStores } = await import('../web/access-stores.js');
+    const access = await createAccessStores(config());
+    try {
+      const id = args[0] ?? '';
+      if (await access.tokens.revoke(id, new Date().toISOString())) {
+        out.write(`revoked ${id}\n`);
+        return ExitCode.ok;
+      }
+      throw new UsageError(`no live token with id ${id}`);
+    } finally {
+      await access.close();
+    }
+  },
+};
+
+function tokenLine(token: Omit<StoredToken, 'sha256'>): string {
+  const state = token.revokedAt ? `revoked ${token.revokedAt}` : 'active';
+  return `${token.id}  ${token.role.padEnd(8)}  ${token.name}  created ${token.createdAt}  ${state}`;
+}
