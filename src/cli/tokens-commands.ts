@@ -2,7 +2,8 @@
  * `ddx tokens create|list|revoke`: the API tokens of `ddx serve` (docs/http-api.md#access).
  * A token is printed once, when created; only its SHA-256 is stored, beside the records.
  */
-import type { Role, StoredToken } from '../ports.js';
+import type { Config } from '../config.js';
+import type { Role, StoredToken, TokenStore } from '../ports.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-code.js';
 import { UsageError } from './usage-error.js';
@@ -54,15 +55,10 @@ export const tokensListCommand: Command = {
   summary: 'list the API tokens (never the tokens themselves)',
   options: { json: { type: 'boolean', description: 'print them as a JSON array' } },
   async run({ options, config, out }) {
-    const { createAccessStores } = await import('../web/access-stores.js');
-    const access = await createAccessStores(config());
-    try {
-      const tokens = (await access.tokens.list()).map(({ sha256: _, ...shown }) => shown);
-      if (options.flag('json')) out.write(`${JSON.stringify(tokens, null, 2)}\n`);
-      else out.write(tokens.length === 0 ? 'no tokens\n' : `${tokens.map(tokenLine).join('\n')}\n`);
-    } finally {
-      await access.close();
-    }
+    const listed = await withTokenStore(config(), (tokens) => tokens.list());
+    const shown = listed.map(({ sha256: _, ...token }) => token);
+    if (options.flag('json')) out.write(`${JSON.stringify(shown, null, 2)}\n`);
+    else out.write(shown.length === 0 ? 'no tokens\n' : `${shown.map(tokenLine).join('\n')}\n`);
     return ExitCode.ok;
   },
 };
@@ -72,20 +68,25 @@ export const tokensRevokeCommand: Command = {
   summary: 'revoke an API token: its requests and sessions are refused from now on',
   arguments: [{ name: 'id', description: 'the token id (from ddx tokens list)' }],
   async run({ args, config, out }) {
-    const { createAccessStores } = await import('../web/access-stores.js');
-    const access = await createAccessStores(config());
-    try {
-      const id = args[0] ?? '';
-      if (await access.tokens.revoke(id, new Date().toISOString())) {
-        out.write(`revoked ${id}\n`);
-        return ExitCode.ok;
-      }
+    const id = args[0] ?? '';
+    if (!(await withTokenStore(config(), (tokens) => tokens.revoke(id, new Date().toISOString())))) {
       throw new UsageError(`no live token with id ${id}`);
-    } finally {
-      await access.close();
     }
+    out.write(`revoked ${id}\n`);
+    return ExitCode.ok;
   },
 };
+
+/** The token store of the configured result store, open for `work` only. */
+async function withTokenStore<T>(config: Config, work: (tokens: TokenStore) => Promise<T>): Promise<T> {
+  const { createAccessStores } = await import('../web/access-stores.js');
+  const access = await createAccessStores(config);
+  try {
+    return await work(access.tokens);
+  } finally {
+    await access.close();
+  }
+}
 
 function tokenLine(token: Omit<StoredToken, 'sha256'>): string {
   const state = token.revokedAt ? `revoked ${token.revokedAt}` : 'active';

@@ -10,6 +10,13 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { Box, DecodedImage } from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 import { claimedDimensions } from './claimed-dimensions.js';
+import {
+  assertJpegScansWithinBudget,
+  defaultDecodeBudget,
+  imageTooComplex,
+  isSharpTimeout,
+  sharpTimeoutSeconds,
+} from './decode-budget.js';
 import type { DicomFacts } from './dicom/decode-dicom.js';
 import { type SupportedFormat, sniffImageFormat } from './image-format.js';
 import { assertLargeEnough, assertWithinPixelLimit, type DecodeLimits } from './pixel-limits.js';
@@ -77,6 +84,8 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
   }
   assertWithinPixelLimit(width, height, limits);
   assertLargeEnough(width, height, limits);
+  const budget = limits.budget ?? defaultDecodeBudget;
+  if (sniffed.format === 'jpeg') assertJpegScansWithinBudget(bytes, budget);
 
   // EXIF orientations 5 to 8 turn the image a quarter: upright, its sides swap.
   const original = (header.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height };
@@ -93,6 +102,9 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       format: sniffed.format,
     };
   } catch (error) {
+    if (isSharpTimeout(error)) {
+      throw imageTooComplex(`the decode did not finish within its ${budget.timeoutMs} ms budget`, error);
+    }
     throw new BadInputError(
       `the ${sniffed.format} image is truncated or corrupt: ${firstLine(error)}`,
       InputErrorCode.corruptImage,
@@ -115,6 +127,10 @@ export async function decodeRegion(bytes: Uint8Array, box: Box, limits: DecodeLi
         .extract({ left: box.x, top: box.y, width: box.width, height: box.height }),
     );
   } catch (error) {
+    if (isSharpTimeout(error)) {
+      const { timeoutMs } = limits.budget ?? defaultDecodeBudget;
+      throw imageTooComplex(`the crop's decode did not finish within its ${timeoutMs} ms budget`, error);
+    }
     throw new BadInputError(
       `the image is truncated or corrupt: ${firstLine(error)}`,
       InputErrorCode.corruptImage,
@@ -125,7 +141,11 @@ export async function decodeRegion(bytes: Uint8Array, box: Box, limits: DecodeLi
 }
 
 function safeDecoder(bytes: Uint8Array, limits: DecodeLimits): Sharp {
-  return sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error', pages: 1 });
+  return (
+    sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error', pages: 1 })
+      // libvips runs off the event loop already; the timeout bounds how long a worker thread is held.
+      .timeout({ seconds: sharpTimeoutSeconds(limits.budget ?? defaultDecodeBudget) })
+  );
 }
 
 /** Alpha flattened on white, any colour space as 8-bit sRGB, three channels. */

@@ -3,6 +3,7 @@
  * image (decompression bombs) and the smallest one a model can diagnose from.
  */
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
+import type { DecodeBudget } from './decode-budget.js';
 
 export interface DecodeLimits {
   /** Largest accepted width x height, checked from the header. */
@@ -14,6 +15,8 @@ export interface DecodeLimits {
    * shrink-on-load), never decoded in full; the result says the image's own size (`original`).
    */
   maxSide?: number;
+  /** Time, memory and structure limits of the decode itself; `defaultDecodeBudget` when absent. */
+  budget?: DecodeBudget;
 }
 
 export function assertWithinPixelLimit(width: number, height: number, limits: DecodeLimits): void {

@@ -46,6 +46,7 @@ export async function fetchImage(
     maxPixels: limits.maxImagePixels,
     minSide: limits.minImageSide ?? defaultMinImageSide,
     maxSide: limits.workingMaxSide ?? defaultWorkingMaxSide,
+    budget: limits.decodeBudget,
   };
   const decoded = await timer.measure('fetch-image.decode', () => decodeImage(bytes, decodeLimits));
   const modality = decoded.dicom?.modality;

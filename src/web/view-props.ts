@@ -4,7 +4,7 @@
  */
 
 import type { ReportableRecord, Verdict } from '../outputs/reportable-record.js';
-import type { Role } from '../ports.js';
+import type { AuditEntry, Role } from '../ports.js';
 import type { Review, ReviewState } from '../record.js';
 
 export type { Role };
@@ -37,15 +37,8 @@ export interface WorklistFilters {
   q?: string;
 }
 
-export interface AuditEntryView {
-  id: string;
-  recordId: string;
-  at: string;
-  actor: string;
-  action: string;
-  before: unknown;
-  after: unknown;
-}
+/** An audit log entry as the record page shows it: the stored entry itself. */
+export type AuditEntryView = AuditEntry;
 
 export interface WorklistPageProps {
   records: RecordSummary[];

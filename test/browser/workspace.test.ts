@@ -389,7 +389,7 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     await context.close();
   });
 
-  it('reads at a 390 px phone width', async () => {
+  it('reads at a 390 px phone width, and signs out', async () => {
     assert.ok(recordId, 'the upload made a record');
     const context = await browser.newContext({ viewport: phone, isMobile: true });
     const page = await signIn(context, serve.url, reviewerToken);
@@ -402,6 +402,12 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
       'the image fills the phone width',
     );
     await screenshot(page, 'record-page-phone.png');
+
+    // Signing out ends the session: the worklist asks for a token again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${serve.url}/sign-in`);
+    await page.goto(`${serve.url}/`);
+    assert.equal(new URL(page.url()).pathname, '/sign-in');
     await context.close();
   });
 });

@@ -17,6 +17,7 @@ const leftToTheFullSuite = new Set([
   'contract/dynamodb-result-store.test.ts',
   'contract/dynamodb-outbox.test.ts',
   'contract/dynamodb-record-with-events.test.ts',
+  'contract/dynamodb-access-stores.test.ts',
   'unit/dicom-samples.test.ts',
 ]);
 

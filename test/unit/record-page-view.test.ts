@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReportableRecord } from '../../src/outputs/reportable-record.js';
+import { orderedSteps } from '../../src/web/views/record/step-timeline.js';
 import { RecordPage } from '../../src/web/views/record-page.js';
 import {
   failedRecord,
@@ -185,6 +186,17 @@ describe('record page view', () => {
       'step:total',
     ]);
     assert.match(page, /data-step="localize">.*?style="width:43.6%".*?61 ms/s);
+  });
+
+  it('lists a sub-step whose step is not timed after the steps, and no timeline without timings', async () => {
+    assert.deepEqual(
+      orderedSteps({ 'recommend.prompt': 3, route: 1, 'route.table': 0.5, classify: 9, total: 20 }).map(
+        ([name]) => name,
+      ),
+      ['route', 'route.table', 'classify', 'recommend.prompt'],
+    );
+    const page = await html(RecordPage(recordPageProps({ ...failedRecord(), timings: {} })));
+    assert.match(page, /No timings were recorded/);
   });
 
   it('gives a reviewer the review form with its CSRF field, and an uploader none', async () => {

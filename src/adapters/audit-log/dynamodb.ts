@@ -12,11 +12,14 @@
  * deleted by this program; an IAM policy can deny UpdateItem/DeleteItem on `audit#` keys too. The
  * index is eventually consistent: an entry may be listed a moment after its append returns.
  */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditLog } from '../../ports.js';
-import { sendConditional } from '../result-store/dynamodb-outbox-items.js';
 import { resultTableKeys } from '../result-store/dynamodb-table.js';
-import { connectResultTable, type ResultTableSettings } from '../shared/aws/dynamodb-result-table.js';
+import {
+  connectResultTable,
+  itemsWithStatus,
+  putIfAbsent,
+  type ResultTableSettings,
+} from '../shared/aws/dynamodb-result-table.js';
 
 export const auditItemPrefix = 'audit#';
 const { partitionKey, statusIndex } = resultTableKeys;
@@ -27,61 +30,39 @@ export function createDynamoDbAuditLog(settings: ResultTableSettings): AuditLog 
     name: 'dynamodb',
     async append(entry, options) {
       // A retried append finds its entry there already: kept as it was.
-      await sendConditional(
+      await putIfAbsent(
         table,
-        'PutItem',
+        {
+          [partitionKey]: `${auditItemPrefix}${entry.recordId}#${entry.id}`,
+          [statusIndex.partitionKey]: `${auditItemPrefix}${entry.recordId}`,
+          [statusIndex.sortKey]: `${entry.at}#${entry.id}`,
+          entryId: entry.id,
+          recordId: entry.recordId,
+          at: entry.at,
+          actor: entry.actor,
+          action: entry.action,
+          before: JSON.stringify(entry.before),
+          after: JSON.stringify(entry.after),
+        },
         options?.signal,
-        new PutCommand({
-          TableName: table.name,
-          Item: {
-            [partitionKey]: `${auditItemPrefix}${entry.recordId}#${entry.id}`,
-            [statusIndex.partitionKey]: `${auditItemPrefix}${entry.recordId}`,
-            [statusIndex.sortKey]: `${entry.at}#${entry.id}`,
-            entryId: entry.id,
-            recordId: entry.recordId,
-            at: entry.at,
-            actor: entry.actor,
-            action: entry.action,
-            before: JSON.stringify(entry.before),
-            after: JSON.stringify(entry.after),
-          },
-          ConditionExpression: 'attribute_not_exists(#id)',
-          ExpressionAttributeNames: { '#id': partitionKey },
-        }),
       );
     },
     async list(recordId, options) {
-      const entries: AuditEntry[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const output = await table.call('Query', options?.signal, (abortSignal) =>
-          table.documents.send(
-            new QueryCommand({
-              TableName: table.name,
-              IndexName: statusIndex.name,
-              KeyConditionExpression: '#status = :status',
-              ExpressionAttributeNames: { '#status': statusIndex.partitionKey },
-              ExpressionAttributeValues: { ':status': `${auditItemPrefix}${recordId}` },
-              ScanIndexForward: true,
-              ExclusiveStartKey: startKey,
-            }),
-            { abortSignal },
-          ),
-        );
-        for (const item of output.Items ?? []) {
-          entries.push({
-            id: String(item.entryId),
-            recordId: String(item.recordId),
-            at: String(item.at),
-            actor: String(item.actor),
-            action: String(item.action),
-            before: JSON.parse(String(item.before)) as unknown,
-            after: JSON.parse(String(item.after)) as unknown,
-          });
-        }
-        startKey = output.LastEvaluatedKey;
-      } while (startKey);
-      return entries;
+      const items = await itemsWithStatus(table, `${auditItemPrefix}${recordId}`, {
+        ascending: true,
+        signal: options?.signal,
+      });
+      return items.map(
+        (item): AuditEntry => ({
+          id: String(item.entryId),
+          recordId: String(item.recordId),
+          at: String(item.at),
+          actor: String(item.actor),
+          action: String(item.action),
+          before: JSON.parse(String(item.before)) as unknown,
+          after: JSON.parse(String(item.after)) as unknown,
+        }),
+      );
     },
     async close() {
       close();

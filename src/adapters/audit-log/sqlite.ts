@@ -2,11 +2,9 @@
  * AuditLog on SQLite, in the result store's file: an append-only table. Triggers refuse every
  * UPDATE and DELETE, so not even a bug in this program can rewrite what happened.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { DependencyError, ServiceErrorCode } from '../../errors.js';
+
 import type { AuditLog } from '../../ports.js';
+import { openSqliteFile, sqliteGuard } from '../shared/sqlite/sqlite-file.js';
 
 const schema = `
   CREATE TABLE IF NOT EXISTS audit_log (
@@ -37,10 +35,7 @@ interface AuditRow {
 }
 
 export function createSqliteAuditLog(settings: { path: string }): AuditLog {
-  if (settings.path !== ':memory:') mkdirSync(dirname(settings.path), { recursive: true });
-  const database = new Database(settings.path);
-  database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
+  const database = openSqliteFile(settings.path);
   database.exec(schema);
   const insert = database.prepare(
     `INSERT INTO audit_log (id, record_id, at, actor, action, before, after)
@@ -49,17 +44,7 @@ export function createSqliteAuditLog(settings: { path: string }): AuditLog {
   const select = database.prepare<[string], AuditRow>(
     'SELECT id, record_id, at, actor, action, before, after FROM audit_log WHERE record_id = ? ORDER BY at, seq',
   );
-  const guarded = <T>(action: string, work: () => T): T => {
-    try {
-      return work();
-    } catch (error) {
-      throw new DependencyError(`SQLite audit ${action} failed: ${(error as Error).message}`, {
-        code: ServiceErrorCode.storageError,
-        retriable: (error as { code?: string }).code === 'SQLITE_BUSY',
-        cause: error,
-      });
-    }
-  };
+  const guarded = sqliteGuard('audit');
   return {
     name: 'sqlite',
     async append(entry) {

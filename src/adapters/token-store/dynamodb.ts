@@ -7,11 +7,16 @@
  * index  by-status: status `token#`, so `list` is one query; record listing never sees them
  * ```
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role, StoredToken, TokenStore } from '../../ports.js';
 import { sendConditional } from '../result-store/dynamodb-outbox-items.js';
 import { resultTableKeys } from '../result-store/dynamodb-table.js';
-import { connectResultTable, type ResultTableSettings } from '../shared/aws/dynamodb-result-table.js';
+import {
+  connectResultTable,
+  itemsWithStatus,
+  putIfAbsent,
+  type ResultTableSettings,
+} from '../shared/aws/dynamodb-result-table.js';
 
 export const tokenItemPrefix = 'token#';
 const { partitionKey, statusIndex } = resultTableKeys;
@@ -21,24 +26,18 @@ export function createDynamoDbTokenStore(settings: ResultTableSettings): TokenSt
   return {
     name: 'dynamodb',
     async add(token, options) {
-      const written = await sendConditional(
+      const written = await putIfAbsent(
         table,
-        'PutItem',
+        {
+          [partitionKey]: `${tokenItemPrefix}${token.id}`,
+          [statusIndex.partitionKey]: tokenItemPrefix,
+          [statusIndex.sortKey]: token.createdAt,
+          tokenId: token.id,
+          name: token.name,
+          role: token.role,
+          sha256: token.sha256,
+        },
         options?.signal,
-        new PutCommand({
-          TableName: table.name,
-          Item: {
-            [partitionKey]: `${tokenItemPrefix}${token.id}`,
-            [statusIndex.partitionKey]: tokenItemPrefix,
-            [statusIndex.sortKey]: token.createdAt,
-            tokenId: token.id,
-            name: token.name,
-            role: token.role,
-            sha256: token.sha256,
-          },
-          ConditionExpression: 'attribute_not_exists(#id)',
-          ExpressionAttributeNames: { '#id': partitionKey },
-        }),
       );
       if (!written) throw new Error(`token id ${token.id} exists already`);
     },
@@ -56,26 +55,11 @@ export function createDynamoDbTokenStore(settings: ResultTableSettings): TokenSt
       return output.Item ? tokenOf(output.Item) : undefined;
     },
     async list(options) {
-      const tokens: StoredToken[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const output = await table.call('Query', options?.signal, (abortSignal) =>
-          table.documents.send(
-            new QueryCommand({
-              TableName: table.name,
-              IndexName: statusIndex.name,
-              KeyConditionExpression: '#status = :status',
-              ExpressionAttributeNames: { '#status': statusIndex.partitionKey },
-              ExpressionAttributeValues: { ':status': tokenItemPrefix },
-              ExclusiveStartKey: startKey,
-            }),
-            { abortSignal },
-          ),
-        );
-        tokens.push(...(output.Items ?? []).map(tokenOf));
-        startKey = output.LastEvaluatedKey;
-      } while (startKey);
-      return tokens;
+      const items = await itemsWithStatus(table, tokenItemPrefix, {
+        ascending: true,
+        signal: options?.signal,
+      });
+      return items.map(tokenOf);
     },
     revoke(id, at, options) {
       return sendConditional(

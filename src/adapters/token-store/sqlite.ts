@@ -1,11 +1,9 @@
 /**
  * TokenStore on SQLite, in the result store's file: one row per API token, its SHA-256 only.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { DependencyError, ServiceErrorCode } from '../../errors.js';
+
 import type { Role, StoredToken, TokenStore } from '../../ports.js';
+import { openSqliteFile, sqliteGuard } from '../shared/sqlite/sqlite-file.js';
 
 const schema = `
   CREATE TABLE IF NOT EXISTS api_tokens (
@@ -28,10 +26,7 @@ interface TokenRow {
 }
 
 export function createSqliteTokenStore(settings: { path: string }): TokenStore {
-  if (settings.path !== ':memory:') mkdirSync(dirname(settings.path), { recursive: true });
-  const database = new Database(settings.path);
-  database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
+  const database = openSqliteFile(settings.path);
   database.exec(schema);
   const insert = database.prepare(
     'INSERT INTO api_tokens (id, name, role, sha256, created_at, revoked_at) VALUES (@id, @name, @role, @sha256, @createdAt, NULL)',
@@ -39,17 +34,7 @@ export function createSqliteTokenStore(settings: { path: string }): TokenStore {
   const selectOne = database.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE id = ?');
   const selectAll = database.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY created_at, id');
   const revoke = database.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
-  const guarded = <T>(action: string, work: () => T): T => {
-    try {
-      return work();
-    } catch (error) {
-      throw new DependencyError(`SQLite tokens ${action} failed: ${(error as Error).message}`, {
-        code: ServiceErrorCode.storageError,
-        retriable: (error as { code?: string }).code === 'SQLITE_BUSY',
-        cause: error,
-      });
-    }
-  };
+  const guarded = sqliteGuard('tokens');
   return {
     name: 'sqlite',
     async add(token) {

@@ -16,6 +16,7 @@
 
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { every } from 'hono/combine';
 import { csrf } from 'hono/csrf';
 import type { Verdict } from '../../outputs/reportable-record.js';
 import type { PipelineDeps } from '../../pipeline/pipeline-deps.js';
@@ -102,8 +103,15 @@ export function pageRoutes(
     );
   }
 
-  // The Origin check of hono/csrf, on the form posts only (the API is for bearer tokens).
+  // Every form post: hono/csrf's Origin check (form posts only: the API is for bearer tokens),
+  // the body in time and under its cap, then the double-submit token. Handlers read the parsed
+  // form again from Hono's cache.
   const sameOrigin = csrf();
+  const formPost = (maxBytes: number) =>
+    every(sameOrigin, bodyDeadline(settings.bodyDeadlineMs), cappedBody(maxBytes), async (c, next) => {
+      checkCsrf(c, (await c.req.parseBody())[csrfField]);
+      await next();
+    });
   return new Hono<WebEnv>()
     .get('/', requireRole(...readers), async (c) => {
       const filters = worklistFilters(new URL(c.req.url).searchParams);
@@ -128,63 +136,52 @@ export function pageRoutes(
       );
     })
     .get('/records/:id', requireRole(...readers), (c) => recordPage(c, c.req.param('id')))
-    .post(
-      '/records/:id/review',
-      reviewers,
-      sameOrigin,
-      bodyDeadline(settings.bodyDeadlineMs),
-      cappedBody(formOverheadBytes),
-      async (c) => {
-        const form = await c.req.parseBody();
-        checkCsrf(c, form[csrfField]);
-        const id = c.req.param('id');
-        const text = (name: string) => {
-          const value = form[name];
-          return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-        };
-        const codes = text('codes')
-          ?.split(/[\s,;]+/)
-          .filter(Boolean);
-        const request = reviewRequestSchema.safeParse({
-          decision: text('decision'),
-          diagnosis: text('decision') === 'amend' ? text('diagnosis') : undefined,
-          codes: text('decision') === 'amend' ? codes : undefined,
-          comment: text('comment'),
-        });
-        if (!request.success)
-          return recordPage(
-            c,
-            id,
-            'Choose accept, amend or reject; an amendment needs a diagnosis or codes.',
-            400,
-          );
-        try {
-          await applyReview(deps, await storedRecord(deps.resultStore, id), request.data, c.get('principal'));
-        } catch (error) {
-          if (error instanceof HttpError && error.status < 500 && error.status !== 404) {
-            return recordPage(c, id, error.message, error.status);
-          }
-          throw error;
+    .post('/records/:id/review', reviewers, formPost(formOverheadBytes), async (c) => {
+      const form = await c.req.parseBody();
+      const id = c.req.param('id');
+      const text = (name: string) => {
+        const value = form[name];
+        return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+      };
+      const codes = text('codes')
+        ?.split(/[\s,;]+/)
+        .filter(Boolean);
+      const request = reviewRequestSchema.safeParse({
+        decision: text('decision'),
+        diagnosis: text('decision') === 'amend' ? text('diagnosis') : undefined,
+        codes: text('decision') === 'amend' ? codes : undefined,
+        comment: text('comment'),
+      });
+      if (!request.success)
+        return recordPage(
+          c,
+          id,
+          'Choose accept, amend or reject; an amendment needs a diagnosis or codes.',
+          400,
+        );
+      try {
+        await applyReview(deps, await storedRecord(deps.resultStore, id), request.data, c.get('principal'));
+      } catch (error) {
+        if (error instanceof HttpError && error.status < 500 && error.status !== 404) {
+          return recordPage(c, id, error.message, error.status);
         }
-        return c.redirect(`/records/${encodeURIComponent(id)}`, 303);
-      },
-    )
+        throw error;
+      }
+      return c.redirect(`/records/${encodeURIComponent(id)}`, 303);
+    })
     .get('/upload', uploaders, (c) =>
       page(c, <UploadPage principal={c.get('principal')} csrfToken={csrfTokenFor(c, secure)} />),
     )
     .post(
       '/upload',
       uploaders,
-      sameOrigin,
       async (_c, next) => {
         settings.slots.checkFree();
         await next();
       },
-      bodyDeadline(settings.bodyDeadlineMs),
-      cappedBody(deps.limits.maxImageBytes + formOverheadBytes),
+      formPost(deps.limits.maxImageBytes + formOverheadBytes),
       async (c) => {
         const form = await c.req.parseBody();
-        checkCsrf(c, form[csrfField]);
         const principal = c.get('principal');
         const refuse = (error: string, status: number) =>
           page(
@@ -222,40 +219,25 @@ export function pageRoutes(
       },
     )
     .get('/sign-in', (c) => page(c, <SignInPage csrfToken={csrfTokenFor(c, secure)} />))
-    .post(
-      '/sign-in',
-      sameOrigin,
-      bodyDeadline(settings.bodyDeadlineMs),
-      cappedBody(formOverheadBytes),
-      async (c) => {
-        const form = await c.req.parseBody();
-        checkCsrf(c, form[csrfField]);
-        const presented = typeof form.token === 'string' ? form.token.trim() : '';
-        const stored = presented ? await verifyApiToken(deps.tokens, presented) : undefined;
-        if (!stored) {
-          return page(
-            c,
-            <SignInPage csrfToken={csrfTokenFor(c, secure)} error="That token is not valid." />,
-            401,
-          );
-        }
-        await startSession(c, stored, settings.session);
-        deps.logger.info('signed in', { requestId: c.get('requestId'), principal: tokenPrincipalId(stored) });
-        return c.redirect('/', 303);
-      },
-    )
-    .post(
-      '/sign-out',
-      sameOrigin,
-      bodyDeadline(settings.bodyDeadlineMs),
-      cappedBody(formOverheadBytes),
-      async (c) => {
-        const form = await c.req.parseBody();
-        checkCsrf(c, form[csrfField]);
-        endSession(c, settings.session);
-        return c.redirect('/sign-in', 303);
-      },
-    );
+    .post('/sign-in', formPost(formOverheadBytes), async (c) => {
+      const form = await c.req.parseBody();
+      const presented = typeof form.token === 'string' ? form.token.trim() : '';
+      const stored = presented ? await verifyApiToken(deps.tokens, presented) : undefined;
+      if (!stored) {
+        return page(
+          c,
+          <SignInPage csrfToken={csrfTokenFor(c, secure)} error="That token is not valid." />,
+          401,
+        );
+      }
+      await startSession(c, stored, settings.session);
+      deps.logger.info('signed in', { requestId: c.get('requestId'), principal: tokenPrincipalId(stored) });
+      return c.redirect('/', 303);
+    })
+    .post('/sign-out', formPost(formOverheadBytes), async (c) => {
+      endSession(c, settings.session);
+      return c.redirect('/sign-in', 303);
+    });
 }
 
 /** The worklist's filters from its query; values it does not know are dropped, not guessed. */

@@ -8,7 +8,7 @@ import type { AuditLog, ResultStore } from '../../ports.js';
 import type { InferenceRecord } from '../../record.js';
 import { requireRole } from '../auth/require-role.js';
 import { HttpError, RequestErrorCode } from '../http-error.js';
-import { mediaTypeOf } from '../media-type.js';
+import { parseJsonBody } from '../json-body.js';
 import { bodyDeadline } from '../middleware/body-deadline.js';
 import { isPlausibleRecordId, parseRecordsQuery } from '../records-query.js';
 import { applyReview, type ReviewDeps, reviewRequestSchema } from '../review/apply-review.js';
@@ -37,26 +37,10 @@ export function recordRoutes(deps: ReviewDeps & { audit: AuditLog }, bodyDeadlin
       bodyDeadline(bodyDeadlineMs),
       cappedBody(maxReviewBytes),
       async (c) => {
-        if (mediaTypeOf(c.req.header('content-type')) !== 'application/json') {
-          throw new HttpError(
-            415,
-            RequestErrorCode.unsupportedMediaType,
-            'send a JSON body (application/json)',
-          );
-        }
-        const request = reviewRequestSchema.safeParse(await jsonBody(c.req.raw));
-        if (!request.success) {
-          const problems = request.error.issues.map((issue) =>
-            issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
-          );
-          throw new HttpError(
-            400,
-            RequestErrorCode.invalidRequest,
-            `the review is not valid: ${problems.join('; ')}`,
-          );
-        }
+        const body = new Uint8Array(await c.req.arrayBuffer());
+        const request = parseJsonBody(c.req.header('content-type'), body, reviewRequestSchema, 'a review');
         const record = await storedRecord(deps.resultStore, c.req.param('id'));
-        const { record: reviewed } = await applyReview(deps, record, request.data, c.get('principal'));
+        const { record: reviewed } = await applyReview(deps, record, request, c.get('principal'));
         return c.json({ record: reviewed });
       },
     );
@@ -66,13 +50,4 @@ export async function storedRecord(resultStore: ResultStore, id: string): Promis
   const record = isPlausibleRecordId(id) ? await resultStore.get(id) : undefined;
   if (!record) throw new HttpError(404, RequestErrorCode.recordNotFound, 'no record with this id');
   return record;
-}
-
-async function jsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, RequestErrorCode.invalidRequest, 'the body is not valid JSON');
-  }
 }

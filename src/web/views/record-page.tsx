@@ -96,13 +96,15 @@ function DocumentLinks({ record }: { record: ReportableRecord }) {
 
 export function RecordPage(props: RecordPageProps) {
   const { record } = props;
+  const reviewState = props.review?.state ?? 'preliminary';
   return (
     <Layout title={`Record ${record.id}`} principal={props.principal} csrfToken={props.csrfToken}>
       <h1>
         Record <code>{record.id}</code>
       </h1>
       <p class="muted">
-        <span class={`badge badge-${record.status}`}>{record.status}</span> Analysed{' '}
+        <span class={`badge badge-${record.status}`}>{record.status}</span>{' '}
+        <span class={`badge badge-${reviewState}`}>review: {reviewState}</span> Analysed{' '}
         {formatTime(record.createdAt)}
         {record.updatedAt !== record.createdAt && `, updated ${formatTime(record.updatedAt)}`}
       </p>

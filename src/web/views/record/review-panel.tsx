@@ -60,6 +60,11 @@ export function ReviewPanel(props: ReviewPanelProps) {
       )}
       {mayReview(props.principal) ? (
         <form class="stack review-form" method="post" action={viewPaths.review(props.recordId)}>
+          <h3>
+            {props.review && props.review.state !== 'preliminary'
+              ? 'Change the review'
+              : 'Review this result'}
+          </h3>
           <input type="hidden" name={csrfFieldName} value={props.csrfToken} />
           <fieldset class="choices">
             <legend>Decision</legend>
