@@ -8,6 +8,13 @@ import sharp, { type Metadata } from 'sharp';
 import type { DecodedImage } from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 import { claimedDimensions } from './claimed-dimensions.js';
+import {
+  assertJpegScansWithinBudget,
+  defaultDecodeBudget,
+  imageTooComplex,
+  isSharpTimeout,
+  sharpTimeoutSeconds,
+} from './decode-budget.js';
 import type { DicomFacts } from './dicom/decode-dicom.js';
 import { type SupportedFormat, sniffImageFormat } from './image-format.js';
 import { assertLargeEnough, assertWithinPixelLimit, type DecodeLimits } from './pixel-limits.js';
@@ -68,6 +75,8 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
   }
   assertWithinPixelLimit(width, height, limits);
   assertLargeEnough(width, height, limits);
+  const budget = limits.budget ?? defaultDecodeBudget;
+  if (sniffed.format === 'jpeg') assertJpegScansWithinBudget(bytes, budget);
 
   try {
     const { data, info } = await sharp(bytes, {
@@ -75,6 +84,8 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       failOn: 'error',
       pages: 1,
     })
+      // libvips runs off the event loop already; the timeout bounds how long a worker thread is held.
+      .timeout({ seconds: sharpTimeoutSeconds(budget) })
       .autoOrient()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
@@ -85,6 +96,9 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
     }
     return { image: { width: info.width, height: info.height, pixels: data }, format: sniffed.format };
   } catch (error) {
+    if (isSharpTimeout(error)) {
+      throw imageTooComplex(`the decode did not finish within its ${budget.timeoutMs} ms budget`, error);
+    }
     throw new BadInputError(
       `the ${sniffed.format} image is truncated or corrupt: ${firstLine(error)}`,
       InputErrorCode.corruptImage,

@@ -3,12 +3,15 @@
  * image (decompression bombs) and the smallest one a model can diagnose from.
  */
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
+import type { DecodeBudget } from './decode-budget.js';
 
 export interface DecodeLimits {
   /** Largest accepted width x height, checked from the header. */
   maxPixels: number;
   /** Smallest accepted shorter side: fewer pixels carry nothing a model can diagnose from. */
   minSide?: number;
+  /** Time, memory and structure limits of the decode itself; `defaultDecodeBudget` when absent. */
+  budget?: DecodeBudget;
 }
 
 export function assertWithinPixelLimit(width: number, height: number, limits: DecodeLimits): void {

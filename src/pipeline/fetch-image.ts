@@ -35,6 +35,7 @@ export async function fetchImage(
     decodeImage(bytes, {
       maxPixels: limits.maxImagePixels,
       minSide: limits.minImageSide ?? defaultMinImageSide,
+      budget: limits.decodeBudget,
     }),
   );
   const modality = decoded.dicom?.modality;
