@@ -177,7 +177,7 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     await page.getByLabel('Body site').fill(String(metadata.bodySite));
     await page.getByLabel('Age (years)').fill(String(metadata.age));
     await page.getByLabel('Sex').selectOption(String(metadata.sex));
-    await page.getByLabel('Specialty').fill(String(metadata.specialty));
+    await page.getByLabel('Specialty').selectOption(String(metadata.specialty));
     await page.getByLabel('Duration (days)').fill(String(metadata.durationDays));
     await page.getByLabel('Notes').fill(String(metadata.notes));
     const imageResponse = page.waitForResponse((response) =>
