@@ -108,10 +108,6 @@ export async function startWebServer(deps: WebDeps, options: ServerOptions): Pro
     },
   );
 
-  // Idle keep-alive sockets stay open longer than a busy client may take to reuse one: Node's 5 s
-  // default races a client whose event loop was blocked, which then sends on a closed socket.
-  server.keepAliveTimeout = 65_000;
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
