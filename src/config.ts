@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 import { type DeliveryPolicy, defaultDeliveryPolicy } from './events/event-delivery.js';
 import { parseWebhookSecret } from './events/webhook-signature.js';
+import { type DecodeBudget, defaultDecodeBudget } from './imaging/decode-budget.js';
 import type { LinkSettings } from './outputs/record-links.js';
 import { logLevels } from './ports.js';
 import { defaultRetryPolicy, type RetryPolicy } from './resilience/retry.js';
@@ -120,6 +121,10 @@ const environmentSchema = z.object({
   DDX_OIDC_AUDIENCE: text.optional(),
   DDX_OIDC_ROLE_CLAIM: text.default('ddx_role'),
   DDX_OIDC_JWKS_URL: z.url().optional(),
+  // harden-inputs (issue 9): the decode budget (src/imaging/decode-budget.ts).
+  DDX_DECODE_TIMEOUT_MS: wholePositive(defaultDecodeBudget.timeoutMs),
+  DDX_DECODE_MEMORY_MB: wholePositive(defaultDecodeBudget.memoryMb),
+  DDX_MAX_JPEG_SCANS: wholePositive(defaultDecodeBudget.maxJpegScans),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -216,7 +221,13 @@ export interface Config {
   cptMappingPath: string | undefined;
   inputPrefix: string;
   derivedPrefix: string;
-  limits: { maxImageBytes: number; maxImagePixels: number; minImageSide: number; dicomModalities: string[] };
+  limits: {
+    maxImageBytes: number;
+    maxImagePixels: number;
+    minImageSide: number;
+    dicomModalities: string[];
+    decodeBudget: DecodeBudget;
+  };
   cropPadding: number;
   jobTimeoutMs: number;
   /** A step that would start with less time than this left ends the job retriably instead. */
@@ -285,6 +296,11 @@ export function loadConfig(
       maxImagePixels: env.DDX_MAX_IMAGE_PIXELS,
       minImageSide: env.DDX_MIN_IMAGE_SIDE,
       dicomModalities: env.DDX_DICOM_MODALITIES,
+      decodeBudget: {
+        timeoutMs: env.DDX_DECODE_TIMEOUT_MS,
+        memoryMb: env.DDX_DECODE_MEMORY_MB,
+        maxJpegScans: env.DDX_MAX_JPEG_SCANS,
+      },
     },
     cropPadding: env.DDX_CROP_PADDING,
     jobTimeoutMs: env.DDX_JOB_TIMEOUT_MS,

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type {
   Box,
   CalibratedLabelScore,
+  ContextWarningCode,
   DeidentifiedContext,
   Detection,
   DicomInstanceReference,
@@ -161,7 +162,12 @@ export interface InferenceRecord {
   dicom?: DicomInstanceReference | null;
   /** The de-identified clinical context; identifiers and notes are not part of the record. */
   context:
-    | (DeidentifiedContext & { notesProvided: boolean; notesRedactions: Record<string, number> | null })
+    | (DeidentifiedContext & {
+        notesProvided: boolean;
+        notesRedactions: Record<string, number> | null;
+        /** Fields dropped or kept apart, by code (never the text): absent when none. */
+        warnings?: ContextWarningCode[];
+      })
     | null;
   route: RouteDecision | null;
   localization: Localization | null;

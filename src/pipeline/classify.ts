@@ -65,6 +65,8 @@ export function classifyRegion(
     const classifier = await deps.models.classifier(route.classifier);
     const { classifierInput, input } = region;
     const classified = await classify(classifier, classifierInput, input, job.recordId, job.timer, job);
+    // The crop was saved beside classification: its failure (step 4) fails the job here.
+    await region.cropSaved;
     return { card: classifier.card, ...classified };
   });
 }

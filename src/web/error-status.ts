@@ -43,6 +43,7 @@ export function errorStatus(error: { code: ErrorCode; retriable: boolean }): Err
     case 'CORRUPT_IMAGE':
     case 'IMAGE_TOO_LARGE':
     case 'IMAGE_TOO_SMALL':
+    case 'IMAGE_TOO_COMPLEX':
     case 'UNSUPPORTED_MODALITY':
     case 'NO_ROUTE':
       return plain(422);

@@ -18,6 +18,7 @@ describe('errorStatus', () => {
     ['CORRUPT_IMAGE', false, 422, undefined],
     ['IMAGE_TOO_LARGE', false, 422, undefined],
     ['IMAGE_TOO_SMALL', false, 422, undefined],
+    ['IMAGE_TOO_COMPLEX', false, 422, undefined],
     ['UNSUPPORTED_MODALITY', false, 422, undefined],
     ['NO_ROUTE', false, 422, undefined],
     ['DEPENDENCY_TIMEOUT', true, 503, '5'],
