@@ -55,7 +55,7 @@ export const evalCommand: Command = {
     'the label map leaves out counts as one the models should not answer confidently.',
   ].join('\n'),
   examples: [
-    'ddx eval ../shared/data/derm-eval --label-map data/derm-eval-label-map.json --out reports/derm-eval',
+    'ddx eval ~/data/derm-eval --label-map data/derm-eval-label-map.json --out reports/derm-eval',
     'ddx eval my-set --baseline reports/previous/report.json',
   ],
   async run({ args, options, config, out, err }) {
