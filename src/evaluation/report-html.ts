@@ -4,7 +4,7 @@
  */
 import type { EvalReport } from './eval-report.js';
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 const shown = (value: number | null | undefined, digits = 1) =>
   value === null || value === undefined ? '–' : `${(value * 100).toFixed(digits)}%`;
 
@@ -12,40 +12,42 @@ export function reportHtml(report: EvalReport): string {
   const { metrics } = report;
   const h = metrics.headline;
   const rows = (pairs: [string, string][]) =>
-    pairs.map(([name, value]) => `<tr><th>${escape(name)}</th><td>${escape(value)}</td></tr>`).join('');
+    pairs
+      .map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`)
+      .join('');
   const checks = report.doneWhen
     .map(
       (check) =>
-        `<tr class="${check.met ? 'met' : 'unmet'}"><th>${escape(check.name)}</th><td>${escape(check.value)}</td><td>${escape(check.target)}</td><td>${check.met ? 'met' : 'NOT met'}</td></tr>`,
+        `<tr class="${check.met ? 'met' : 'unmet'}"><th>${escapeHtml(check.name)}</th><td>${escapeHtml(check.value)}</td><td>${escapeHtml(check.target)}</td><td>${check.met ? 'met' : 'NOT met'}</td></tr>`,
     )
     .join('');
   const confusion = metrics.confusion;
-  const confusionTable = `<table><tr><th>label \\ top-1</th>${confusion.predicted.map((label) => `<th>${escape(label)}</th>`).join('')}</tr>${confusion.labels
+  const confusionTable = `<table><tr><th>label \\ top-1</th>${confusion.predicted.map((label) => `<th>${escapeHtml(label)}</th>`).join('')}</tr>${confusion.labels
     .map(
       (label, row) =>
-        `<tr><th>${escape(label)}</th>${(confusion.counts[row] ?? []).map((count) => `<td>${count}</td>`).join('')}</tr>`,
+        `<tr><th>${escapeHtml(label)}</th>${(confusion.counts[row] ?? []).map((count) => `<td>${count}</td>`).join('')}</tr>`,
     )
     .join('')}</table>`;
   const breakdowns = Object.entries(metrics.breakdowns)
     .map(
       ([column, values]) =>
-        `<h3>by ${escape(column)}</h3><table><tr><th>${escape(column)}</th><th>images</th><th>confident</th><th>out of scope</th><th>accuracy (all)</th><th>accuracy (confident)</th><th>confident and wrong</th></tr>${Object.entries(
+        `<h3>by ${escapeHtml(column)}</h3><table><tr><th>${escapeHtml(column)}</th><th>images</th><th>confident</th><th>out of scope</th><th>accuracy (all)</th><th>accuracy (confident)</th><th>confident and wrong</th></tr>${Object.entries(
           values,
         )
           .map(
             ([value, figures]) =>
-              `<tr><th>${escape(value || '(empty)')}</th><td>${figures.images}</td><td>${shown(figures.confidentShare)}</td><td>${shown(figures.outOfScopeShare)}</td><td>${shown(figures.accuracyAll)}</td><td>${shown(figures.accuracyConfident)}</td><td>${shown(figures.confidentAndWrongShare)}</td></tr>`,
+              `<tr><th>${escapeHtml(value || '(empty)')}</th><td>${figures.images}</td><td>${shown(figures.confidentShare)}</td><td>${shown(figures.outOfScopeShare)}</td><td>${shown(figures.accuracyAll)}</td><td>${shown(figures.accuracyConfident)}</td><td>${shown(figures.confidentAndWrongShare)}</td></tr>`,
           )
           .join('')}</table>`,
     )
     .join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ddx eval: ${escape(report.folder)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>ddx eval: ${escapeHtml(report.folder)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left}tr.unmet td:last-child{color:#b00;font-weight:bold}
 tr.met td:last-child{color:#070}svg{background:#fafafa;border:1px solid #ddd;margin-right:1em}</style></head><body>
 <h1>ddx eval</h1>
-<p>${escape(report.folder)}: ${h.images} images, ${escape(report.createdAt)}. Models: ${escape(report.models.join(', '))}. Thresholds: ${escape(report.thresholdsVersion)}.</p>
+<p>${escapeHtml(report.folder)}: ${h.images} images, ${escapeHtml(report.createdAt)}. Models: ${escapeHtml(report.models.join(', '))}. Thresholds: ${escapeHtml(report.thresholdsVersion)}.</p>
 <h2>Checks</h2><table><tr><th>figure</th><th>value</th><th>target</th><th></th></tr>${checks}</table>
 <h2>Headline</h2><table>${rows([
     ['confident', shown(h.confidentShare)],
@@ -77,12 +79,12 @@ tr.met td:last-child{color:#070}svg{background:#fafafa;border:1px solid #ddd;mar
   )
     .map(
       ([label, figures]) =>
-        `<tr><th>${escape(label)}</th><td>${figures.images}</td><td>${shown(figures.sensitivity)}</td><td>${shown(figures.specificity)}</td></tr>`,
+        `<tr><th>${escapeHtml(label)}</th><td>${figures.images}</td><td>${shown(figures.sensitivity)}</td><td>${shown(figures.specificity)}</td></tr>`,
     )
     .join('')}</table>
 <h2>Confusion matrix</h2>${confusionTable}
 <h2>Assessment reasons</h2><table>${rows(Object.entries(metrics.reasons).map(([code, count]) => [code, String(count)]))}</table>
-<h2>Dangerous misses</h2><table>${metrics.dangerousMisses.map((miss) => `<tr><td>${escape(miss.file)}</td><td>${escape(miss.dx)}</td><td>${escape(miss.predicted)} ${shown(miss.probability, 0)}</td></tr>`).join('') || '<tr><td>none</td></tr>'}</table>
+<h2>Dangerous misses</h2><table>${metrics.dangerousMisses.map((miss) => `<tr><td>${escapeHtml(miss.file)}</td><td>${escapeHtml(miss.dx)}</td><td>${escapeHtml(miss.predicted)} ${shown(miss.probability, 0)}</td></tr>`).join('') || '<tr><td>none</td></tr>'}</table>
 <h2>Breakdowns</h2>${breakdowns || '<p>no metadata columns</p>'}
 </body></html>
 `;
@@ -94,10 +96,10 @@ const scale = (value: number) => pad + value * (size - 2 * pad);
 const flip = (value: number) => size - scale(value);
 
 function axes(title: string, x: string, y: string): string {
-  return `<text x="${size / 2}" y="16" text-anchor="middle" font-size="13">${escape(title)}</text>
+  return `<text x="${size / 2}" y="16" text-anchor="middle" font-size="13">${escapeHtml(title)}</text>
 <line x1="${pad}" y1="${flip(0)}" x2="${scale(1)}" y2="${flip(0)}" stroke="#333"/><line x1="${pad}" y1="${flip(0)}" x2="${pad}" y2="${flip(1)}" stroke="#333"/>
-<text x="${size / 2}" y="${size - 6}" text-anchor="middle" font-size="11">${escape(x)}</text>
-<text x="10" y="${size / 2}" font-size="11" transform="rotate(-90 10 ${size / 2})" text-anchor="middle">${escape(y)}</text>`;
+<text x="${size / 2}" y="${size - 6}" text-anchor="middle" font-size="11">${escapeHtml(x)}</text>
+<text x="10" y="${size / 2}" font-size="11" transform="rotate(-90 10 ${size / 2})" text-anchor="middle">${escapeHtml(y)}</text>`;
 }
 
 function reliabilitySvg(report: EvalReport): string {
