@@ -344,6 +344,7 @@ async function createDetector(
         card,
         confidence: config.confidence,
         overlap: config.overlap,
+        maxSide: config.maxSide,
         policy,
       });
     }
@@ -399,5 +400,6 @@ function sageMakerSettings(config: SageMakerModelConfig) {
     accept: config.accept,
     customAttributes: config.customAttributes,
     targetModel: config.targetModel,
+    maxSide: config.maxSide,
   };
 }

@@ -92,6 +92,22 @@ export interface RecommendationRecord extends Recommendation {
   latencyMs: number | null;
 }
 
+export type ReviewState = 'preliminary' | 'final' | 'rejected';
+
+/**
+ * A clinician's review (POST /v1/records/:id/review): beside the AI output, which it never
+ * changes. A record without one reads as preliminary.
+ */
+export interface Review {
+  state: ReviewState;
+  /** The principal who reviewed (`token:<name>`, `oidc:<subject>`). */
+  reviewer: string;
+  at: string;
+  diagnosis: string | null;
+  codes: string[];
+  comment: string | null;
+}
+
 export interface InferenceRecord {
   id: string;
   schemaVersion: 1;
@@ -123,6 +139,8 @@ export interface InferenceRecord {
   error: ErrorBody | null;
   /** Milliseconds per step (`localize`) and per sub-step (`localize.inference`), plus `total`. */
   timings: Record<string, number>;
+  /** Absent until a clinician reviews the record (src/web/review/). */
+  review?: Review | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -547,7 +547,8 @@ const nameRule = (source: string, nonNames: 'after' | 'before' = 'after'): Scrub
   nonNames,
 });
 
-const rules: readonly ScrubRule[] = [
+/** The table, built on first use: compiling it at module load cost every cold start, notes or not. */
+const ruleTable = (): readonly ScrubRule[] => [
   // --- URLs, e-mails, IP addresses: first, because they contain digits, dates and names ---
 
   // URLs with a scheme or "www.": up to the next space, trailing punctuation left to the sentence.
@@ -933,11 +934,20 @@ function knownIdentifierPatterns(identifier: string, withParts: boolean): string
   return patterns;
 }
 
+let builtRules: readonly ScrubRule[] | undefined;
+function rules(): readonly ScrubRule[] {
+  builtRules ??= ruleTable();
+  return builtRules;
+}
+
 /** The date rules, anchored: a known identifier that is a date (a date of birth) counts as a date. */
-const wholeDates = rules
-  .filter(({ kind }) => kind === 'date')
-  .map(({ pattern }) => new RegExp(`^(?:${pattern.source})$`, pattern.flags.replace('g', '')));
-const isDate = (identifier: string) => wholeDates.some((whole) => whole.test(identifier.trim()));
+let wholeDates: RegExp[] | undefined;
+function isDate(identifier: string): boolean {
+  wholeDates ??= rules()
+    .filter(({ kind }) => kind === 'date')
+    .map(({ pattern }) => new RegExp(`^(?:${pattern.source})$`, pattern.flags.replace('g', '')));
+  return wholeDates.some((whole) => whole.test(identifier.trim()));
+}
 
 function knownRules(known: KnownIdentifiers | undefined): ScrubRule[] {
   if (!known) return [];
@@ -1067,8 +1077,8 @@ export function scrubNotes(notes: string, known?: KnownIdentifiers): ScrubResult
   let text = normaliseForScrubbing(notes).replace(invisibles, '').replace(placeholders, '\uFFFD');
   // Self-delimiting identifiers (emails, URLs, IP addresses) go first: a known name inside an
   // email address must not break the address apart before it is recognised whole.
-  const whole = rules.filter((scrubRule) => selfDelimiting.has(scrubRule.kind));
-  const rest = rules.filter((scrubRule) => !selfDelimiting.has(scrubRule.kind));
+  const whole = rules().filter((scrubRule) => selfDelimiting.has(scrubRule.kind));
+  const rest = rules().filter((scrubRule) => !selfDelimiting.has(scrubRule.kind));
   for (const scrubRule of [...whole, ...knownRules(known), ...rest])
     text = applyRule(text, scrubRule, removed);
   text = removeListedNames(text, removed);

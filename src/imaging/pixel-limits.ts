@@ -12,6 +12,11 @@ export interface DecodeLimits {
   minSide?: number;
   /** Time, memory and structure limits of the decode itself; `defaultDecodeBudget` when absent. */
   budget?: DecodeBudget;
+  /**
+   * Longest side of the decoded image: a larger JPEG is shrunk while it is decoded (libvips
+   * shrink-on-load), never decoded in full; the result says the image's own size (`original`).
+   */
+  maxSide?: number;
 }
 
 export function assertWithinPixelLimit(width: number, height: number, limits: DecodeLimits): void {

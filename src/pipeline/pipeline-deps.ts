@@ -51,6 +51,8 @@ export interface PipelineDeps {
     dicomModalities?: readonly string[];
     /** Time, memory and scan limits of each decode (imaging/decode-budget.ts); its defaults when absent. */
     decodeBudget?: DecodeBudget;
+    /** Longest side a photo is decoded at (1280 when absent); crops keep full resolution (fetch-image.ts). */
+    workingMaxSide?: number;
   };
   /** Fraction of the detection box added on each side of a crop, for context. */
   cropPadding: number;

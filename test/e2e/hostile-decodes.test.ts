@@ -8,13 +8,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type ComposedDependencies, composeDependencies } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { type RunningServer, startServer } from '../../src/entry/server.js';
+import type { RunningServer } from '../../src/web/serve.js';
 import { createDataDir } from '../support/cli.js';
 import { hostileUploads } from '../support/hostile-uploads.js';
+import { type TestAccess, testAccess } from '../support/web-server.js';
 
 describe('hostile decodes uploaded at once', () => {
   let deps: ComposedDependencies;
   let server: RunningServer;
+  let access: TestAccess;
 
   before(async () => {
     // A short decode deadline keeps the test short; the bench runs with the default.
@@ -24,11 +26,13 @@ describe('hostile decodes uploaded at once', () => {
       DDX_DECODE_TIMEOUT_MS: '3000',
     });
     deps = await composeDependencies(config);
-    server = await startServer(deps, { inputPrefix: config.inputPrefix, port: 0 });
+    access = await testAccess(config);
+    server = await access.start(deps, { inputPrefix: config.inputPrefix, port: 0 });
   });
   after(async () => {
     await server?.close();
     await deps?.close();
+    await access?.close();
   });
 
   it('refuses each with IMAGE_TOO_COMPLEX while /healthz answers every poll', async () => {
@@ -51,7 +55,7 @@ describe('hostile decodes uploaded at once', () => {
           {
             method: 'POST',
             body: upload.bytes,
-            headers: { 'content-type': upload.contentType },
+            headers: { ...access.admin, 'content-type': upload.contentType },
           },
         );
         const body = (await response.json()) as {
