@@ -109,6 +109,8 @@ const environmentSchema = z.object({
   DDX_FHIR_SCOPE: text.default(
     'system/DiagnosticReport.write system/Observation.write system/Device.write system/Media.write',
   ),
+  // The assessment (issue 10): its stored thresholds, fitted by scripts/assessment/fit-assessment.ts.
+  DDX_ASSESSMENT: text.default(resolve(packageRoot, 'models/assessment.json')),
   // web (issue 12, 9.4): `ddx serve`'s Host allow-list, body deadline, sessions and OIDC
   DDX_ALLOWED_HOSTS: z.string().optional(),
   DDX_BODY_TIMEOUT_MS: wholePositive(30_000),
@@ -222,6 +224,8 @@ export interface Config {
   /** Langfuse tracing of LLM generations, when enabled. */
   tracing: { kind: 'langfuse'; baseUrl: string; publicKey: string; secretKey: string } | null;
   knowledgeBasePath: string;
+  /** The assessment's thresholds file (models/assessment.json). */
+  assessmentPath: string;
   icd10cmTablePath: string;
   /** A user-supplied CPT mapping: CPT descriptors are AMA-licensed, so none ship with the project. */
   cptMappingPath: string | undefined;
@@ -292,6 +296,7 @@ export function loadConfig(
         }
       : null,
     knowledgeBasePath: resolve(env.DDX_KNOWLEDGE_BASE),
+    assessmentPath: resolve(env.DDX_ASSESSMENT),
     icd10cmTablePath: resolve(env.DDX_ICD10CM_TABLE),
     cptMappingPath: env.DDX_CPT_MAPPING ? resolve(env.DDX_CPT_MAPPING) : undefined,
     inputPrefix: env.DDX_INPUT_PREFIX,

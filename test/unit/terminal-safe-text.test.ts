@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { bufferedOutput, streamOutput } from '../../src/cli/cli-output.js';
 import { formatRecordSummary } from '../../src/cli/format-record.js';
 import { terminalSafeText } from '../../src/cli/terminal-safe-text.js';
+import { sampleRecord } from '../support/records.js';
 import { localizedFinalRecord } from '../support/reportable-records.js';
 
 describe('terminalSafeText', () => {
@@ -49,7 +50,7 @@ describe('CLI output', () => {
   });
 
   it('prints a record whose LLM text carries escapes without them', () => {
-    const record = localizedFinalRecord();
+    const record = sampleRecord({ recommendation: localizedFinalRecord().recommendation });
     const [first] = record.recommendation?.differentials ?? [];
     assert.ok(first, 'the sample record has a differential');
     first.rationale = 'plausible\u001b[2K\r\u001b[1mrec_999 SUCCEEDED';
