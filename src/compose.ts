@@ -6,6 +6,7 @@
 
 import { createLogger } from './adapters/logger/json-lines.js';
 import { createKnowledgeBaseRecommender } from './adapters/recommender/knowledge-base.js';
+import { defaultReplyLimits } from './adapters/shared/llm/reply-limits.js';
 import { loadAssessmentThresholds } from './assessment/assessment-thresholds.js';
 import { loadCptMapping } from './clinical/cpt-mapping.js';
 import { loadIcd10CmTable } from './clinical/icd10cm-table.js';
@@ -283,6 +284,7 @@ async function createRecommender(config: Config, knowledgeRecommender: Recommend
         apiKey: recommender.apiKey,
         model: recommender.model,
         policy: recommender.policy,
+        limits: { ...defaultReplyLimits, maxReplyBytes: recommender.maxReplyBytes },
       });
     }
     case 'bedrock': {
@@ -291,6 +293,7 @@ async function createRecommender(config: Config, knowledgeRecommender: Recommend
         modelId: recommender.modelId,
         region: recommender.region,
         policy: recommender.policy,
+        limits: { maxReplyBytes: recommender.maxReplyBytes },
       });
     }
   }

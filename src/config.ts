@@ -125,6 +125,8 @@ const environmentSchema = z.object({
   DDX_DECODE_TIMEOUT_MS: wholePositive(defaultDecodeBudget.timeoutMs),
   DDX_DECODE_MEMORY_MB: wholePositive(defaultDecodeBudget.memoryMb),
   DDX_MAX_JPEG_SCANS: wholePositive(defaultDecodeBudget.maxJpegScans),
+  // harden-inputs (issue 9): the LLM reply size cap (src/adapters/shared/llm/reply-limits.ts).
+  DDX_LLM_MAX_REPLY_BYTES: wholePositive(1024 * 1024),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -155,8 +157,16 @@ export type RecommenderConfig =
       apiKey: string | undefined;
       model: string;
       policy: RetryPolicy;
+      /** The LLM reply size cap (`DDX_LLM_MAX_REPLY_BYTES`). */
+      maxReplyBytes: number;
     }
-  | { kind: 'bedrock'; modelId: string; region: string | undefined; policy: RetryPolicy };
+  | {
+      kind: 'bedrock';
+      modelId: string;
+      region: string | undefined;
+      policy: RetryPolicy;
+      maxReplyBytes: number;
+    };
 
 export type BlobStoreConfig =
   | { kind: 'fs'; root: string }
@@ -421,6 +431,7 @@ function recommenderConfig(env: Environment): RecommenderConfig {
         apiKey: env.OPENAI_API_KEY,
         model: required(env.DDX_LLM_MODEL, 'DDX_LLM_MODEL', 'DDX_RECOMMENDER=openai'),
         policy,
+        maxReplyBytes: env.DDX_LLM_MAX_REPLY_BYTES,
       };
     case 'bedrock':
       return {
@@ -428,6 +439,7 @@ function recommenderConfig(env: Environment): RecommenderConfig {
         modelId: required(env.DDX_LLM_MODEL, 'DDX_LLM_MODEL', 'DDX_RECOMMENDER=bedrock'),
         region: env.AWS_REGION,
         policy,
+        maxReplyBytes: env.DDX_LLM_MAX_REPLY_BYTES,
       };
   }
 }

@@ -6,17 +6,17 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { BadInputError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
 import type { BlobHead, BlobStore, CallOptions, GetOptions, PutOptions } from '../../ports.js';
-
 import {
   maxMetadataSidecarBytes,
   metadataSidecarKey,
   metadataSidecarTooLarge,
   parseMetadataSidecar,
 } from '../../uploads/metadata-sidecar.js';
+import { keepPrivate, makePrivateDirectory, privateFileMode } from '../shared/fs/private-files.js';
 
 export interface LocalFolderBlobStoreSettings {
   /** The folder that plays the bucket. */
@@ -96,13 +96,17 @@ export function createLocalFolderBlobStore(settings: LocalFolderBlobStoreSetting
     async put(key: string, body: Uint8Array, options: PutOptions): Promise<void> {
       const path = pathOf(key);
       try {
-        await mkdir(dirname(path), { recursive: true });
+        await makePrivateDirectory(dirname(path));
         // Write then rename, so a reader never sees half an object.
         const partial = `${path}.${randomUUID()}.partial`;
-        await writeFile(partial, body, { signal: options.signal });
+        await writeFile(partial, body, { signal: options.signal, mode: privateFileMode });
         await rename(partial, path);
         if (options.metadata && Object.keys(options.metadata).length > 0) {
-          await writeFile(pathOf(metadataSidecarKey(key)), `${JSON.stringify(options.metadata, null, 2)}\n`);
+          const sidecar = pathOf(metadataSidecarKey(key));
+          await writeFile(sidecar, `${JSON.stringify(options.metadata, null, 2)}\n`, {
+            mode: privateFileMode,
+          });
+          await keepPrivate(sidecar);
         }
       } catch (error) {
         throw storageError(error, `cannot write ${key}`);
