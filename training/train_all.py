@@ -36,6 +36,7 @@ import jsonfmt  # noqa: E402
 import make_samples  # noqa: E402
 import metrics as M  # noqa: E402
 import nets  # noqa: E402
+import onnx_node  # noqa: E402
 import synthetic_skin as S  # noqa: E402
 import calibration as C  # noqa: E402
 import derm_eval  # noqa: E402
@@ -48,9 +49,9 @@ MODELS = os.path.join(ROOT, "models")
 SAMPLES = os.path.join(ROOT, "samples")
 PARITY = os.path.join(HERE, ".cache", "parity")
 
-FULL = dict(det_train=3000, det_test=300, lesion_train=4000, lesion_test=1000, rash_train=2400, rash_test=600,
-            extent_train=2000, extent_test=600, non_skin=600, det_epochs=10, lesion_epochs=8, rash_epochs=8,
-            extent_epochs=6)
+FULL = dict(det_train=3000, det_test=300, lesion_train=4000, lesion_test=1000, rash_train=1600, rash_test=400,
+            extent_train=1200, extent_test=400, non_skin=600, det_epochs=3, lesion_epochs=2, rash_epochs=6,
+            extent_epochs=3)
 QUICK = dict(det_train=200, det_test=40, lesion_train=300, lesion_test=100, rash_train=200, rash_test=80,
              extent_train=200, extent_test=80, non_skin=80, det_epochs=1, lesion_epochs=1, rash_epochs=1,
              extent_epochs=1)
@@ -141,7 +142,7 @@ def det_batch(images, boxes, idx, rng, crop):
     return x.contiguous(memory_format=torch.channels_last), gts, igs
 
 
-FULL_FRAME_SHARE = 0.35  # batches of whole 320 px images (large dermoscopy lesions), the rest 192 px windows
+FULL_FRAME_SHARE = 0.2  # batches of whole 320 px images (large dermoscopy lesions), the rest 192 px windows
 
 
 def train_detector(images, boxes, cfg, rng):
@@ -168,7 +169,7 @@ def train_detector(images, boxes, cfg, rng):
                 break
             k += 1
             x, gts, igs = det_batch(images, boxes, idx, rng, None if full else 192)
-            cosine_lr(opt, 3e-3, min(step, total - 1), total, 150)
+            cosine_lr(opt, 3e-3, min(step, total - 1), total, 30)
             loss, lc, lb = nets.detector_loss(model(x), gts, igs, x.shape[-2:])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -181,6 +182,8 @@ def train_detector(images, boxes, cfg, rng):
         k = max(1, k)
         log(f"  detector epoch {ep + 1}/{epochs} loss {tot[0] / k:.3f} "
             f"(obj {tot[1] / k:.3f}, giou {tot[2] / k:.3f}) {time.time() - t0:.0f}s")
+        # checkpoint: a run stopped later can still be exported with --reuse-weights
+        torch.save(model.state_dict(), os.path.join(HERE, ".cache", "weights-lesion-detector-epoch.pt"))
     model.eval()
     return model
 
@@ -259,7 +262,7 @@ def train_classifier(name, images, labels, nc, epochs, rng, rotate):
         for b in range(steps):
             idx = perm[b * bs:(b + 1) * bs]
             x, y = cls_batch(images, labels, idx, rng, rotate)
-            cosine_lr(opt, 3e-3, step, total, 100)
+            cosine_lr(opt, 3e-3, step, total, min(100, total // 10))
             logits = model(x)
             loss = F.cross_entropy(logits, y, label_smoothing=0.05)
             opt.zero_grad(set_to_none=True)
@@ -491,9 +494,12 @@ def stage_detector(cfg, kw, args, rng, models_dir, framework, today, log_m):
         "evaluation": {"heldOutSynthetic": {k: m[k] for k in ("heldOutImages", "heldOutLesions", "mAP50",
                                                               "recall50", "precision50", "negativeImages",
                                                               "negativeImagesWithAnyBox")}},
-        "training": training_block(cfg["det_epochs"], len(tr_x), framework, today),
+        "training": training_block(args.epochs_done or cfg["det_epochs"], len(tr_x), framework, today),
         "intendedUse": INTENDED,
     }
+    if args.epochs_done:
+        card["training"]["note"] = (f"exported from the checkpoint after epoch {args.epochs_done} of "
+                                    f"{cfg['det_epochs']} planned (the shared machine ran out of time)")
     if derm:
         card["evaluation"]["dermEval"] = {
             "images": derm["images"], "roiRecallIoU50": derm["roiRecallIoU50"],
@@ -507,8 +513,13 @@ def stage_detector(cfg, kw, args, rng, models_dir, framework, today, log_m):
 
 
 def stage_classifier(mid, cfg, kw, args, rng, models_dir, framework, today, log_m, non_skin):
+    def train_set(name):  # a kept model (--recalibrate) needs no training data
+        if mid in (args.recalibrate or []):
+            return np.zeros((0, 128, 128, 3), np.uint8), np.zeros(0, np.int64)
+        return D.build(name, cfg[name], **kw)
+
     if mid == "lesion-classifier":
-        tr_x, tr_y = D.build("lesion_train", cfg["lesion_train"], **kw)
+        tr_x, tr_y = train_set("lesion_train")
         te_x, te_y = D.build("lesion_test", cfg["lesion_test"], **kw)
         names, epochs, icd = S.LESION_LABELS, cfg["lesion_epochs"], {
             "melanocytic-nevus": ["D22.9"], "melanoma": ["C43.9"], "seborrheic-keratosis": ["L82.1"],
@@ -518,7 +529,7 @@ def stage_classifier(mid, cfg, kw, args, rng, models_dir, framework, today, log_
                 "skin types I-VI evenly")
         te_eval = te_x[:, 0]
     elif mid == "rash-classifier":
-        tr_x, tr_y = D.build("rash_train", cfg["rash_train"], **kw)
+        tr_x, tr_y = train_set("rash_train")
         te_x, te_y = D.build("rash_test", cfg["rash_test"], **kw)
         names, epochs, icd = S.RASH_LABELS, cfg["rash_epochs"], {
             "plaque-psoriasis": ["L40.0"], "urticaria": ["L50.9"], "morbilliform-eruption": ["R21"],
@@ -527,7 +538,7 @@ def stage_classifier(mid, cfg, kw, args, rng, models_dir, framework, today, log_
         what = "whole synthetic widespread-rash photos with clothing, rulers and colour casts, skin types I-VI evenly"
         te_eval = te_x
     else:
-        tr_x, tr_y = D.build("extent_train", cfg["extent_train"], **kw)
+        tr_x, tr_y = train_set("extent_train")
         te_x, te_y = D.build("extent_test", cfg["extent_test"], **kw)
         names, epochs, icd = EXTENT_LABELS, cfg["extent_epochs"], {}
         desc = ("Demo localized / widespread extent classifier (whole image), used to route when the request "
@@ -535,26 +546,48 @@ def stage_classifier(mid, cfg, kw, args, rng, models_dir, framework, today, log_
         what = ("whole synthetic images: localized (dermoscopy, clinical close-ups, distant phone photos) vs "
                 "widespread rashes, half each")
         te_eval = te_x
-    model = trained(mid, lambda: train_classifier(mid, tr_x, tr_y, len(names), epochs, rng, rotate=True),
-                    lambda: nets.Classifier(len(names)), args)
-    logits = predict(model, te_eval)
-    cal, ood, report = calibrate(logits, te_y, predict(model, non_skin), names)
+    path = os.path.join(models_dir, f"{mid}.onnx")
+    card_path = os.path.join(models_dir, f"{mid}.card.json")
+    kept = mid in (args.recalibrate or [])
+    if kept:
+        # keep the committed model: measure and calibrate it on the new held-out data, no training
+        def logits_of(u8):
+            return onnx_node.run(path, u8, nets.IMAGENET_MEAN, nets.IMAGENET_STD)
+        with open(card_path) as f:
+            old_training = json.load(f)["training"]
+        model = None
+    else:
+        model = trained(mid, lambda: train_classifier(mid, tr_x, tr_y, len(names), epochs, rng, rotate=True),
+                        lambda: nets.Classifier(len(names)), args)
+
+        def logits_of(u8):
+            return predict(model, u8)
+    logits = logits_of(te_eval)
+    cal, ood, report = calibrate(logits, te_y, logits_of(non_skin), names)
     extra = {}
     if mid == "lesion-classifier":
-        acc_l, _, _ = cls_metrics(predict(model, te_x[len(te_y) // 2:, 1]), te_y[len(te_y) // 2:], names)
+        acc_l, _, _ = cls_metrics(logits_of(te_x[len(te_y) // 2:, 1]), te_y[len(te_y) // 2:], names)
         extra["looseCropAccuracy"] = acc_l
     log(f"  {mid}: held-out {report['accuracy']} ece {report['eceBefore']} -> {report['eceAfter']} "
         f"T={cal['temperature']} ood {report['ood']} {extra}")
-    path = os.path.join(models_dir, f"{mid}.onnx")
-    export_onnx(model, torch.zeros(1, 3, 128, 128), path, "logits")
+    if not kept:
+        export_onnx(model, torch.zeros(1, 3, 128, 128), path, "logits")
     derm = None
     if derm_eval_available() and mid != "rash-classifier":
         derm = eval_classifier_real.measure(mid, path, cal["temperature"], ood["threshold"], log=log)
     card = classifier_card(mid, desc + " Not for clinical use.", names, icd, report, cal, ood, derm, epochs,
                            len(tr_x), what, framework, today)
+    if kept:
+        card["version"] = "1.0.0"
+        card["training"] = old_training
+        card["trainingData"] = {"source": "synthetic", "generator": "training/synthetic_skin.py",
+                                "samples": old_training["trainSamples"],
+                                "content": "the clean synthetic images of the first demo models (before domain "
+                                           "randomisation); measured and calibrated on domain-randomised held-out "
+                                           "images", "note": NOT_DERM_EVAL}
     if extra:
         card["evaluation"]["heldOutSynthetic"].update(extra)
-    write_json(os.path.join(models_dir, f"{mid}.card.json"), card)
+    write_json(card_path, card)
     log_m[mid] = {**report, **extra, "calibration": cal, "outOfDistribution": ood, "dermEval": derm}
     return model
 
@@ -617,6 +650,10 @@ def main():
     ap.add_argument("--no-cache", action="store_true", help="regenerate data even if cached")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", choices=STAGES, action="append", help="train only these models (repeatable)")
+    ap.add_argument("--recalibrate", action="append", choices=[f"{st}-classifier" for st in STAGES[1:]],
+                    help="keep this committed classifier: only measure it, fit its temperature and energy threshold")
+    ap.add_argument("--epochs-done", type=int,
+                    help="with --reuse-weights: the detector weights are a checkpoint after this many epochs")
     ap.add_argument("--samples", action="store_true", help="also redraw samples/ (they are kept otherwise)")
     ap.add_argument("--reuse-weights", action="store_true",
                     help="debugging: load weights saved by an earlier run in training/.cache instead of training")
@@ -686,10 +723,15 @@ def parity_check(models, run_name):
     cases = {}
     g = torch.Generator().manual_seed(SEED)
     for mid, model in models.items():
+        if model is None:  # kept (--recalibrate): not exported by this run
+            continue
         size = 320 if mid == "lesion-detector" else 128
         x = torch.rand(2, 3, size, size, generator=g)
         cases[mid] = [save_parity_case(f"{mid}-0", model, x[:1]), save_parity_case(f"{mid}-1", model, x)]
-    models_dir = "/tmp/ddx-quick/models" if PARITY.endswith("-quick") else MODELS
+    if not cases:
+        return {"ran": False, "reason": "no model exported by this run"}
+    os.makedirs(PARITY, exist_ok=True)
+    models_dir = "/tmp/ddx-quick/models" if "-quick" in PARITY else MODELS
     write_json(os.path.join(PARITY, "cases.json"), {"modelsDir": models_dir, "cases": cases})
     return run_node_check()
 
