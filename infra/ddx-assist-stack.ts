@@ -50,6 +50,7 @@ import {
 } from './lambda-bundle.js';
 import { bedrockModelArns, sageMakerEndpointArn } from './model-resource-arns.js';
 import { RecordEvents } from './record-events.js';
+import { WebApp, type WebAppSettings } from './web-app.js';
 
 export type RecommenderSettings =
   | { kind: 'knowledge-base' }
@@ -117,6 +118,8 @@ export interface DdxAssistStackProps extends StackProps {
       scope?: string;
     };
   };
+  /** The workspace as a Lambda behind a Function URL (infra/web-app.ts); none when absent. */
+  webApp?: WebAppSettings;
 }
 
 /** Sized for decoding a 12-megapixel photo with sharp and holding the SDK clients. */
@@ -179,6 +182,8 @@ export class DdxAssistStack extends Stack {
   readonly deadLetterQueue: sqs.Queue;
   readonly table: dynamodb.Table;
   readonly function: lambda.Function;
+  /** The workspace, when `webApp` is given. */
+  readonly webApp: WebApp | undefined;
   readonly recordEvents: RecordEvents;
 
   constructor(scope: Construct, id: string, props: DdxAssistStackProps) {
@@ -334,6 +339,16 @@ export class DdxAssistStack extends Stack {
     this.recordEvents.attach(this.function, role);
 
     this.grantLeastPrivilege(role, { inputPrefix, derivedPrefix, props, recommender, secrets });
+    if (props.webApp) {
+      this.webApp = new WebApp(this, 'WebApp', {
+        ...props.webApp,
+        code: lambda.Code.fromAsset(bundleDirectory),
+        architecture: cpu === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
+        role,
+        environment,
+        memorySize: functionMemoryMb,
+      });
+    }
     this.addAlarms(props);
 
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });

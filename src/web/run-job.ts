@@ -1,0 +1,18 @@
+/**
+ * One job for the web app: `runInference` for a stored object, its outcome as a reply. What
+ * escapes runInference ended without a record: the store failed, or another run holds the object
+ * (IN_PROGRESS).
+ */
+import { PipelineStep } from '../errors.js';
+import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
+import { runInference } from '../pipeline/run-inference.js';
+import { type Reply, replyForOutcome, replyForThrownError } from './inference-reply.js';
+
+export async function runJob(deps: PipelineDeps, key: string, requestId: string): Promise<Reply> {
+  const job = { source: { key }, requestId, trigger: 'http' } as const;
+  try {
+    return replyForOutcome(await runInference(job, deps));
+  } catch (error) {
+    return replyForThrownError(error, PipelineStep.persist);
+  }
+}
