@@ -59,10 +59,13 @@ export function labelDisplay(label: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** 0.7234 -> "72%", 0.004 -> "<1%", 0.996 -> ">99%": no false precision. */
+/**
+ * 0.7234 -> "72%", 0.004 -> "<1%", 0.996 -> ">99%": no false precision. A model's 0 or 1 is a
+ * saturated softmax, not certainty: it reads "<1%" or ">99%" too.
+ */
 export function percent(probability: number): string {
-  if (probability > 0 && probability < 0.01) return '<1%';
-  if (probability < 1 && probability > 0.99) return '>99%';
+  if (probability < 0.01) return '<1%';
+  if (probability > 0.99) return '>99%';
   return `${Math.round(probability * 100)}%`;
 }
 
