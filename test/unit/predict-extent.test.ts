@@ -16,17 +16,10 @@ import {
   createPipelineFixture,
   routingTable,
 } from '../support/pipeline-fixture.js';
+import { clinicalContext } from '../support/unit-helpers.js';
 
 const image = { width: 4, height: 4, pixels: Buffer.alloc(48) };
-const context: ClinicalContext = {
-  extent: 'unspecified',
-  bodySite: null,
-  ageYears: null,
-  sex: null,
-  specialty: null,
-  durationDays: null,
-  notes: null,
-};
+const context: ClinicalContext = clinicalContext();
 const table: RoutingTable = {
   ...routingTable,
   extentPrediction: { detector: 'fake-detector', localizedMinConfidence: 0.75 },

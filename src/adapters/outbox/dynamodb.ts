@@ -20,11 +20,9 @@
  * @example
  * const outbox = createDynamoDbOutbox({ table: 'ddx-results' });
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordEvent } from '../../events/record-event.js';
 import type { ClaimOptions, Outbox, OutboxEntry, OutboxState } from '../../ports.js';
-import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
 import {
   confirmOutboxItems,
   dropStagedItem,
@@ -36,14 +34,9 @@ import {
   stageOutboxItems,
 } from '../result-store/dynamodb-outbox-items.js';
 import { resultTableKeys } from '../result-store/dynamodb-table.js';
-import { awsError, dynamoDbErrors } from '../shared/aws/aws-errors.js';
+import { connectResultTable, type ResultTableSettings } from '../shared/aws/dynamodb-result-table.js';
 
-export interface DynamoDbOutboxSettings {
-  table: string;
-  client?: DynamoDBClient;
-  region?: string;
-  policy?: RetryPolicy;
-}
+export type DynamoDbOutboxSettings = ResultTableSettings;
 
 function stateOf(item: OutboxItem): OutboxState {
   if (item.status === outboxStatus.pending) return 'pending';
@@ -66,22 +59,8 @@ function entryOf(item: OutboxItem): OutboxEntry {
 }
 
 export function createDynamoDbOutbox(settings: DynamoDbOutboxSettings): Outbox {
-  const ownsClient = settings.client === undefined;
-  const client = settings.client ?? new DynamoDBClient({ region: settings.region, maxAttempts: 1 });
-  const policy = settings.policy ?? defaultRetryPolicy;
-  const table: OutboxItemTable = {
-    name: settings.table,
-    documents: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-    call: (operation, signal, attempt) =>
-      withRetry(attempt, {
-        policy,
-        signal,
-        operation: `DynamoDB ${operation}`,
-        toError: (error) =>
-          awsError(dynamoDbErrors, error, `DynamoDB ${operation} on ${settings.table} (outbox)`),
-      }),
-  };
-  return new DynamoDbOutbox(table, ownsClient ? () => client.destroy() : () => {});
+  const { table, close } = connectResultTable(settings, 'outbox');
+  return new DynamoDbOutbox(table, close);
 }
 
 const { statusIndex, partitionKey } = resultTableKeys;

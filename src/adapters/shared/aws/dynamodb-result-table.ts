@@ -1,6 +1,6 @@
 /**
  * A connection to the result table for the stores that live beside the records (API tokens, the
- * audit log): the document client and the retrying call, built as the outbox builds its own.
+ * audit log): the document client and the retrying call, shared with the outbox.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
