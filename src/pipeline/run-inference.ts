@@ -37,14 +37,29 @@ export async function runInference(job: Job, deps: PipelineDeps): Promise<Infere
     const stored = await session.finishedRecord();
     if (stored) return session.reuse(stored);
 
-    // 1 load context and 2 fetch image overlap: the download starts first.
+    // 1 load context and 2 fetch image read one exact version (DESIGN.md section 1). With the
+    // version known (an event, an upload), they overlap and the download starts first; a job that
+    // names only a key reads the head first, so the download is of the version the head found.
     const { key } = session.source;
+    const known = session.knownVersion();
+    let loaded: LoadedContext | undefined;
+    if (!known) {
+      try {
+        loaded = await session.step(PipelineStep.loadContext, () =>
+          loadContext(deps.blobStore, key, undefined, session),
+        );
+      } catch (error) {
+        return await session.save(failedBeforeAnalysis(error, PipelineStep.loadContext));
+      }
+    }
+    const version = known ?? { versionId: loaded?.head.versionId, etag: loaded?.head.etag };
     const imageFetch = session.startStep(PipelineStep.fetchImage, () =>
-      fetchImage(deps.blobStore, key, deps.limits, session.timer, session),
+      fetchImage(deps.blobStore, key, version, deps.limits, session.timer, session),
     );
-    let loaded: LoadedContext;
     try {
-      loaded = await session.step(PipelineStep.loadContext, () => loadContext(deps.blobStore, key, session));
+      loaded ??= await session.step(PipelineStep.loadContext, () =>
+        loadContext(deps.blobStore, key, version, session),
+      );
     } catch (error) {
       await session.abandon(imageFetch);
       return await session.save(failedBeforeAnalysis(error, PipelineStep.loadContext));

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DdxError, PipelineStep } from '../errors.js';
 import { replyJson } from '../http/reply-json.js';
 import type { OutputSources } from '../outputs/record-output.js';
-import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
+import type { Job, PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { runInference } from '../pipeline/run-inference.js';
 import type { KeyScope } from '../uploads/key-scope.js';
 import { storeUpload } from '../uploads/store-upload.js';
@@ -82,14 +82,15 @@ async function handle(api: Api, exchange: Exchange): Promise<void> {
       return withJobSlot(api, async () => {
         const upload = parseUploadRequest(request, url.searchParams, scope);
         const image = await readRequestBody(request, deps.limits.maxImageBytes);
-        await storeUpload(deps.blobStore, { ...upload, image });
-        send(response, await runJob(api, upload.key, exchange));
+        const version = await storeUpload(deps.blobStore, { ...upload, image });
+        // The job reads the version this request stored, whatever other uploads did to the key since.
+        send(response, await runJob(api, { key: upload.key, ...version }, exchange));
       });
     case 'job':
       return withJobSlot(api, async () => {
         const body = await readRequestBody(request, maxJobRequestBytes);
         const key = parseJobRequest(request.headers['content-type'], body, scope);
-        send(response, await runJob(api, key, exchange));
+        send(response, await runJob(api, { key }, exchange));
       });
     case 'get-record': {
       const id = match.params.id ?? '';
@@ -124,8 +125,8 @@ async function withJobSlot({ slots }: Api, work: () => Promise<void>): Promise<v
   }
 }
 
-async function runJob(api: Api, key: string, exchange: Exchange): Promise<Reply> {
-  const job = { source: { key }, requestId: exchange.requestId, trigger: 'http' } as const;
+async function runJob(api: Api, source: Job['source'], exchange: Exchange): Promise<Reply> {
+  const job: Job = { source, requestId: exchange.requestId, trigger: 'http' };
   try {
     return replyForOutcome(await runInference(job, api.deps));
   } catch (error) {
