@@ -39,6 +39,8 @@ import { startDynalite } from '../test/support/dynalite.js';
 import { writeRemoteRoutingTable } from '../test/support/remote-routing-table.js';
 import { runNode } from '../test/support/run-node.js';
 import { startS3rver } from '../test/support/s3rver.js';
+import { reportFigures } from './bench-report.js';
+import { photoLike } from './photo-like.js';
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -70,15 +72,20 @@ const invoked = performance.now();
 console.log(JSON.stringify({ bench: { loadMs: loaded - started, invokeMs: invoked - loaded, response } }));
 `;
 
-/** A routing table that calls each local model as a SageMaker endpoint of the same name. */
-/** A 12-megapixel photo of one dark lesion on skin, as a phone would send it. */
-function lesionPhoto(): Promise<Buffer> {
+/** A 12-megapixel photo of one dark lesion on flat skin: small to send, quick to decode. */
+function plainPhoto(): Promise<Buffer> {
   const [width, height] = [4000, 3000];
   const lesion = `<svg width="${width}" height="${height}"><ellipse cx="2100" cy="1400" rx="260" ry="210" fill="#4a2a1c"/></svg>`;
   return sharp({ create: { width, height, channels: 3, background: '#d8a48a' } })
     .composite([{ input: Buffer.from(lesion) }])
     .jpeg({ quality: 88 })
     .toBuffer();
+}
+
+/** What a job sends: the photo and its S3 user metadata. */
+interface Upload {
+  photo: Buffer;
+  metadata: Record<string, string>;
 }
 
 const median = (values: number[]) => {
@@ -121,7 +128,24 @@ async function main(): Promise<void> {
     const probe = join(workspace, 'probe.mjs');
     await writeFile(probe, probeSource);
 
-    const photo = await lesionPhoto();
+    // The plain job: a flat photo, two metadata fields. The realistic one: a grainy photo-like
+    // 12 MP JPEG and clinical notes with a name in them (the scrubber's first use is in the job).
+    const plain: Upload = {
+      photo: await plainPhoto(),
+      metadata: { extent: 'localized', 'body-site': 'back' },
+    };
+    const realistic: Upload = {
+      photo: await photoLike(4000, 3000),
+      metadata: {
+        extent: 'localized',
+        'body-site': 'back',
+        age: '61',
+        sex: 'male',
+        'patient-name': 'John Smith',
+        notes:
+          'Mr Smith (DOB 04/07/1963) noticed a pigmented lesion on the upper back; it has grown and darkened over 3 months. Call 555-0142 or j.smith@example.org.',
+      },
+    };
     const environment: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: workspace,
@@ -152,15 +176,15 @@ async function main(): Promise<void> {
     };
 
     let uploads = 0;
-    async function sample(bundle: string): Promise<Sample> {
-      const key = `uploads/bench photo ${uploads++}.jpg`;
+    async function sample(bundle: string, { photo, metadata }: Upload): Promise<Sample> {
+      const key = `uploads/bench ${metadata.notes ? 'realistic' : 'plain'} photo ${uploads++}.jpg`;
       await s3.client.send(
         new PutObjectCommand({
           Bucket: s3.bucket,
           Key: key,
           Body: photo,
           ContentType: 'image/jpeg',
-          Metadata: { extent: 'localized', 'body-site': 'back' },
+          Metadata: metadata,
         }),
       );
       const notification = {
@@ -218,13 +242,17 @@ async function main(): Promise<void> {
     }
 
     console.log(`cold start: ${runs} fresh processes each, alternating, after one warm-up each`);
-    await sample(handlerBundle);
-    await sample(baselineBundle);
+    await sample(handlerBundle, plain);
+    await sample(baselineBundle, plain);
     const handlerSamples: Sample[] = [];
     const baselineSamples: Sample[] = [];
+    const realisticHandler: Sample[] = [];
+    const realisticBaseline: Sample[] = [];
     for (let run = 0; run < runs; run++) {
-      handlerSamples.push(await sample(handlerBundle));
-      baselineSamples.push(await sample(baselineBundle));
+      handlerSamples.push(await sample(handlerBundle, plain));
+      baselineSamples.push(await sample(baselineBundle, plain));
+      realisticHandler.push(await sample(handlerBundle, realistic));
+      realisticBaseline.push(await sample(baselineBundle, realistic));
     }
 
     // Every handler run must have done the whole job, or the comparison means nothing.
@@ -233,7 +261,13 @@ async function main(): Promise<void> {
       const json = item.record?.S;
       return json === undefined
         ? []
-        : [JSON.parse(json) as { status: string; timings: Record<string, number> }];
+        : [
+            JSON.parse(json) as {
+              status: string;
+              source: { key: string };
+              timings: Record<string, number>;
+            },
+          ];
     });
     const statuses = records.map((record) => record.status);
     const counts = Object.entries(
@@ -242,8 +276,8 @@ async function main(): Promise<void> {
         return tally;
       }, {}),
     );
-    if (statuses.length !== runs + 1 || statuses.some((status) => status === 'failed')) {
-      throw new Error(`expected ${runs + 1} usable records, found: ${JSON.stringify(counts)}`);
+    if (statuses.length !== 2 * runs + 1 || statuses.some((status) => status === 'failed')) {
+      throw new Error(`expected ${2 * runs + 1} usable records, found: ${JSON.stringify(counts)}`);
     }
 
     const describe = (name: string, samples: Sample[]) => {
@@ -256,26 +290,41 @@ async function main(): Promise<void> {
       );
       return { load, total, processTotal };
     };
-    const handler = describe('handler', handlerSamples);
     // The job's own timed steps (the record's `timings.total`): download, decode, model calls,
     // crop, recommendation, storage. The rest of the first invocation is start-up work.
-    const jobMs = median(records.map((record) => record.timings.total ?? Number.NaN));
-    const invocationMs = median(handlerSamples.map((item) => item.invokeMs));
-    console.log(
-      `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), start-up work in the invocation ~${milliseconds(invocationMs - jobMs)}`,
-    );
-    const steps = [...new Set(records.flatMap((record) => Object.keys(record.timings)))].filter(
-      (step) => step !== 'total',
-    );
-    const stepMedians = steps.map(
-      (step) =>
-        `${step} ${milliseconds(median(records.map((record) => record.timings[step] ?? Number.NaN)))}`,
-    );
-    console.log(`            job steps (medians, some overlap): ${stepMedians.join(', ')}`);
+    const describeJobs = (variant: string, samples: Sample[]) => {
+      const jobs = records.filter((record) => record.source.key.includes(` ${variant} `));
+      const jobMs = median(jobs.map((record) => record.timings.total ?? Number.NaN));
+      const invocationMs = median(samples.map((item) => item.invokeMs));
+      console.log(
+        `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), start-up work in the invocation ~${milliseconds(invocationMs - jobMs)}`,
+      );
+      const steps = [...new Set(jobs.flatMap((record) => Object.keys(record.timings)))].filter(
+        (step) => step !== 'total',
+      );
+      const stepMedians = steps.map(
+        (step) => `${step} ${milliseconds(median(jobs.map((record) => record.timings[step] ?? Number.NaN)))}`,
+      );
+      console.log(`            job steps (medians, some overlap): ${stepMedians.join(', ')}`);
+    };
+    const handler = describe('handler', handlerSamples);
+    describeJobs('plain', handlerSamples);
     const baseline = describe('baseline', baselineSamples);
     console.log(
       `  ratio handler / baseline: load ${(handler.load / baseline.load).toFixed(2)}x, load + first invocation ${(handler.total / baseline.total).toFixed(2)}x, whole process ${(handler.processTotal / baseline.processTotal).toFixed(2)}x`,
     );
+    console.log('  realistic job (photo-like 12 MP JPEG, clinical notes with identifiers to scrub):');
+    describe('handler', realisticHandler);
+    describeJobs('realistic', realisticHandler);
+    describe('baseline', realisticBaseline);
+    // Each run's handler against the baseline run right after it: noise shared by the pair cancels.
+    const pairRatios = (handlerRuns: Sample[], baselineRuns: Sample[]) =>
+      median(
+        handlerRuns.map((item, index) => {
+          const paired = baselineRuns[index];
+          return paired ? (item.loadMs + item.invokeMs) / (paired.loadMs + paired.invokeMs) : Number.NaN;
+        }),
+      );
     console.log(`  handler records: ${counts.map(([status, count]) => `${count} ${status}`).join(', ')}`);
     const sizes = (name: string, report: BundleSizes) =>
       console.log(
@@ -285,6 +334,14 @@ async function main(): Promise<void> {
     sizes('baseline', baselineSizes);
     console.log(
       `  models: ddx serve-models (startModelServer) on loopback, ONNX models of ${localRoutes} served as SageMaker endpoints`,
+    );
+    reportFigures(
+      'cold-start',
+      {
+        p4ColdStartRatio: pairRatios(realisticHandler, realisticBaseline),
+        p4ColdStartRatioPlain: pairRatios(handlerSamples, baselineSamples),
+      },
+      { p4ColdStartRatio: { max: 1.5 }, p4ColdStartRatioPlain: { max: 1.5 } },
     );
   } finally {
     await Promise.allSettled([modelServer.close(), s3.close(), dynamo.close()]);

@@ -52,6 +52,7 @@ import {
 } from './lambda-bundle.js';
 import { bedrockModelArns, sageMakerEndpointArn } from './model-resource-arns.js';
 import { RecordEvents } from './record-events.js';
+import { WebApp, type WebAppSettings } from './web-app.js';
 
 export type RecommenderSettings =
   | { kind: 'knowledge-base' }
@@ -129,6 +130,8 @@ export interface DdxAssistStackProps extends StackProps {
       scope?: string;
     };
   };
+  /** The workspace as a Lambda behind a Function URL (infra/web-app.ts); none when absent. */
+  webApp?: WebAppSettings;
 }
 
 /** S3 server access logs are kept this long, then expire. */
@@ -194,6 +197,8 @@ export class DdxAssistStack extends Stack {
   readonly deadLetterQueue: sqs.Queue;
   readonly table: dynamodb.Table;
   readonly function: lambda.Function;
+  /** The workspace, when `webApp` is given. */
+  readonly webApp: WebApp | undefined;
   readonly recordEvents: RecordEvents;
 
   constructor(scope: Construct, id: string, props: DdxAssistStackProps) {
@@ -383,6 +388,16 @@ export class DdxAssistStack extends Stack {
           resources: [...new Set([keys.data.keyArn, keys.queues.keyArn])],
         }),
       );
+    }
+    if (props.webApp) {
+      this.webApp = new WebApp(this, 'WebApp', {
+        ...props.webApp,
+        code: lambda.Code.fromAsset(bundleDirectory),
+        architecture: cpu === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
+        role,
+        environment,
+        memorySize: functionMemoryMb,
+      });
     }
     this.addAlarms(props);
 

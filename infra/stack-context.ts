@@ -24,6 +24,9 @@
  * | `maxQueueAgeSeconds`          | oldest-upload alarm threshold; default 900                        |
  * | `maxTransientFailures`        | transient-failure alarm threshold per 5 minutes; default 5        |
  * | `encryptionKey`               | `create` (a customer-managed KMS key) or a KMS key ARN; default none |
+ * | `webApp`                      | `true`: the workspace Lambda behind a Function URL; default off   |
+ * | `oidcIssuer`, `oidcAudience`, `oidcRoleClaim`, `oidcJwksUrl` | OIDC bearer JWTs for it (issuer and audience together) |
+ * | `webAllowedHosts`             | comma-separated extra Host names (a custom domain)                |
  */
 import type { Node } from 'constructs';
 import { z } from 'zod';
@@ -31,6 +34,7 @@ import { logLevels } from '../src/ports.js';
 import { isTlsOrLoopbackUrl, plainHttpRefused } from '../src/transport-security.js';
 import type { DdxAssistStackProps, PromptSourceSettings, RecommenderSettings } from './ddx-assist-stack.js';
 import { lambdaCpus } from './lambda-bundle.js';
+import type { WebAppSettings } from './web-app.js';
 
 /** `-c a=x,y` arrives as a string, cdk.json may hold an array: both become a list. */
 const list = z
@@ -78,6 +82,12 @@ const contextSchema = z.object({
   encryptionKey: z
     .union([z.literal('create'), z.string().regex(/^arn:[^:]+:kms:[^:]+:\d{12}:key\/.+$/, 'a KMS key ARN')])
     .optional(),
+  webApp: z.stringbool().or(z.boolean()).default(false),
+  oidcIssuer: z.url().optional(),
+  oidcAudience: text.optional(),
+  oidcRoleClaim: text.optional(),
+  oidcJwksUrl: z.url().optional(),
+  webAllowedHosts: list.optional(),
 });
 
 type StackContext = z.infer<typeof contextSchema>;
@@ -122,6 +132,19 @@ function promptSourceSettings(context: StackContext): PromptSourceSettings {
   }
 }
 
+function webAppSettings(context: StackContext): WebAppSettings | undefined {
+  if (!context.webApp) return undefined;
+  const oidc = context.oidcIssuer
+    ? {
+        issuer: context.oidcIssuer,
+        audience: required(context.oidcAudience, 'oidcAudience', 'oidcIssuer'),
+        roleClaim: context.oidcRoleClaim,
+        jwksUrl: context.oidcJwksUrl,
+      }
+    : undefined;
+  return { oidc, allowedHosts: context.webAllowedHosts };
+}
+
 /** The stack's name and properties from the app's context. */
 export function stackSettingsFromContext(node: Node): { stackName: string; props: DdxAssistStackProps } {
   const raw = Object.fromEntries(
@@ -158,6 +181,7 @@ export function stackSettingsFromContext(node: Node): { stackName: string; props
           : context.encryptionKey === 'create'
             ? { kind: 'create' }
             : { kind: 'existing', keyArn: context.encryptionKey },
+      webApp: webAppSettings(context),
     },
   };
 }

@@ -4,6 +4,7 @@
  * ```
  * dist-lambda/
  *   index.mjs, chunks/*.mjs   the handler, bundled by esbuild (ESM, node22, minified, source maps)
+ *   codec-worker.mjs          the worker thread the JPEG 2000 / lossless DICOM codecs decode in
  *   node_modules/             sharp and its Linux glibc binaries for the chosen CPU, nothing else
  *   models/ prompts/ data/    the routing table with its model cards, prompts, knowledge base, ICD-10-CM
  *   ddx-bundle.json           the manifest: CPU, libc, Node major, shipped native packages
@@ -85,7 +86,7 @@ const bundleEntries = new Set([
   'data',
 ]);
 const isBundleOutput = (name: string) =>
-  bundleEntries.has(name) || /^index\.mjs\.(map|LEGAL\.txt)$/.test(name);
+  bundleEntries.has(name) || /^(index|codec-worker)\.mjs(\.map|\.LEGAL\.txt)?$/.test(name);
 
 async function clearOutputDirectory(directory: string): Promise<void> {
   let names: string[];
@@ -144,7 +145,11 @@ async function javascriptSize(directory: string): Promise<number> {
 export function lambdaBuildOptions(entry: string, outDirectory: string): BuildOptions & { metafile: true } {
   return {
     absWorkingDir: repositoryRoot,
-    entryPoints: { index: resolve(entry) },
+    // The codec worker is a script of its own: a worker thread starts from a file, not a chunk.
+    entryPoints: {
+      index: resolve(entry),
+      'codec-worker': join(repositoryRoot, 'src/imaging/dicom/codec-worker.ts'),
+    },
     outdir: outDirectory,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',

@@ -341,6 +341,7 @@ async function createDetector(
         card,
         confidence: config.confidence,
         overlap: config.overlap,
+        maxSide: config.maxSide,
         policy,
       });
     }
@@ -396,5 +397,6 @@ function sageMakerSettings(config: SageMakerModelConfig) {
     accept: config.accept,
     customAttributes: config.customAttributes,
     targetModel: config.targetModel,
+    maxSide: config.maxSide,
   };
 }

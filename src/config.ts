@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 import { type DeliveryPolicy, defaultDeliveryPolicy } from './events/event-delivery.js';
 import { parseWebhookSecret } from './events/webhook-signature.js';
+import { type DecodeBudget, defaultDecodeBudget } from './imaging/decode-budget.js';
 import type { LinkSettings } from './outputs/record-links.js';
 import { logLevels } from './ports.js';
 import { defaultRetryPolicy, type RetryPolicy } from './resilience/retry.js';
@@ -111,6 +112,20 @@ const environmentSchema = z.object({
   DDX_FHIR_SCOPE: text.default(
     'system/DiagnosticReport.write system/Observation.write system/Device.write system/Media.write',
   ),
+  // web (issue 12, 9.4): `ddx serve`'s Host allow-list, body deadline, sessions and OIDC
+  DDX_ALLOWED_HOSTS: z.string().optional(),
+  DDX_BODY_TIMEOUT_MS: wholePositive(30_000),
+  DDX_SESSION_SECRET: z.string().min(32).optional(),
+  DDX_SESSION_TTL_SECONDS: wholePositive(8 * 3600),
+  DDX_SECURE_COOKIES: z.stringbool().default(false),
+  DDX_OIDC_ISSUER: z.url().optional(),
+  DDX_OIDC_AUDIENCE: text.optional(),
+  DDX_OIDC_ROLE_CLAIM: text.default('ddx_role'),
+  DDX_OIDC_JWKS_URL: z.url().optional(),
+  // harden-inputs (issue 9): the decode budget (src/imaging/decode-budget.ts).
+  DDX_DECODE_TIMEOUT_MS: wholePositive(defaultDecodeBudget.timeoutMs),
+  DDX_DECODE_MEMORY_MB: wholePositive(defaultDecodeBudget.memoryMb),
+  DDX_MAX_JPEG_SCANS: wholePositive(defaultDecodeBudget.maxJpegScans),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -178,6 +193,19 @@ export interface EventsConfig {
   delivery: DeliveryPolicy;
 }
 
+/** `ddx serve` and the web Lambda (src/web/). */
+export interface WebConfig {
+  /** Host names answered besides localhost and the bound address. */
+  allowedHosts: string[];
+  /** Time for a request body to arrive, before a job slot is taken. */
+  bodyTimeoutMs: number;
+  /** Signs session cookies; a random one per process when unset (sessions end on restart). */
+  sessionSecret: string | undefined;
+  sessionTtlSeconds: number;
+  secureCookies: boolean;
+  oidc: { issuer: string; audience: string; roleClaim: string; jwksUrl: string | undefined } | null;
+}
+
 export interface Config {
   blobStore: BlobStoreConfig;
   resultStore: ResultStoreConfig;
@@ -192,7 +220,13 @@ export interface Config {
   cptMappingPath: string | undefined;
   inputPrefix: string;
   derivedPrefix: string;
-  limits: { maxImageBytes: number; maxImagePixels: number; minImageSide: number; dicomModalities: string[] };
+  limits: {
+    maxImageBytes: number;
+    maxImagePixels: number;
+    minImageSide: number;
+    dicomModalities: string[];
+    decodeBudget: DecodeBudget;
+  };
   cropPadding: number;
   jobTimeoutMs: number;
   /** A step that would start with less time than this left ends the job retriably instead. */
@@ -209,6 +243,7 @@ export interface Config {
   /** Links in events and outputs (`<publicUrl>/v1/records/<id>/fhir`), and the FHIR patient identifier system. */
   outputs: { links: LinkSettings; patientIdSystem: string | undefined };
   events: EventsConfig;
+  web: WebConfig;
   logLevel: (typeof logLevels)[number];
   /** True when DDX_LOG_LEVEL was set (in Lambda, POWERTOOLS_LOG_LEVEL rules otherwise). */
   logLevelConfigured: boolean;
@@ -259,6 +294,11 @@ export function loadConfig(
       maxImagePixels: env.DDX_MAX_IMAGE_PIXELS,
       minImageSide: env.DDX_MIN_IMAGE_SIDE,
       dicomModalities: env.DDX_DICOM_MODALITIES,
+      decodeBudget: {
+        timeoutMs: env.DDX_DECODE_TIMEOUT_MS,
+        memoryMb: env.DDX_DECODE_MEMORY_MB,
+        maxJpegScans: env.DDX_MAX_JPEG_SCANS,
+      },
     },
     cropPadding: env.DDX_CROP_PADDING,
     jobTimeoutMs: env.DDX_JOB_TIMEOUT_MS,
@@ -276,6 +316,7 @@ export function loadConfig(
       patientIdSystem: env.DDX_PATIENT_ID_SYSTEM,
     },
     events: eventsConfig(env),
+    web: webConfig(env),
     logLevel: env.DDX_LOG_LEVEL ?? 'info',
     logLevelConfigured: env.DDX_LOG_LEVEL !== undefined,
   };
@@ -291,6 +332,27 @@ export async function loadConfigWithSecrets(
 ): Promise<Config> {
   await resolveSecretArns(environment, secrets);
   return loadConfig(environment);
+}
+
+function webConfig(env: Environment): WebConfig {
+  return {
+    allowedHosts: (env.DDX_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+    bodyTimeoutMs: env.DDX_BODY_TIMEOUT_MS,
+    sessionSecret: env.DDX_SESSION_SECRET,
+    sessionTtlSeconds: env.DDX_SESSION_TTL_SECONDS,
+    secureCookies: env.DDX_SECURE_COOKIES,
+    oidc: env.DDX_OIDC_ISSUER
+      ? {
+          issuer: env.DDX_OIDC_ISSUER,
+          audience: required(env.DDX_OIDC_AUDIENCE, 'DDX_OIDC_AUDIENCE', 'DDX_OIDC_ISSUER'),
+          roleClaim: env.DDX_OIDC_ROLE_CLAIM,
+          jwksUrl: env.DDX_OIDC_JWKS_URL,
+        }
+      : null,
+  };
 }
 
 function blobStoreConfig(env: Environment, dataDir: string): BlobStoreConfig {

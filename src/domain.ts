@@ -63,7 +63,19 @@ export interface ClinicalContext {
   specialty: string | null;
   durationDays: number | null;
   notes: string | null;
+  /** Why a field was dropped (clinical/context-warnings.ts): codes only, never the dropped text. */
+  warnings?: ContextWarningCode[];
 }
+
+/** A field of the context that was dropped or kept apart, by code (never by value). */
+export type ContextWarningCode =
+  | 'BODY_SITE_NOT_IN_VOCABULARY'
+  | 'BODY_SITE_WITHOUT_SITE_WORD'
+  | 'SPECIALTY_NOT_LISTED'
+  | 'DICOM_BODY_PART_NOT_IN_VOCABULARY'
+  | 'PATIENT_NAME_CONFLICT'
+  | 'PATIENT_ID_CONFLICT'
+  | 'DATE_OF_BIRTH_CONFLICT';
 
 /** What may leave the service towards a model: an allow-list of derived fields. */
 export interface DeidentifiedContext {

@@ -33,6 +33,8 @@ export const InputErrorCode = {
   corruptImage: 'CORRUPT_IMAGE',
   imageTooLarge: 'IMAGE_TOO_LARGE',
   imageTooSmall: 'IMAGE_TOO_SMALL',
+  /** Within the size limits, but its header or its decode exceeds a decode budget (scans, components, time, memory). */
+  imageTooComplex: 'IMAGE_TOO_COMPLEX',
   unsupportedModality: 'UNSUPPORTED_MODALITY',
   noRoute: 'NO_ROUTE',
 } as const;

@@ -16,7 +16,7 @@ import type {
 } from './domain.js';
 import type { RecordEvent } from './events/record-event.js';
 import type { ClassificationCard, DetectionCard } from './models/model-card.js';
-import type { InferenceRecord, RecordStatus } from './record.js';
+import type { InferenceRecord, RecordStatus, ReviewState } from './record.js';
 
 /** Options every external call accepts: the job's deadline travels as an AbortSignal. */
 export interface CallOptions {
@@ -83,6 +83,25 @@ export interface BlobStore {
 export interface ListOptions {
   status?: RecordStatus;
   limit?: number;
+}
+
+/** One page of the worklist: newest first, filtered, continued by an opaque cursor. */
+export interface PageQuery {
+  status?: RecordStatus;
+  verdict?: 'confident' | 'uncertain' | 'out-of-scope';
+  /** A record without a review is `preliminary`. */
+  reviewState?: ReviewState;
+  /** Records whose id starts with this. */
+  idPrefix?: string;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface RecordPage {
+  records: InferenceRecord[];
+  /** Null on the last page. */
+  nextCursor: string | null;
 }
 
 /** What a conditional write found: written, or another writer got there first. */
@@ -158,6 +177,8 @@ export interface ResultStore {
   release(id: string, owner: string, options?: CallOptions): Promise<void>;
   /** Newest first. */
   list(options?: ListOptions & CallOptions): Promise<InferenceRecord[]>;
+  /** Newest first, filtered, a page at a time (record-page-cursor.ts). */
+  listPage(query: PageQuery & CallOptions): Promise<RecordPage>;
   close?(): Promise<void>;
 }
 
@@ -346,4 +367,56 @@ export interface GenerationTracer {
    * (in Lambda: the invocation's remaining time), on top of the tracer's own retry policy.
    */
   flush(options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access and audit (the web workspace, src/web/): kept in the result store, beside the records
+
+export type Role = 'uploader' | 'reviewer' | 'admin';
+
+/** An API token as stored: only the SHA-256 of its secret, never the secret. */
+export interface StoredToken {
+  /** Public, part of the token itself (`ddx_<id>_<secret>`): found by id, checked by hash. */
+  id: string;
+  name: string;
+  role: Role;
+  /** Hex SHA-256 of the whole token. */
+  sha256: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface TokenStore {
+  readonly name: string;
+  /** Stores a new token; an id that exists already is refused (ids are random). */
+  add(token: StoredToken, options?: CallOptions): Promise<void>;
+  get(id: string, options?: CallOptions): Promise<StoredToken | undefined>;
+  /** Oldest first, revoked ones included. */
+  list(options?: CallOptions): Promise<StoredToken[]>;
+  /** Marks a token revoked; false when there is no such token or it was revoked already. */
+  revoke(id: string, at: string, options?: CallOptions): Promise<boolean>;
+  close?(): Promise<void>;
+}
+
+/** One change to a record, as it happened: nothing updates or deletes an entry once appended. */
+export interface AuditEntry {
+  /** Derived from what was done, so appending the same change twice keeps one entry. */
+  id: string;
+  recordId: string;
+  at: string;
+  /** The principal: `token:<name>` or `oidc:<subject>`. */
+  actor: string;
+  /** `review.accept`, `review.amend`, `review.reject`. */
+  action: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditLog {
+  readonly name: string;
+  /** Appends an entry; an entry with the same id is kept as it was (a retried append). */
+  append(entry: AuditEntry, options?: CallOptions): Promise<void>;
+  /** A record's entries, oldest first. */
+  list(recordId: string, options?: CallOptions): Promise<AuditEntry[]>;
+  close?(): Promise<void>;
 }

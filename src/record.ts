@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type {
   Box,
+  ContextWarningCode,
   DeidentifiedContext,
   Detection,
   DicomInstanceReference,
@@ -91,6 +92,22 @@ export interface RecommendationRecord extends Recommendation {
   latencyMs: number | null;
 }
 
+export type ReviewState = 'preliminary' | 'final' | 'rejected';
+
+/**
+ * A clinician's review (POST /v1/records/:id/review): beside the AI output, which it never
+ * changes. A record without one reads as preliminary.
+ */
+export interface Review {
+  state: ReviewState;
+  /** The principal who reviewed (`token:<name>`, `oidc:<subject>`). */
+  reviewer: string;
+  at: string;
+  diagnosis: string | null;
+  codes: string[];
+  comment: string | null;
+}
+
 export interface InferenceRecord {
   id: string;
   schemaVersion: 1;
@@ -107,7 +124,12 @@ export interface InferenceRecord {
   dicom?: DicomInstanceReference | null;
   /** The de-identified clinical context; identifiers and notes are not part of the record. */
   context:
-    | (DeidentifiedContext & { notesProvided: boolean; notesRedactions: Record<string, number> | null })
+    | (DeidentifiedContext & {
+        notesProvided: boolean;
+        notesRedactions: Record<string, number> | null;
+        /** Fields dropped or kept apart, by code (never the text): absent when none. */
+        warnings?: ContextWarningCode[];
+      })
     | null;
   route: RouteDecision | null;
   localization: Localization | null;
@@ -117,6 +139,8 @@ export interface InferenceRecord {
   error: ErrorBody | null;
   /** Milliseconds per step (`localize`) and per sub-step (`localize.inference`), plus `total`. */
   timings: Record<string, number>;
+  /** Absent until a clinician reviews the record (src/web/review/). */
+  review?: Review | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -11,6 +11,7 @@ import { resultsGetCommand, resultsListCommand } from './results-commands.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 import { serveModelsCommand } from './serve-models-command.js';
+import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './tokens-commands.js';
 
 export const commandTable: readonly Command[] = [
   runCommand,
@@ -23,4 +24,7 @@ export const commandTable: readonly Command[] = [
   serveCommand,
   serveModelsCommand,
   modelsCheckCommand,
+  tokensCreateCommand,
+  tokensListCommand,
+  tokensRevokeCommand,
 ];

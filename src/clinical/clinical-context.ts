@@ -4,11 +4,16 @@
  *
  * Keys are matched loosely (`body-site`, `body_site`, `bodySite` are the same key) because S3
  * lower-cases user-metadata names. Values are checked strictly: a wrongly typed value fails the
- * upload with a message naming the key, never the value (values may identify a patient).
+ * upload with a message naming the key, never the value (values may identify a patient). The body
+ * site and the specialty are free text clinics type: they are allow-listed onto a controlled
+ * vocabulary, and a value that does not map is dropped with a warning code, never forwarded.
  */
 import { z } from 'zod';
-import type { ClinicalContext, Extent, PatientIdentifiers, Sex } from '../domain.js';
+import type { ClinicalContext, ContextWarningCode, Extent, PatientIdentifiers, Sex } from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
+import { canonicalBodySite } from './body-site-vocabulary.js';
+import { bodySiteWarning, ContextWarning } from './context-warnings.js';
+import { canonicalSpecialty } from './specialty-list.js';
 
 const keyAliases: Record<string, keyof ClinicalContext | keyof PatientIdentifiers> = {
   extent: 'extent',
@@ -80,10 +85,10 @@ const word = (words: Record<string, string>) =>
 
 const contextSchema = z.object({
   extent: word(extentWords).optional(),
-  bodySite: shortText(80).toLowerCase().optional(),
+  bodySite: shortText(80).optional(),
   ageYears: wholeNumber(0, 130).optional(),
   sex: word(sexWords).optional(),
-  specialty: shortText(60).toLowerCase().optional(),
+  specialty: shortText(60).optional(),
   durationDays: wholeNumber(0, 36500).optional(),
   notes: z.string().max(4000).optional(),
   name: shortText(200).optional(),
@@ -122,15 +127,29 @@ export function parseClinicalMetadata(metadata: Record<string, unknown>): Parsed
   if (value.patientId) patient.patientId = value.patientId;
   if (value.dateOfBirth) patient.dateOfBirth = value.dateOfBirth;
 
+  const warnings: ContextWarningCode[] = [];
+  let bodySite: string | null = null;
+  if (value.bodySite) {
+    const mapped = canonicalBodySite(value.bodySite);
+    if ('site' in mapped) bodySite = mapped.site;
+    else warnings.push(bodySiteWarning(mapped.dropped));
+  }
+  let specialty: string | null = null;
+  if (value.specialty) {
+    specialty = canonicalSpecialty(value.specialty) ?? null;
+    if (specialty === null) warnings.push(ContextWarning.specialtyNotListed);
+  }
+
   return {
     context: {
       extent: value.extent ? (extentWords[value.extent] ?? 'unspecified') : 'unspecified',
-      bodySite: value.bodySite ?? null,
+      bodySite,
       ageYears: value.ageYears ?? null,
       sex: value.sex ? (sexWords[value.sex] ?? null) : null,
-      specialty: value.specialty ?? null,
+      specialty,
       durationDays: value.durationDays ?? null,
       notes: value.notes?.trim() || null,
+      ...(warnings.length > 0 ? { warnings } : {}),
     },
     patient,
   };

@@ -23,10 +23,21 @@ export interface DeidentifiedNotes {
   removed: Record<string, number>;
 }
 
-/** Notes with identifiers removed, the patient's own known identifiers first; null without notes. */
-export function deidentifyNotes(notes: string | null, patient: PatientIdentifiers): DeidentifiedNotes | null {
+/**
+ * Notes with identifiers removed, every identifier the upload gave first (the sidecar's, and a
+ * conflicting DICOM header's: `others`); null without notes.
+ */
+export function deidentifyNotes(
+  notes: string | null,
+  patient: PatientIdentifiers,
+  others?: PatientIdentifiers,
+): DeidentifiedNotes | null {
   if (notes === null) return null;
-  const identifiers = [patient.patientId, patient.dateOfBirth].filter((value) => value !== undefined);
-  const { text, removed } = scrubNotes(notes, { names: patient.name ? [patient.name] : [], identifiers });
+  const sources = [patient, ...(others ? [others] : [])];
+  const names = sources.flatMap((source) => (source.name ? [source.name] : []));
+  const identifiers = sources.flatMap((source) =>
+    [source.patientId, source.dateOfBirth].filter((value) => value !== undefined),
+  );
+  const { text, removed } = scrubNotes(notes, { names, identifiers });
   return { text, removed: Object.fromEntries(Object.entries(removed).filter(([, count]) => count > 0)) };
 }

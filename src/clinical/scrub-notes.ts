@@ -29,6 +29,9 @@
  * delimiters and the schema check on the model's answer are what defend against them.
  */
 
+import { listedNameSpans } from './listed-names.js';
+import { normaliseForScrubbing } from './normalise-for-scrubbing.js';
+
 export type ScrubKind = 'name' | 'date' | 'phone' | 'email' | 'url' | 'ip' | 'id' | 'address' | 'age';
 
 /** The tag that replaces each kind in the scrubbed text. */
@@ -170,6 +173,26 @@ const fullMonthName = rx`(?:January|February|March|April|May|June|July|August|Se
 
 /** An optional time after a date: "2024-03-05T10:30:00Z", "05/03/2024 14:30". */
 const timeOfDay = rx`(?:(?:T|${sp}+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|${sp}?[+-]\d{2}:?\d{2})?)?`;
+
+/** Full month names in any case, for dates written out in words. */
+const spelledMonth = rx`(?:january|february|march|april|may|june|july|august|september|october|november|december)`;
+const hyphen = rx`(?:-|${sp}+)`;
+const units = rx`(?:one|two|three|four|five|six|seven|eight|nine)`;
+const unitOrdinals = rx`(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)`;
+/** "first" to "thirty-first" in words. */
+const ordinalWord = rx`(?:(?:twenty|thirty)${hyphen}${unitOrdinals}|${unitOrdinals}|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)`;
+const teens = rx`(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)`;
+const tensWord = rx`(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:${hyphen}${units})?`;
+/** Years in words: "nineteen eighty-four", "twenty twenty-four", "two thousand and three". */
+const yearWords = rx`(?:(?:nineteen|twenty)${hyphen}(?:${teens}|${tensWord}|oh${hyphen}${units}|hundred)|two${sp}+thousand(?:${sp}+and)?(?:${sp}+(?:${teens}|${tensWord}|${units}))?)`;
+
+// Obfuscated e-mails ------------------------------------------------------------------------------
+
+/** "@" written out: " at ", "[at]", "(at)", "{at}", " @ ". */
+const spelledAt = rx`(?:${sp}*[[({]${sp}*at${sp}*[\])}]${sp}*|${sp}+at${sp}+|${sp}*@${sp}*)`;
+/** "." written out: " dot ", "[dot]", "(dot)", " . ". */
+const spelledDot = rx`(?:${sp}*[[({]${sp}*dot${sp}*[\])}]${sp}*|${sp}+dot${sp}+|${sp}*\.${sp}*)`;
+const topLevelDomain = rx`(?:com|org|net|edu|gov|mil|info|biz|health|io|ai|app|co|uk|us|ca|au|nz|ie|de|fr|eu|nhs)`;
 
 // Ages ------------------------------------------------------------------------------------------
 
@@ -425,6 +448,22 @@ const notNames = new Set([
   'today',
   'yesterday',
   'tomorrow',
+  // who the patient is, after "Patient:"
+  'male',
+  'female',
+  'man',
+  'woman',
+  'boy',
+  'girl',
+  'child',
+  'infant',
+  'adult',
+  'known',
+  'unknown',
+  'new',
+  'established',
+  'here',
+  'presents',
   // clinical words that follow "Patient" or a relative
   'type',
   'grade',
@@ -484,6 +523,8 @@ const titleCaseNameWord = rx`(?:\p{Lu}\.(?:\p{Lu}\.)*|\p{Lu}(?:['’]\p{Lu})?\p{
 const nameOf = (word: string) =>
   rx`(?:${particle}${sp}+){0,2}${word}(?:${sp}+(?:${particle}${sp}+){0,2}${word}){0,3}`;
 const personName = nameOf(nameWord);
+/** After a name label only: up to four words of letters in any case, "jane o'brien-smith". */
+const anyCaseName = rx`\p{L}[\p{L}\p{M}'’.]*(?:-\p{L}[\p{L}\p{M}'’]*)*(?:(?:,?${sp}+)\p{L}[\p{L}\p{M}'’.]*(?:-\p{L}[\p{L}\p{M}'’]*)*){0,3}(?![\p{L}\p{M}\p{N}])`;
 const titleCaseName = nameOf(titleCaseNameWord);
 /**
  * Up to eight names separated by commas, semicolons, "&", "and": "cc: Dr A. Jones, Ms B. Brown".
@@ -506,7 +547,8 @@ const nameRule = (source: string, nonNames: 'after' | 'before' = 'after'): Scrub
   nonNames,
 });
 
-const rules: readonly ScrubRule[] = [
+/** The table, built on first use: compiling it at module load cost every cold start, notes or not. */
+const ruleTable = (): readonly ScrubRule[] => [
   // --- URLs, e-mails, IP addresses: first, because they contain digits, dates and names ---
 
   // URLs with a scheme or "www.": up to the next space, trailing punctuation left to the sentence.
@@ -517,6 +559,12 @@ const rules: readonly ScrubRule[] = [
   ),
   // E-mail addresses.
   rule('email', rx`(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+`),
+  // Spelled-out addresses: "jane at example dot com", "jane [at] example [dot] co [dot] uk".
+  rule(
+    'email',
+    rx`(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+${spelledAt}[\p{L}\p{N}-]+(?:${spelledDot}[\p{L}\p{N}-]+){0,3}${spelledDot}${topLevelDomain}${tokenEnd}`,
+    'i',
+  ),
   // Bare domains with a common top-level domain: "portal.example.org/login".
   rule(
     'url',
@@ -592,6 +640,13 @@ const rules: readonly ScrubRule[] = [
     'date',
     rx`${wordStart}${monthName}(?:${sp}+|-)${day}${ordinal}(?:,?${sp}+${year4})?${tokenEnd}${notAQuantity}`,
   ),
+  // Spelled out: "the fifth of March", "March the twenty-first, 2024", "5 March twenty twenty-four".
+  rule(
+    'date',
+    rx`${wordStart}(?:(?:the${sp}+)?${ordinalWord}${sp}+(?:of${sp}+)?${spelledMonth}|${spelledMonth}${sp}+(?:the${sp}+)?${ordinalWord})(?:,?${sp}+(?:${year4}|${yearWords}))?${wordEnd}`,
+    'i',
+  ),
+  rule('date', rx`${wordStart}${spelledMonth}(?:${sp}+of)?${sp}+${yearWords}${wordEnd}`, 'i'),
   // Month name and year: Mar 2024, March of 2024, Mar '24.
   rule('date', rx`${wordStart}${monthName},?(?:${sp}+(?:of${sp}+)?|-)(?:${year4}|['’]\d{2})(?![\p{N}])`),
   // A bare year after a birth word: "DOB 1961", "born in 1931", "year of birth: 1931".
@@ -725,6 +780,22 @@ const rules: readonly ScrubRule[] = [
       'nurse',
       'attn',
     )})${sp}*[:=]${sp}*${honorificPrefix}?)${personNames}`,
+  ),
+  // After a name label in any case: "Patient: jane smith", "Pt: DOE, JANE", "name = j. doe".
+  nameRule(
+    rx`(?<lead>${wordStart}(?:${caseless(
+      'patient name',
+      'pt name',
+      'patient',
+      'pt',
+      'client',
+      'resident',
+      'name',
+      'full name',
+      'surname',
+      'first name',
+      'last name',
+    )})${sp}*[:=]${sp}*${honorificPrefix}?)${anyCaseName}`,
   ),
   // After "seen by", "referred by" and the like: "seen by Dr. Zoë Müller", "referred by Jane Smith".
   nameRule(
@@ -863,11 +934,20 @@ function knownIdentifierPatterns(identifier: string, withParts: boolean): string
   return patterns;
 }
 
+let builtRules: readonly ScrubRule[] | undefined;
+function rules(): readonly ScrubRule[] {
+  builtRules ??= ruleTable();
+  return builtRules;
+}
+
 /** The date rules, anchored: a known identifier that is a date (a date of birth) counts as a date. */
-const wholeDates = rules
-  .filter(({ kind }) => kind === 'date')
-  .map(({ pattern }) => new RegExp(`^(?:${pattern.source})$`, pattern.flags.replace('g', '')));
-const isDate = (identifier: string) => wholeDates.some((whole) => whole.test(identifier.trim()));
+let wholeDates: RegExp[] | undefined;
+function isDate(identifier: string): boolean {
+  wholeDates ??= rules()
+    .filter(({ kind }) => kind === 'date')
+    .map(({ pattern }) => new RegExp(`^(?:${pattern.source})$`, pattern.flags.replace('g', '')));
+  return wholeDates.some((whole) => whole.test(identifier.trim()));
+}
 
 function knownRules(known: KnownIdentifiers | undefined): ScrubRule[] {
   if (!known) return [];
@@ -966,6 +1046,18 @@ function applyRule(
   return result + text.slice(copiedUpTo);
 }
 
+/** Names by the name list, where no rule's context found them (listed-names.ts). */
+function removeListedNames(text: string, removed: Record<ScrubKind, number>): string {
+  let result = '';
+  let copiedUpTo = 0;
+  for (const span of listedNameSpans(text, isNotAName)) {
+    result += text.slice(copiedUpTo, span.start) + placeholderOf('name');
+    copiedUpTo = span.end;
+    removed.name += 1;
+  }
+  return result + text.slice(copiedUpTo);
+}
+
 /**
  * Removes identifiers from clinical free text and counts them by kind.
  *
@@ -981,13 +1073,15 @@ const selfDelimiting: ReadonlySet<ScrubKind> = new Set(['email', 'url', 'ip']);
 export function scrubNotes(notes: string, known?: KnownIdentifiers): ScrubResult {
   const removed = Object.fromEntries(scrubKinds.map((kind) => [kind, 0])) as Record<ScrubKind, number>;
   // Placeholder characters in the input itself would be read as removed values: neutralise them.
-  let text = notes.normalize('NFC').replace(invisibles, '').replace(placeholders, '\uFFFD');
+  // NFKC, every script's digits and mixed-script look-alikes first: "ＭＲＮ ４４７１", "МRN ٤٤٧١".
+  let text = normaliseForScrubbing(notes).replace(invisibles, '').replace(placeholders, '\uFFFD');
   // Self-delimiting identifiers (emails, URLs, IP addresses) go first: a known name inside an
   // email address must not break the address apart before it is recognised whole.
-  const whole = rules.filter((scrubRule) => selfDelimiting.has(scrubRule.kind));
-  const rest = rules.filter((scrubRule) => !selfDelimiting.has(scrubRule.kind));
+  const whole = rules().filter((scrubRule) => selfDelimiting.has(scrubRule.kind));
+  const rest = rules().filter((scrubRule) => !selfDelimiting.has(scrubRule.kind));
   for (const scrubRule of [...whole, ...knownRules(known), ...rest])
     text = applyRule(text, scrubRule, removed);
+  text = removeListedNames(text, removed);
   const tagOf = new Map(scrubKinds.map((kind) => [placeholderOf(kind), scrubTags[kind]]));
   return { text: text.replace(placeholders, (placeholder) => tagOf.get(placeholder) ?? ''), removed };
 }

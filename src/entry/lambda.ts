@@ -152,3 +152,15 @@ function recordMetrics(outcome: ObjectOutcome): void {
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
+
+/**
+ * The web app's handler (`index.webHandler`, src/entry/web-lambda.ts), in the same bundle: loaded
+ * on its first request only, so the inference function never loads Hono.
+ */
+export async function webHandler(
+  event: import('hono/aws-lambda').LambdaEvent,
+  context: Context,
+): Promise<unknown> {
+  const { handleWebRequest } = await import('./web-lambda.js');
+  return handleWebRequest(event, context);
+}

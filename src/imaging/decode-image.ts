@@ -2,12 +2,21 @@
  * Safe decoding of untrusted image bytes: the container is recognised first, the pixel count is
  * checked from the header before any pixel is decoded (decompression bombs), EXIF orientation is
  * applied, alpha is flattened and every colour space (CMYK, 16-bit, greyscale) becomes 8-bit sRGB.
+ * With `maxSide`, a large photo is shrunk while it decodes, and a full-resolution crop is decoded
+ * from its bytes afterwards (`decodeRegion`): the full image is never held in memory.
  * DICOM goes to its own decoder (imaging/dicom), loaded only when a DICOM file arrives.
  */
-import sharp, { type Metadata } from 'sharp';
-import type { DecodedImage } from '../domain.js';
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { Box, DecodedImage } from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 import { claimedDimensions } from './claimed-dimensions.js';
+import {
+  assertJpegScansWithinBudget,
+  defaultDecodeBudget,
+  imageTooComplex,
+  isSharpTimeout,
+  sharpTimeoutSeconds,
+} from './decode-budget.js';
 import type { DicomFacts } from './dicom/decode-dicom.js';
 import { type SupportedFormat, sniffImageFormat } from './image-format.js';
 import { assertLargeEnough, assertWithinPixelLimit, type DecodeLimits } from './pixel-limits.js';
@@ -16,6 +25,8 @@ export type { DecodeLimits } from './pixel-limits.js';
 
 export interface DecodeResult {
   image: DecodedImage;
+  /** The image's own size, upright: `image` is smaller when `maxSide` shrank it on load. */
+  original: { width: number; height: number };
   format: SupportedFormat;
   /** DICOM only: the transfer syntax, and the context and patient identifiers from the tags. */
   dicom?: DicomFacts;
@@ -38,7 +49,12 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
 
   if (sniffed.format === 'dicom') {
     const { decodeDicom } = await import('./dicom/decode-dicom.js');
-    return { ...(await decodeDicom(bytes, limits)), format: sniffed.format };
+    const dicom = await decodeDicom(bytes, limits);
+    return {
+      ...dicom,
+      original: { width: dicom.image.width, height: dicom.image.height },
+      format: sniffed.format,
+    };
   }
 
   const claimed = claimedDimensions(bytes, sniffed.format);
@@ -68,23 +84,27 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
   }
   assertWithinPixelLimit(width, height, limits);
   assertLargeEnough(width, height, limits);
+  const budget = limits.budget ?? defaultDecodeBudget;
+  if (sniffed.format === 'jpeg') assertJpegScansWithinBudget(bytes, budget);
 
+  // EXIF orientations 5 to 8 turn the image a quarter: upright, its sides swap.
+  const original = (header.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height };
+  const shrink = limits.maxSide !== undefined && Math.max(original.width, original.height) > limits.maxSide;
   try {
-    const { data, info } = await sharp(bytes, {
-      limitInputPixels: limits.maxPixels,
-      failOn: 'error',
-      pages: 1,
-    })
-      .autoOrient()
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) {
-      throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
-    }
-    return { image: { width: info.width, height: info.height, pixels: data }, format: sniffed.format };
+    const upright = safeDecoder(bytes, limits).autoOrient();
+    const sized = shrink
+      ? upright.resize({ width: limits.maxSide, height: limits.maxSide, fit: 'inside' })
+      : upright;
+    const image = await toSrgbPixels(sized);
+    return {
+      image,
+      original: shrink ? original : { width: image.width, height: image.height },
+      format: sniffed.format,
+    };
   } catch (error) {
+    if (isSharpTimeout(error)) {
+      throw imageTooComplex(`the decode did not finish within its ${budget.timeoutMs} ms budget`, error);
+    }
     throw new BadInputError(
       `the ${sniffed.format} image is truncated or corrupt: ${firstLine(error)}`,
       InputErrorCode.corruptImage,
@@ -92,6 +112,47 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       error,
     );
   }
+}
+
+/**
+ * The pixels of `box` (integer, in upright full-resolution pixels) decoded from the image's bytes
+ * with the same safe settings: a crop at full resolution from an image decoded shrunk. JPEG rows
+ * below the box are never decoded, and nothing but the box is held.
+ */
+export async function decodeRegion(bytes: Uint8Array, box: Box, limits: DecodeLimits): Promise<DecodedImage> {
+  try {
+    return await toSrgbPixels(
+      safeDecoder(bytes, limits)
+        .autoOrient()
+        .extract({ left: box.x, top: box.y, width: box.width, height: box.height }),
+    );
+  } catch (error) {
+    throw new BadInputError(
+      `the image is truncated or corrupt: ${firstLine(error)}`,
+      InputErrorCode.corruptImage,
+      step,
+      error,
+    );
+  }
+}
+
+function safeDecoder(bytes: Uint8Array, limits: DecodeLimits): Sharp {
+  return (
+    sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error', pages: 1 })
+      // libvips runs off the event loop already; the timeout bounds how long a worker thread is held.
+      .timeout({ seconds: sharpTimeoutSeconds(limits.budget ?? defaultDecodeBudget) })
+  );
+}
+
+/** Alpha flattened on white, any colour space as 8-bit sRGB, three channels. */
+async function toSrgbPixels(pipeline: Sharp): Promise<DecodedImage> {
+  const { data, info } = await pipeline
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
+  return { width: info.width, height: info.height, pixels: data };
 }
 
 function firstLine(error: unknown): string {

@@ -53,16 +53,28 @@ export async function prepareModelInput(image: DecodedImage, input: ModelInput):
   };
 }
 
+/**
+ * Scale and normalise through one 256-entry table per channel: the same arithmetic as per pixel,
+ * done 768 times instead of three times per pixel (it runs on the main thread).
+ */
 function normalise(pixels: Buffer, input: ModelInput): Float32Array {
   const planeSize = input.width * input.height;
   const data = new Float32Array(planeSize * 3);
-  const multiplier = input.std.map((std) => 1 / (input.scale * std));
-  const offset = input.mean.map((mean, channel) => mean / (input.std[channel] ?? 1));
   const planar = input.layout === 'NCHW';
-  for (let pixel = 0; pixel < planeSize; pixel++) {
-    for (let channel = 0; channel < 3; channel++) {
-      const value = (pixels[pixel * 3 + channel] ?? 0) * (multiplier[channel] ?? 1) - (offset[channel] ?? 0);
-      data[planar ? channel * planeSize + pixel : pixel * 3 + channel] = value;
+  for (let channel = 0; channel < 3; channel++) {
+    const std = input.std[channel] ?? 1;
+    const multiplier = 1 / (input.scale * std);
+    const offset = (input.mean[channel] ?? 0) / std;
+    const table = new Float32Array(256);
+    for (let value = 0; value < 256; value++) table[value] = value * multiplier - offset;
+    if (planar) {
+      const base = channel * planeSize;
+      for (let pixel = 0, source = channel; pixel < planeSize; pixel++, source += 3) {
+        data[base + pixel] = table[pixels[source] as number] as number;
+      }
+    } else {
+      for (let index = channel; index < data.length; index += 3)
+        data[index] = table[pixels[index] as number] as number;
     }
   }
   return data;

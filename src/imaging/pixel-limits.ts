@@ -3,12 +3,20 @@
  * image (decompression bombs) and the smallest one a model can diagnose from.
  */
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
+import type { DecodeBudget } from './decode-budget.js';
 
 export interface DecodeLimits {
   /** Largest accepted width x height, checked from the header. */
   maxPixels: number;
   /** Smallest accepted shorter side: fewer pixels carry nothing a model can diagnose from. */
   minSide?: number;
+  /** Time, memory and structure limits of the decode itself; `defaultDecodeBudget` when absent. */
+  budget?: DecodeBudget;
+  /**
+   * Longest side of the decoded image: a larger JPEG is shrunk while it is decoded (libvips
+   * shrink-on-load), never decoded in full; the result says the image's own size (`original`).
+   */
+  maxSide?: number;
 }
 
 export function assertWithinPixelLimit(width: number, height: number, limits: DecodeLimits): void {

@@ -1,8 +1,11 @@
 /**
  * The JPEG a remote model is sent: the decoded image re-encoded (no metadata leaves the service),
- * downscaled with its aspect ratio kept when the API caps the image side (Roboflow) or the body
- * size (SageMaker's 6 MB). Boxes come back in the sent image's pixels, so the sizes are returned
- * for mapping them to the original image.
+ * downscaled with its aspect ratio kept to what the model uses: just covering the model card's
+ * input size (the model resizes to it anyway, so more pixels only cost encoding and upload time;
+ * a 12 MP photo goes out as ~50 KiB instead of ~3.7 MiB), or the routing table's `maxSide`, and
+ * under the API's caps (Roboflow's side, SageMaker's 6 MB body). At that size one encoding fits;
+ * the byte cap only re-encodes an image that still does not. Boxes come back in the sent image's
+ * pixels, so the sizes are returned for mapping them to the original image.
  */
 import sharp from 'sharp';
 import type { DecodedImage } from '../domain.js';
@@ -11,6 +14,8 @@ import { encodeJpeg } from './crop.js';
 export interface PayloadLimits {
   /** Longest side of the sent image; larger images are downscaled. */
   maxSide?: number;
+  /** The model's input size: the image is downscaled only as far as it still covers it. */
+  modelInput?: { width: number; height: number };
   /** Largest encoded size in bytes (after any base64 expansion, see `base64`). */
   maxBytes?: number;
   /** The JPEG travels as base64, which is 4/3 of its size: the byte limit applies to that. */
@@ -32,9 +37,9 @@ export async function encodeImagePayload(
   image: DecodedImage,
   limits: PayloadLimits = {},
 ): Promise<ImagePayload> {
-  const sideScale = limits.maxSide ? Math.min(1, limits.maxSide / Math.max(image.width, image.height)) : 1;
-  let width = Math.max(1, Math.round(image.width * sideScale));
-  let height = Math.max(1, Math.round(image.height * sideScale));
+  const scale = payloadScale(image, limits);
+  let width = Math.max(1, Math.round(image.width * scale));
+  let height = Math.max(1, Math.round(image.height * scale));
   for (let encoding = 1; ; encoding++) {
     const jpeg = await encodeScaled(image, width, height);
     const size = limits.base64 ? Math.ceil(jpeg.length / 3) * 4 : jpeg.length;
@@ -47,6 +52,24 @@ export async function encodeImagePayload(
     width = Math.max(1, Math.floor(width * factor));
     height = Math.max(1, Math.floor(height * factor));
   }
+}
+
+/** The largest downscale that keeps the image at least as large as the model input, within `maxSide`. */
+function payloadScale(image: DecodedImage, limits: PayloadLimits): number {
+  const { maxSide, modelInput } = limits;
+  const sideScale = maxSide ? maxSide / Math.max(image.width, image.height) : 1;
+  const coverScale = modelInput
+    ? Math.max(modelInput.width / image.width, modelInput.height / image.height)
+    : 1;
+  return Math.min(1, sideScale, coverScale);
+}
+
+/** How a remote model's payload is sized: the routing table's `maxSide` when set, else the card's input. */
+export function payloadSize(
+  card: { input: { width: number; height: number } },
+  maxSide: number | undefined,
+): Pick<PayloadLimits, 'maxSide' | 'modelInput'> {
+  return maxSide === undefined ? { modelInput: card.input } : { maxSide };
 }
 
 function encodeScaled(image: DecodedImage, width: number, height: number): Promise<Buffer> {

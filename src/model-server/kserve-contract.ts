@@ -21,10 +21,10 @@ import {
   inferRequestSchema,
   splitBody,
 } from '../adapters/shared/kserve/v2-tensors.js';
-import { RequestProblem, readBody } from '../http/read-body.js';
-import { replyJson } from '../http/reply-json.js';
 import type { ModelCard } from '../models/model-card.js';
 import type { Logger } from '../ports.js';
+import { RequestProblem, readBody } from './read-body.js';
+import { replyJson } from './reply-json.js';
 import type { ServedModels } from './served-models.js';
 
 /** A 1 x 3 x 1280 x 1280 FP32 tensor as JSON text fits with room to spare. */

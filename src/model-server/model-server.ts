@@ -17,10 +17,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { RoutingTable } from '../clinical/routing-table.js';
 import { ConfigurationError } from '../errors.js';
-import { replyJson } from '../http/reply-json.js';
 import type { Logger, ModelProvider } from '../ports.js';
 import { silentLogger } from '../ports.js';
 import { handleV2Request } from './kserve-contract.js';
+import { replyJson } from './reply-json.js';
 import { handleRoboflowDetect } from './roboflow-contract.js';
 import { handleSageMakerInvocation } from './sagemaker-contract.js';
 import { type ServedModels, servedModels } from './served-models.js';

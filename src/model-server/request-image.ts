@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import type { DecodedImage } from '../domain.js';
 import { BadInputError } from '../errors.js';
-import { RequestProblem } from '../http/read-body.js';
 import { decodeImage } from '../imaging/decode-image.js';
+import { RequestProblem } from './read-body.js';
 
 export const maxRequestBytes = 6 * 1024 * 1024;
 const maxImagePixels = 50_000_000;

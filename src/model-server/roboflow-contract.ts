@@ -9,10 +9,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { roboflowPrediction } from '../adapters/shared/roboflow/roboflow-response.js';
 import { DdxError } from '../errors.js';
-import { RequestProblem, readBody } from '../http/read-body.js';
-import { replyJson } from '../http/reply-json.js';
 import { nonMaximumSuppression } from '../models/yolo-output.js';
 import type { Logger } from '../ports.js';
+import { RequestProblem, readBody } from './read-body.js';
+import { replyJson } from './reply-json.js';
 import { bytesFromBase64, decodeRequestImage, maxRequestBytes } from './request-image.js';
 import type { ServedModels } from './served-models.js';
 

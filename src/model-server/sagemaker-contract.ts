@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { roboflowPrediction } from '../adapters/shared/roboflow/roboflow-response.js';
 import { DdxError } from '../errors.js';
-import { RequestProblem, readBody } from '../http/read-body.js';
-import { replyJson } from '../http/reply-json.js';
 import type { Logger } from '../ports.js';
+import { RequestProblem, readBody } from './read-body.js';
+import { replyJson } from './reply-json.js';
 import { decodeRequestImage, imageBytesFromBody, maxRequestBytes } from './request-image.js';
 import { type ModelAnswer, modelIdFromTargetModel, type ServedModels } from './served-models.js';
 

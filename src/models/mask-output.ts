@@ -87,49 +87,16 @@ export function decodeMaskOutput(
 
   const label = new Int32Array(width * height);
   const detections: Detection[] = [];
-  const stack: number[] = [];
   let next = 0;
   for (let start = 0; start < inside.length; start++) {
     if (!inside[start] || label[start]) continue;
     next++;
     label[start] = next;
-    stack.push(start);
-    let pixels = 0;
-    let probabilitySum = 0;
-    let horizontalEdges = 0; // edges between a region pixel and the one above or below it
-    let verticalEdges = 0; // edges between a region pixel and the one left or right of it
-    let left = width;
-    let right = -1;
-    let top = height;
-    let bottom = -1;
-    while (stack.length > 0) {
-      const index = stack.pop() as number;
-      const row = Math.floor(index / width);
-      const column = index % width;
-      pixels++;
-      probabilitySum += probability(index);
-      left = Math.min(left, column);
-      right = Math.max(right, column);
-      top = Math.min(top, row);
-      bottom = Math.max(bottom, row);
-      for (const [neighbourRow, neighbourColumn, horizontal] of [
-        [row - 1, column, true],
-        [row + 1, column, true],
-        [row, column - 1, false],
-        [row, column + 1, false],
-      ] as const) {
-        const inMask =
-          neighbourRow >= 0 && neighbourRow < height && neighbourColumn >= 0 && neighbourColumn < width;
-        const neighbour = neighbourRow * width + neighbourColumn;
-        if (!inMask || !inside[neighbour]) {
-          if (horizontal) horizontalEdges++;
-          else verticalEdges++;
-        } else if (!label[neighbour]) {
-          label[neighbour] = next;
-          stack.push(neighbour);
-        }
-      }
-    }
+    const { pixels, probabilitySum, horizontalEdges, verticalEdges, left, right, top, bottom } = floodRegion(
+      { inside, label, width, height, probability },
+      start,
+      next,
+    );
     const area = pixels * originalX * originalY;
     const areaFraction = area / imageArea;
     if (areaFraction < (options.minAreaFraction ?? 0.001)) continue;
@@ -153,6 +120,59 @@ export function decodeMaskOutput(
   return detections
     .sort((a, b) => (b.mask?.areaFraction ?? 0) - (a.mask?.areaFraction ?? 0))
     .slice(0, options.maxDetections ?? 20);
+}
+
+interface MaskGrid {
+  inside: Uint8Array;
+  label: Int32Array;
+  width: number;
+  height: number;
+  probability: (index: number) => number;
+}
+
+/** Labels the 4-connected region from `start` and measures it: size, bounds and edge counts. */
+function floodRegion(grid: MaskGrid, start: number, regionLabel: number) {
+  const { inside, label, width, height } = grid;
+  const stack = [start];
+  const region = {
+    pixels: 0,
+    probabilitySum: 0,
+    horizontalEdges: 0, // edges between a region pixel and the one above or below it
+    verticalEdges: 0, // edges between a region pixel and the one left or right of it
+    left: width,
+    right: -1,
+    top: height,
+    bottom: -1,
+  };
+  while (stack.length > 0) {
+    const index = stack.pop() as number;
+    const row = Math.floor(index / width);
+    const column = index % width;
+    region.pixels++;
+    region.probabilitySum += grid.probability(index);
+    region.left = Math.min(region.left, column);
+    region.right = Math.max(region.right, column);
+    region.top = Math.min(region.top, row);
+    region.bottom = Math.max(region.bottom, row);
+    for (const [neighbourRow, neighbourColumn, horizontal] of [
+      [row - 1, column, true],
+      [row + 1, column, true],
+      [row, column - 1, false],
+      [row, column + 1, false],
+    ] as const) {
+      const inMask =
+        neighbourRow >= 0 && neighbourRow < height && neighbourColumn >= 0 && neighbourColumn < width;
+      const neighbour = neighbourRow * width + neighbourColumn;
+      if (!inMask || !inside[neighbour]) {
+        if (horizontal) region.horizontalEdges++;
+        else region.verticalEdges++;
+      } else if (!label[neighbour]) {
+        label[neighbour] = regionLabel;
+        stack.push(neighbour);
+      }
+    }
+  }
+  return region;
 }
 
 function clamp(value: number, max: number): number {

@@ -34,6 +34,8 @@ export const sageMakerModelSchema = z.object({
   customAttributes: z.string().min(1).max(1024).optional(),
   /** The model of a multi-model endpoint (`X-Amzn-SageMaker-Target-Model`). */
   targetModel: z.string().min(1).max(1024).optional(),
+  /** Longest side of the image sent; by default it is sized to just cover the card's input. */
+  maxSide: z.number().int().positive().optional(),
 });
 
 export const roboflowModelSchema = z.object({
@@ -48,6 +50,8 @@ export const roboflowModelSchema = z.object({
   confidence: z.number().min(0).max(1).optional(),
   /** NMS overlap, 0..1 here; sent to Roboflow as a percentage. Defaults to the card's IoU. */
   overlap: z.number().min(0).max(1).optional(),
+  /** Longest side of the image sent; by default it is sized to just cover the card's input. */
+  maxSide: z.number().int().positive().optional(),
 });
 
 /**

@@ -5,7 +5,7 @@
  * An absent one is reported as absent ("not assessed", "status not stated"), never guessed.
  */
 import type { LabelScore, ModelIdentity } from '../domain.js';
-import type { Classification, InferenceRecord, Localization } from '../record.js';
+import type { Classification, InferenceRecord, Localization, Review, ReviewState } from '../record.js';
 
 export type Verdict = 'confident' | 'uncertain' | 'out-of-scope';
 
@@ -15,16 +15,7 @@ export interface Assessment {
   scores: Record<string, number>;
 }
 
-export type ReviewState = 'preliminary' | 'final' | 'rejected';
-
-export interface Review {
-  state: ReviewState;
-  reviewer: string;
-  at: string;
-  diagnosis: string | null;
-  codes: string[];
-  comment: string | null;
-}
+export type { Review, ReviewState } from '../record.js';
 
 export type ModelStatus = 'demo' | 'validated';
 

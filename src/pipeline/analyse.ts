@@ -71,13 +71,13 @@ export async function analyse(
     findings.inputSha256 = image.sha256;
     findings.image = {
       format: image.format,
-      width: image.image.width,
-      height: image.image.height,
+      width: image.original.width,
+      height: image.original.height,
       bytes: image.bytes,
     };
     findings.dicom = image.dicom?.instance ?? null;
     // 4 localize (routes with a detector)
-    const region = await regionToClassify(image.image, route.decision, deps, job);
+    const region = await regionToClassify(image.image, route.decision, deps, job, image);
     findings.localization = region.localization;
     // 5 classify
     const { classification, card } = await classifyRegion(region, route.decision, deps, job);

@@ -48,9 +48,9 @@ export function classifyRegion(
   return job.step(PipelineStep.classify, async () => {
     const classifier = await deps.models.classifier(route.classifier);
     const { classifierInput, input } = region;
-    return {
-      card: classifier.card,
-      classification: await classify(classifier, classifierInput, input, job.recordId, job.timer, job),
-    };
+    const classification = await classify(classifier, classifierInput, input, job.recordId, job.timer, job);
+    // The crop was saved beside classification: its failure (step 4) fails the job here.
+    await region.cropSaved;
+    return { card: classifier.card, classification };
   });
 }

@@ -1,22 +1,33 @@
 /**
- * Step 2: download the image (size-capped) and decode it safely. A DICOM file must come from a
+ * Step 2: download the image (size-capped) and decode it safely, a large photo shrunk on load to
+ * the working size (`defaultWorkingMaxSide`), with its crops cut later at full resolution. A DICOM file must come from a
  * modality that images skin (a photograph, dermoscopy): a CT or MR slice would otherwise get a
  * confident skin diagnosis from models that have never seen one.
  */
 import { createHash } from 'node:crypto';
+import type { Box, DecodedImage } from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
-import { type DecodeResult, decodeImage } from '../imaging/decode-image.js';
+import { cropImage } from '../imaging/crop.js';
+import { type DecodeResult, decodeImage, decodeRegion } from '../imaging/decode-image.js';
 import type { StepTimer } from '../observability/step-timer.js';
 import type { BlobStore, ObjectVersion } from '../ports.js';
 import type { PipelineDeps, StepContext } from './pipeline-deps.js';
 
 const defaultMinImageSide = 32;
+/**
+ * The longest side a photo is decoded at: enough for every model input (a detector's 640 px, a
+ * classifier's 224 px) and for remote payloads sized to them. Crops are cut at full resolution
+ * from the bytes (`crop`), so only they pay for the camera's resolution.
+ */
+export const defaultWorkingMaxSide = 1280;
 /** External-camera photography, dermoscopy, general microscopy, other (secondary captures). */
 export const defaultDicomModalities: readonly string[] = ['XC', 'DMS', 'GM', 'OT'];
 
 export interface FetchedImage extends DecodeResult {
   bytes: number;
   sha256: string;
+  /** `box` (upright pixels of the original) at full resolution, whatever size `image` was decoded at. */
+  crop(box: Box): Promise<DecodedImage>;
 }
 
 export async function fetchImage(
@@ -32,12 +43,13 @@ export async function fetchImage(
   );
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   step.signal.throwIfAborted();
-  const decoded = await timer.measure('fetch-image.decode', () =>
-    decodeImage(bytes, {
-      maxPixels: limits.maxImagePixels,
-      minSide: limits.minImageSide ?? defaultMinImageSide,
-    }),
-  );
+  const decodeLimits = {
+    maxPixels: limits.maxImagePixels,
+    minSide: limits.minImageSide ?? defaultMinImageSide,
+    maxSide: limits.workingMaxSide ?? defaultWorkingMaxSide,
+    budget: limits.decodeBudget,
+  };
+  const decoded = await timer.measure('fetch-image.decode', () => decodeImage(bytes, decodeLimits));
   const modality = decoded.dicom?.modality;
   const accepted = limits.dicomModalities ?? defaultDicomModalities;
   if (modality !== undefined && !accepted.includes(modality)) {
@@ -47,5 +59,13 @@ export async function fetchImage(
       PipelineStep.fetchImage,
     );
   }
-  return { ...decoded, bytes: bytes.length, sha256 };
+  const shrunk = decoded.image.width !== decoded.original.width;
+  return {
+    ...decoded,
+    bytes: bytes.length,
+    sha256,
+    crop: shrunk
+      ? (box) => decodeRegion(bytes, box, decodeLimits)
+      : async (box) => cropImage(decoded.image, box),
+  };
 }

@@ -36,13 +36,15 @@ export interface RecordedContext {
   notes: DeidentifiedNotes | null;
 }
 
-export function recordedContext({ context, patient }: ContextAndPatient): RecordedContext {
-  const notes = deidentifyNotes(context.notes, patient);
+export function recordedContext({ context, patient, otherIdentifiers }: ContextAndPatient): RecordedContext {
+  const notes = deidentifyNotes(context.notes, patient, otherIdentifiers);
   return {
     context: {
       ...deidentify(context),
       notesProvided: context.notes !== null,
       notesRedactions: notes?.removed ?? null,
+      // Codes only: what was dropped (a body site off the vocabulary) or kept apart never is here.
+      ...(context.warnings && context.warnings.length > 0 ? { warnings: context.warnings } : {}),
     },
     notes,
   };

@@ -4,11 +4,13 @@
  * StepContext, or the whole JobContext). The composition root (compose.ts) builds the deps once
  * per process; tests build them from fakes.
  */
+
 import type { CptMapping } from '../clinical/cpt-mapping.js';
 import type { Icd10CmTable } from '../clinical/icd10cm-table.js';
 import type { RoutingTable } from '../clinical/routing-table.js';
 import type { PipelineStep } from '../errors.js';
 import type { EventDelivery } from '../events/event-delivery.js';
+import type { DecodeBudget } from '../imaging/decode-budget.js';
 import type { StepTimer } from '../observability/step-timer.js';
 import type {
   BlobStore,
@@ -47,6 +49,10 @@ export interface PipelineDeps {
     maxImagePixels: number;
     minImageSide?: number;
     dicomModalities?: readonly string[];
+    /** Time, memory and scan limits of each decode (imaging/decode-budget.ts); its defaults when absent. */
+    decodeBudget?: DecodeBudget;
+    /** Longest side a photo is decoded at (1280 when absent); crops keep full resolution (fetch-image.ts). */
+    workingMaxSide?: number;
   };
   /** Fraction of the detection box added on each side of a crop, for context. */
   cropPadding: number;

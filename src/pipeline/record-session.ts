@@ -2,9 +2,12 @@
  * The redelivery protocol around one job (DESIGN.md section 5: S3 delivers at least once). One
  * record per exact object version, so:
  *
- * - reuse: a finished record for the version answers at once (`finishedRecord`, `identify`);
+ * - reuse: a finished record for the version answers at once (`admitEarly`, `identify`);
  * - claim: of two deliveries running at once, only the claim holder runs the models; the lease
- *   outlives the job's deadline, so it only expires for a run that died (`claim`, `close`);
+ *   outlives the job's deadline, so it only expires for a run that died (`admit`, `close`). When
+ *   the event names the version, the lookup and the claim run beside the download (`admitEarly`);
+ *   the claim is given back only when what is stored may still be re-run: a final record answers
+ *   every later delivery before any claim is tried, so its claim is left to expire;
  * - save: the record is written in a window of its own after the job's deadline, replacing a
  *   retriable failure only if that is still what is stored (`save`, persist.ts);
  * - deadlines: the job's deadline is an AbortSignal, and a step that would start with too little
@@ -20,6 +23,12 @@ import { type Deadline, startDeadline } from '../resilience/deadline.js';
 import type { Analysis } from './analyse.js';
 import { assembleRecord, persist } from './persist.js';
 import type { InferenceOutcome, Job, JobContext, PipelineDeps } from './pipeline-deps.js';
+
+/** Whether this run may analyse the record: finished already, claimed by this run, or held by another. */
+export type Admission =
+  | { kind: 'finished'; record: InferenceRecord }
+  | { kind: 'claimed' }
+  | { kind: 'held' };
 
 /** How long a claim outlives the job's deadline before another delivery may take it over. */
 const claimGraceMs = 30_000;
@@ -42,6 +51,10 @@ export class RecordSession implements JobContext {
   private claimed: { id: string; owner: string } | undefined;
   /** Who held the claim when this run was refused it, when the store can tell. */
   private holder: ClaimHolder | undefined;
+  /** The lookup and claim started before the head, for the id the event named. */
+  private early: { id: string; admission: Promise<Admission> } | undefined;
+  /** What is stored for this id once the job saved (its record, or a concurrent run's). */
+  private stored: InferenceRecord | undefined;
 
   constructor(
     private readonly job: Job,
@@ -64,24 +77,48 @@ export class RecordSession implements JobContext {
     return this.source.key;
   }
 
-  /** The finished record of the version the event named: the redelivery is answered before any work. */
-  async finishedRecord(): Promise<InferenceRecord | undefined> {
-    return this.knowsVersion() ? this.lookUp() : undefined;
+  /**
+   * When the event named the version: looks up its record and, unless it is finished, claims it,
+   * started now so that both run beside the download and the head. Undefined otherwise.
+   */
+  admitEarly(): Promise<Admission> | undefined {
+    if (!this.knowsVersion()) return undefined;
+    const admission = this.admit();
+    admission.catch(() => undefined);
+    this.early = { id: this.recordId, admission };
+    return admission;
   }
 
-  /** Takes the version from the object's head: the record id is final, and its finished record answers. */
-  async identify(head: BlobHead): Promise<InferenceRecord | undefined> {
+  /**
+   * Takes the version from the object's head: the record id is final, then its finished record
+   * answers, or this run claims it. The early admission stands when the head left the id as the
+   * event named it; else its claim is given back and the head's id is admitted.
+   */
+  async identify(head: BlobHead): Promise<Admission> {
     this.source.etag ??= head.etag;
     this.source.versionId ??= head.versionId;
     this.logger = this.jobLogger.child({ recordId: this.recordId });
-    return this.previous ? undefined : this.lookUp();
+    const { early } = this;
+    if (early?.id === this.recordId) return early.admission;
+    if (early) {
+      await early.admission.catch(() => undefined);
+      await this.giveBack();
+    }
+    return this.admit();
+  }
+
+  /** Looks the record up, then claims it unless it is finished. */
+  private async admit(): Promise<Admission> {
+    const finished = await this.lookUp();
+    if (finished) return { kind: 'finished', record: finished };
+    return (await this.claim()) ? { kind: 'claimed' } : { kind: 'held' };
   }
 
   /**
    * Claims the record id for this run; false while another run's claim is live. A claim whose
    * process is gone (killed, crashed) is taken over at once rather than when its lease ends.
    */
-  async claim(): Promise<boolean> {
+  private async claim(): Promise<boolean> {
     const id = this.recordId;
     const { resultStore } = this.deps;
     const owner = `${this.job.requestId}:${randomUUID()}`;
@@ -118,6 +155,12 @@ export class RecordSession implements JobContext {
     );
   }
 
+  /** The exact version the job names (an event's, or the one an upload stored); undefined for a bare key. */
+  knownVersion(): ObjectVersion | undefined {
+    const { versionId, etag } = this.source;
+    return versionId || etag ? { versionId, etag } : undefined;
+  }
+
   /** Starts a step now and awaits it later; an early failure elsewhere must not leave it unhandled. */
   startStep<T>(name: PipelineStep, work: () => Promise<T>): Promise<T> {
     const started = this.step(name, work);
@@ -126,9 +169,9 @@ export class RecordSession implements JobContext {
   }
 
   /** The job no longer needs work in flight: cancel it and let it settle. */
-  async abandon(work: Promise<unknown>): Promise<void> {
+  async abandon(...work: Promise<unknown>[]): Promise<void> {
     this.deadline.cancel();
-    await work.catch(() => undefined);
+    await Promise.all(work.map((item) => item.catch(() => undefined)));
   }
 
   async step<T>(name: PipelineStep, work: () => Promise<T>): Promise<T> {
@@ -200,19 +243,33 @@ export class RecordSession implements JobContext {
     };
     if (!saved.written) {
       // Another delivery of the same object finished first: its record stands.
+      this.stored = saved.existing;
       this.jobLogger.info('a concurrent run stored this record first', fields);
       return { record: saved.existing, reused: true };
     }
+    this.stored = record;
     if (status === RecordStatus.failed) this.jobLogger.warn('job failed', fields);
     else this.jobLogger.info('job finished', fields);
     return { record, reused: false };
   }
 
-  /** Ends the job: its deadline's timer, and the claim given back (the record is stored by now). */
+  /**
+   * Ends the job: its deadline's timer, and the claim given back unless the stored record is
+   * final. A final record answers every later delivery before a claim is tried, so that release
+   * would only hold the response; its lease expires on its own. What may still be re-run (a
+   * retriable failure, or no record at all) gives the claim back before the job ends, so the
+   * platform's retry finds it free.
+   */
   async close(): Promise<void> {
     this.deadline.stop();
+    if (this.stored && isFinal(this.stored)) return;
+    await this.giveBack();
+  }
+
+  private async giveBack(): Promise<void> {
     if (!this.claimed) return;
     const { id, owner } = this.claimed;
+    this.claimed = undefined;
     // The lease expires on its own; the record is what matters.
     await this.withinWriteWindow((signal) => this.deps.resultStore.release(id, owner, { signal })).catch(
       () => undefined,
@@ -220,13 +277,7 @@ export class RecordSession implements JobContext {
   }
 
   private knowsVersion(): boolean {
-    return this.knownVersion() !== undefined;
-  }
-
-  /** The exact version the job names (an event's, or the one an upload stored); undefined for a bare key. */
-  knownVersion(): ObjectVersion | undefined {
-    const { versionId, etag } = this.source;
-    return versionId || etag ? { versionId, etag } : undefined;
+    return Boolean(this.source.versionId ?? this.source.etag);
   }
 
   private async lookUp(): Promise<InferenceRecord | undefined> {

@@ -127,6 +127,7 @@ const generatedImageChecks: Record<string, (header: Metadata) => boolean> = {
   'image-exif-mirrored': (header) => header.orientation === 5,
   'image-exif-gps': (header) => header.exif?.includes(gpsDirectoryTag) === true,
   'image-progressive-jpeg': (header) => header.isProgressive,
+  'image-jpeg-2647-scans': (header) => header.isProgressive === true && header.width === 1200,
   'image-animated-gif': (header) => header.pages === 3,
   'image-animated-webp': (header) => header.pages === 3,
   'image-multi-page-tiff': (header) => header.pages === 3,

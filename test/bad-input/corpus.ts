@@ -14,6 +14,7 @@ import { type ErrorCode, InputErrorCode, PipelineStep, ServiceErrorCode } from '
 import type { SupportedFormat } from '../../src/imaging/image-format.js';
 import { SkipReason } from '../../src/triggers/s3-event.js';
 import { uploadKeyFor } from '../../src/uploads/key-scope.js';
+import { jpeg2000Dicom, jpeg2000HeaderClaiming, manyScanJpeg } from '../support/hostile-images.js';
 import {
   encodeS3EventKey,
   eventBridgeObjectCreated,
@@ -304,6 +305,22 @@ const imageCases: UploadCase[] = [
     'study.dcm',
     bytes(() => dicomClaiming(60_000)),
     badImage(InputErrorCode.imageTooLarge),
+  ),
+  imageCase(
+    'image-dicom-jpeg2000-16-components',
+    'a JPEG 2000 DICOM photo whose codestream claims 16 components (the data set says 3)',
+    'photo.dcm',
+    bytes(() =>
+      jpeg2000Dicom(jpeg2000HeaderClaiming(1200, 900, 16), { rows: 900, columns: 1200, samplesPerPixel: 3 }),
+    ),
+    badImage(InputErrorCode.imageTooComplex),
+  ),
+  imageCase(
+    'image-jpeg-2647-scans',
+    'a valid progressive JPEG of 2647 scans: every AC coefficient in its own band, refined bit by bit',
+    'lesion.jpg',
+    bytes(() => manyScanJpeg({ width: 1200, height: 900 })),
+    badImage(InputErrorCode.imageTooComplex),
   ),
   imageCase(
     'image-png-bomb',

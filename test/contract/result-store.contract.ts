@@ -152,5 +152,62 @@ export function resultStoreContract(adapterName: string, create: () => Promise<R
       assert.ok(!returned.includes('Zelda Marker-Quill'));
       assert.ok(!returned.includes('MRN-99887766'));
     });
+
+    it('pages the worklist newest first with a cursor, filtered by status, verdict, review state and id', async () => {
+      const { store } = fixture;
+      // Newer than every other record of the suite, so these five open the unfiltered pages.
+      const records = [1, 2, 3, 4, 5].map((day) => {
+        const record = sampleRecord({
+          key: `uploads/worklist-${day}.jpg`,
+          status: day === 3 ? 'failed' : 'succeeded',
+          createdAt: `2040-01-0${day}T00:00:00.000Z`,
+        });
+        const review =
+          day % 2 === 0
+            ? {
+                state: 'final' as const,
+                reviewer: 'token:dr-lee',
+                at: record.createdAt,
+                diagnosis: 'x',
+                codes: [],
+                comment: null,
+              }
+            : undefined;
+        return {
+          ...record,
+          review,
+          assessment: { verdict: day === 5 ? 'uncertain' : 'confident', reasons: [], scores: {} },
+        };
+      });
+      for (const record of records) await store.save(record);
+      const ids = (page: { records: { id: string }[] }) => page.records.map((record) => record.id);
+      const [r1, r2, r3, r4, r5] = records.map((record) => record.id) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+
+      const first = await store.listPage({ limit: 2 });
+      assert.deepEqual(ids(first), [r5, r4]);
+      assert.ok(first.nextCursor);
+      const second = await store.listPage({ limit: 2, cursor: first.nextCursor });
+      assert.deepEqual(ids(second), [r3, r2]);
+      const third = await store.listPage({ limit: 2, cursor: second.nextCursor ?? '' });
+      assert.equal(ids(third)[0], r1);
+
+      const final = await store.listPage({ limit: 10, reviewState: 'final' });
+      assert.deepEqual(ids(final).slice(0, 2), [r4, r2]);
+      const preliminary = await store.listPage({ limit: 10, reviewState: 'preliminary' });
+      assert.ok(!ids(preliminary).includes(r4) && ids(preliminary).includes(r5));
+      assert.deepEqual(ids(await store.listPage({ limit: 10, verdict: 'uncertain' })), [r5]);
+      const failed = await store.listPage({ limit: 10, status: 'failed' });
+      assert.equal(ids(failed)[0], r3);
+      assert.ok(failed.records.every((record) => record.status === 'failed'));
+      const byId = await store.listPage({ limit: 10, idPrefix: (r2 ?? '').slice(0, 12) });
+      assert.deepEqual(ids(byId), [r2]);
+      assert.equal(byId.nextCursor, null, 'the last page has no cursor');
+    });
   });
 }

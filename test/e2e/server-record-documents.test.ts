@@ -1,5 +1,5 @@
 /**
- * The record documents over HTTP (src/server; the Hono app on branch `web` ports them): a photo
+ * The record documents over HTTP (src/web/routes/record-documents.ts): a photo
  * uploaded through POST /v1/uploads, then its FHIR bundle, PDF report, image and crop by record
  * id, with the media types, `no-store`, and 404s for what a record does not have. The upload's
  * event reaches a loopback webhook receiver right after the job is answered.
@@ -12,14 +12,15 @@ import { after, before, describe, it } from 'node:test';
 import type { Bundle } from '@medplum/fhirtypes';
 import { type ComposedDependencies, composeDependencies } from '../../src/compose.js';
 import { loadConfig, packageRoot } from '../../src/config.js';
-import { type RunningServer, startServer } from '../../src/entry/server.js';
 import type { InferenceRecord } from '../../src/record.js';
+import type { RunningServer } from '../../src/web/serve.js';
 import { createDataDir } from '../support/cli.js';
 import { fhirValidationIssues } from '../support/fhir-validator.js';
 import {
   type LoopbackWebhookReceiver,
   startLoopbackWebhookReceiver,
 } from '../support/loopback-webhook-receiver.js';
+import { fetchWith, type TestAccess, testAccess } from '../support/web-server.js';
 
 const sample = join(packageRoot, 'samples', 'localized-melanoma-back.jpg');
 const secret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -28,6 +29,9 @@ describe('GET /v1/records/:id/{fhir,dicom-sr,report.pdf,image,crop}', () => {
   let dataDir: string;
   let deps: ComposedDependencies;
   let server: RunningServer;
+  let access: TestAccess;
+  /** fetch with an admin token: every route but /healthz needs a principal. */
+  let fetch: typeof globalThis.fetch;
   let receiver: LoopbackWebhookReceiver;
   let record: InferenceRecord;
 
@@ -41,7 +45,9 @@ describe('GET /v1/records/:id/{fhir,dicom-sr,report.pdf,image,crop}', () => {
       DDX_WEBHOOK_SECRET: secret,
     });
     deps = await composeDependencies(config);
-    server = await startServer(deps, { inputPrefix: config.inputPrefix, port: 0 });
+    access = await testAccess(config);
+    fetch = fetchWith(access.admin);
+    server = await access.start(deps, { inputPrefix: config.inputPrefix, port: 0 });
     const metadata = JSON.stringify(JSON.parse(await readFile(`${sample}.meta.json`, 'utf8')));
     const response = await fetch(`${server.url}/v1/uploads`, {
       method: 'POST',
@@ -54,6 +60,7 @@ describe('GET /v1/records/:id/{fhir,dicom-sr,report.pdf,image,crop}', () => {
   after(async () => {
     await server.close();
     await deps.close();
+    await access.close();
     await receiver.close();
     await rm(dataDir, { recursive: true, force: true });
   });

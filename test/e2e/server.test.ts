@@ -14,12 +14,13 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/adapters/logger/json-lines.js';
 import { type ComposedDependencies, composeDependencies } from '../../src/compose.js';
 import { type Config, loadConfig, packageRoot } from '../../src/config.js';
-import { type RunningServer, startServer } from '../../src/entry/server.js';
 import type { BlobStore } from '../../src/ports.js';
 import { type InferenceRecord, recordIdFor } from '../../src/record.js';
 import { storeUpload } from '../../src/uploads/store-upload.js';
-import { createDataDir } from '../support/cli.js';
+import type { RunningServer } from '../../src/web/serve.js';
+import { createDataDir, runCli } from '../support/cli.js';
 import { pngHeaderChunk, pngSignature } from '../support/unit-helpers.js';
+import { fetchWith, type TestAccess, testAccess } from '../support/web-server.js';
 
 const samples = join(packageRoot, 'samples');
 const localizedSample = join(samples, 'localized-melanoma-back.jpg');
@@ -60,7 +61,7 @@ async function errorResponse(
   return body;
 }
 
-function client(url: string) {
+function client(url: string, fetch: typeof globalThis.fetch) {
   return {
     get: (path: string, headers: Record<string, string> = {}) => fetch(`${url}${path}`, { headers }),
     upload: (
@@ -92,6 +93,9 @@ function client(url: string) {
 describe('HTTP server on the embedded defaults', () => {
   let config: Config;
   let deps: ComposedDependencies;
+  let access: TestAccess;
+  /** fetch with an admin token: every route but /healthz needs a principal. */
+  let fetch: typeof globalThis.fetch;
   let server: RunningServer;
   let api: ReturnType<typeof client>;
   const logLines: Record<string, unknown>[] = [];
@@ -103,13 +107,16 @@ describe('HTTP server on the embedded defaults', () => {
     deps = await composeDependencies(config, {
       logger: createLogger({ level: 'info', write: (line) => logLines.push(JSON.parse(line)) }),
     });
-    server = await startServer(deps, { inputPrefix: config.inputPrefix, port: 0 });
-    api = client(server.url);
+    access = await testAccess(config);
+    fetch = fetchWith(access.admin);
+    server = await access.start(deps, { inputPrefix: config.inputPrefix, port: 0 });
+    api = client(server.url, fetch);
     [localized, widespread] = await Promise.all([readFile(localizedSample), readFile(widespreadSample)]);
   });
   after(async () => {
     await server.close();
     await deps.close();
+    await access.close();
   });
 
   const requestLogs = (requestId: string) =>
@@ -413,7 +420,7 @@ describe('HTTP server on the embedded defaults', () => {
   });
 
   it('answers unknown routes with 404 and wrong methods with 405 and Allow, in the same JSON shape', async () => {
-    for (const path of ['/', '/v2/uploads', '/v1/records/a/b', '/v1/uploads/']) {
+    for (const path of ['/v2/uploads', '/v1/records/a/b', '/v1/uploads/']) {
       await errorResponse(await api.get(path), { status: 404, code: 'NOT_FOUND', step: 'request' });
     }
     const wrong: [string, string, string][] = [
@@ -456,10 +463,10 @@ describe('HTTP server on the embedded defaults', () => {
   });
 
   it('answers 504 DEADLINE_EXCEEDED when the job deadline (jobTimeoutMs) passes', async () => {
-    const hurried = await startServer({ ...deps, jobTimeoutMs: 1 }, { inputPrefix: config.inputPrefix });
+    const hurried = await access.start({ ...deps, jobTimeoutMs: 1 }, { inputPrefix: config.inputPrefix });
     try {
       const body = await errorResponse(
-        await client(hurried.url).upload(localized, { metadata: await metadataOf(localizedSample) }),
+        await client(hurried.url, fetch).upload(localized, { metadata: await metadataOf(localizedSample) }),
         // Whichever step the deadline caught.
         { status: 504, code: 'DEADLINE_EXCEEDED', retriable: true },
       );
@@ -470,12 +477,14 @@ describe('HTTP server on the embedded defaults', () => {
   });
 
   it('refuses a body over limits.maxImageBytes with 413 before storing it, declared or streamed', async () => {
-    const small = await startServer(
+    const small = await access.start(
       { ...deps, limits: { ...deps.limits, maxImageBytes: 4096 } },
       { inputPrefix: config.inputPrefix },
     );
     try {
-      const declared = await client(small.url).upload(localized, { key: 'uploads/too-big/declared.jpg' });
+      const declared = await client(small.url, fetch).upload(localized, {
+        key: 'uploads/too-big/declared.jpg',
+      });
       assert.equal(declared.headers.get('connection'), 'close');
       await errorResponse(declared, { status: 413, code: 'OBJECT_TOO_LARGE', step: 'request' });
 
@@ -500,7 +509,7 @@ describe('HTTP server on the embedded defaults', () => {
       // An object already in the store over the limit fails in the pipeline, with a record.
       await storeUpload(deps.blobStore, { key: 'uploads/too-big/stored.jpg', image: localized });
       const body = await errorResponse(
-        await client(small.url).job(JSON.stringify({ key: 'uploads/too-big/stored.jpg' })),
+        await client(small.url, fetch).job(JSON.stringify({ key: 'uploads/too-big/stored.jpg' })),
         { status: 413, code: 'OBJECT_TOO_LARGE', step: 'fetch-image' },
       );
       assert.equal(body.record?.status, 'failed');
@@ -531,21 +540,24 @@ describe('HTTP server on the embedded defaults', () => {
         return store.put(key, body, options);
       },
     };
-    const busy = await startServer(
+    const busy = await access.start(
       { ...deps, blobStore: gated },
       { inputPrefix: config.inputPrefix, maxConcurrentJobs: 1 },
     );
     try {
       const key = 'uploads/busy/first.jpg';
-      const first = client(busy.url).upload(localized, { key, metadata: await metadataOf(localizedSample) });
+      const first = client(busy.url, fetch).upload(localized, {
+        key,
+        metadata: await metadataOf(localizedSample),
+      });
       await inside;
-      const refused = await client(busy.url).job(JSON.stringify({ key }));
+      const refused = await client(busy.url, fetch).job(JSON.stringify({ key }));
       assert.equal(refused.headers.get('retry-after'), '1');
       await errorResponse(refused, { status: 503, code: 'SERVER_BUSY', step: 'request', retriable: true });
       release();
       assert.equal((await first).status, 200);
       assert.equal(
-        (await client(busy.url).job(JSON.stringify({ key }))).status,
+        (await client(busy.url, fetch).job(JSON.stringify({ key }))).status,
         200,
         'the slot is free again',
       );
@@ -573,7 +585,7 @@ describe('HTTP server on the embedded defaults', () => {
   });
 
   it('finishes a request in flight when closed, then refuses connections', async () => {
-    const closing = await startServer(deps, { inputPrefix: config.inputPrefix });
+    const closing = await access.start(deps, { inputPrefix: config.inputPrefix });
     const half = Math.floor(widespread.length / 2);
     let sendRest: () => void = () => undefined;
     const pending = fetch(`${closing.url}/v1/uploads`, {
@@ -605,6 +617,8 @@ describe('HTTP server on the embedded defaults', () => {
 
 describe('HTTP server with a remote detector that is down', () => {
   let deps: ComposedDependencies;
+  let access: TestAccess;
+  let fetch: typeof globalThis.fetch;
   let server: RunningServer;
 
   before(async () => {
@@ -642,15 +656,18 @@ routes:
       DDX_LOG_LEVEL: 'silent',
     });
     deps = await composeDependencies(config);
-    server = await startServer(deps, { inputPrefix: config.inputPrefix });
+    access = await testAccess(config);
+    fetch = fetchWith(access.admin);
+    server = await access.start(deps, { inputPrefix: config.inputPrefix });
   });
   after(async () => {
     await server.close();
     await deps.close();
+    await access.close();
   });
 
   it('answers 503 with Retry-After and the retriable failed record', async () => {
-    const response = await client(server.url).upload(await readFile(localizedSample), {
+    const response = await client(server.url, fetch).upload(await readFile(localizedSample), {
       metadata: await metadataOf(localizedSample),
     });
     assert.equal(response.headers.get('retry-after'), '5');
@@ -672,6 +689,13 @@ describe('ddx serve', () => {
 
   it('serves the API through the built CLI, logs each request and stops cleanly on SIGTERM', async () => {
     const dataDir = await createDataDir();
+    const created = await runCli(['tokens', 'create', '--role', 'uploader', '--name', 'ward-3-camera'], {
+      DDX_DATA_DIR: dataDir,
+    });
+    assert.equal(created.code, 0, created.stderr);
+    const token = created.stdout.trim();
+    assert.match(token, /^ddx_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/);
+    assert.match(created.stderr, /shown only this once/);
     const serving = spawn(process.execPath, [join(packageRoot, 'bin/ddx.js'), 'serve', '--port', '0'], {
       env: { PATH: process.env.PATH ?? '', DDX_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -692,7 +716,7 @@ describe('ddx serve', () => {
       serving.once('exit', (code) => reject(new Error(`ddx serve exited with ${code}:\n${stderr}`)));
     });
 
-    const api = client(url);
+    const api = client(url, fetchWith({ authorization: `Bearer ${token}` }));
     assert.equal((await api.get('/healthz')).status, 200);
     const response = await api.upload(await readFile(widespreadSample), {
       key: 'uploads/ward-3/psoriasis-trunk.jpg',

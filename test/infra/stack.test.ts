@@ -586,3 +586,67 @@ describe('stack parameters from CDK context', () => {
     );
   });
 });
+
+describe('DdxAssistStack with the workspace Lambda (webApp)', () => {
+  it('adds no web function, URL or session secret by default', () => {
+    const template = synthesise();
+    template.resourceCountIs('AWS::Lambda::Url', 0);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    assert.equal(
+      Object.keys(
+        template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.webHandler' } }),
+      ).length,
+      0,
+    );
+  });
+
+  it('serves the app behind a Function URL with OIDC from context and a generated session secret', () => {
+    const { props } = stackSettingsFromContext(
+      new App({
+        context: {
+          webApp: 'true',
+          oidcIssuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc123',
+          oidcAudience: 'ddx-workspace',
+          oidcRoleClaim: 'cognito:groups',
+          webAllowedHosts: 'ddx.clinic.example',
+        },
+      }).node,
+    );
+    const template = synthesise({ webApp: props.webApp });
+    const [webId, web] =
+      Object.entries(
+        template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.webHandler' } }),
+      )[0] ?? [];
+    assert.ok(webId && web, 'a function with the web handler');
+    const variables = web.Properties.Environment.Variables as Record<string, unknown>;
+    assert.equal(variables.DDX_OIDC_ISSUER, 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc123');
+    assert.equal(variables.DDX_OIDC_AUDIENCE, 'ddx-workspace');
+    assert.equal(variables.DDX_OIDC_ROLE_CLAIM, 'cognito:groups');
+    assert.equal(variables.DDX_ALLOWED_HOSTS, 'ddx.clinic.example');
+    assert.equal(variables.DDX_SECURE_COOKIES, 'true');
+    assert.equal(variables.DDX_RESULT_STORE, 'dynamodb');
+    assert.equal(variables.DDX_SESSION_SECRET, undefined, 'never the secret’s value');
+    const secretIds = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+    assert.equal(secretIds.length, 1);
+    assert.deepEqual(variables.DDX_SESSION_SECRET_SECRET_ARN, { Ref: secretIds[0] });
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [webId, 'Arn'] },
+    });
+    const reads = identityAllowStatements(template).filter((statement) =>
+      statement.actions.includes('secretsmanager:GetSecretValue'),
+    );
+    assert.ok(reads.some((statement) => JSON.stringify(statement.resources).includes(secretIds[0] ?? '?')));
+    assert.ok(template.findOutputs('WebUrl'));
+  });
+
+  it('refuses an OIDC issuer without an audience', () => {
+    assert.throws(
+      () =>
+        stackSettingsFromContext(
+          new App({ context: { webApp: 'true', oidcIssuer: 'https://idp.example' } }).node,
+        ),
+      /oidcAudience/,
+    );
+  });
+});

@@ -28,6 +28,7 @@ import {
   s3Error,
   startFaultProxy,
 } from '../support/fault-proxy.js';
+import { loopbackAwsEnvironment, remoteCompositionEnvironment } from '../support/loopback-aws-environment.js';
 import {
   type LoopbackLangfuseServer,
   startLoopbackLangfuseServer,
@@ -287,41 +288,33 @@ describe('fault matrix (docs/faults.md)', async () => {
 
     // The AWS SDK reads its endpoints from the process environment, as in a deployment.
     Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_ENDPOINT_URL_S3: proxies.s3.url,
-      AWS_ENDPOINT_URL_DYNAMODB: proxies.dynamo.url,
-      AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: proxies.sageMaker.url,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      ...loopbackAwsEnvironment({
+        s3: proxies.s3.url,
+        dynamodb: proxies.dynamo.url,
+        sageMakerRuntime: proxies.sageMaker.url,
+      }),
       // The Langfuse SDK reports failed fetches on the console; the adapter logs them already.
       LANGFUSE_LOG_LEVEL: 'NONE',
     });
     workspace = await mkdtemp(join(tmpdir(), 'ddx-fault-matrix-'));
     const routes = await writeRemoteRoutingTable(localRoutes, workspace, proxies.roboflow.url);
     const environment = {
-      DDX_BLOB_STORE: 's3',
-      DDX_BUCKET: bucket,
-      DDX_S3_FORCE_PATH_STYLE: 'true',
-      DDX_RESULT_STORE: 'dynamodb',
-      DDX_TABLE: table,
-      DDX_ROUTES: routes,
-      ROBOFLOW_API_KEY: 'loopback-key',
-      DDX_PROMPT_SOURCE: 'langfuse',
-      LANGFUSE_BASE_URL: proxies.langfuse.url,
-      LANGFUSE_PUBLIC_KEY: langfuse.publicKey,
-      LANGFUSE_SECRET_KEY: langfuse.secretKey,
+      ...remoteCompositionEnvironment({
+        bucket,
+        table,
+        routes,
+        roboflowApiKey: 'loopback-key',
+        langfuse: {
+          baseUrl: proxies.langfuse.url,
+          publicKey: langfuse.publicKey,
+          secretKey: langfuse.secretKey,
+        },
+        llmUrl: proxies.llm.url,
+      }),
       DDX_PROMPT_CACHE_TTL_SECONDS: '0',
-      DDX_RECOMMENDER: 'openai',
-      DDX_LLM_MODEL: 'gpt-4o-mini',
-      OPENAI_BASE_URL: `${proxies.llm.url}/v1`,
-      OPENAI_API_KEY: 'sk-loopback',
       DDX_LLM_ATTEMPTS: '2',
       DDX_CALL_ATTEMPTS: '2',
       DDX_MIN_STEP_TIME_MS: '100',
-      DDX_LOG_LEVEL: 'silent',
     };
     const timeouts = (milliseconds: number) => ({
       DDX_PROMPT_FETCH_TIMEOUT_MS: String(milliseconds),

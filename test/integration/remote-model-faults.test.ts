@@ -215,7 +215,14 @@ describe('SageMaker InvokeEndpoint against scripted SageMaker answers', () => {
       String(request.headers.authorization),
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/sagemaker\//,
     );
-    assert.deepEqual(await jpegSize(request.body), { width: 120, height: 90, format: 'jpeg' });
+    // Sized to just cover the card's input: the model resizes to it, more pixels only cost upload.
+    const { width, height } = classificationCard.input;
+    const scale = Math.min(1, Math.max(width / 120, height / 90));
+    assert.deepEqual(await jpegSize(request.body), {
+      width: Math.round(120 * scale),
+      height: Math.round(90 * scale),
+      format: 'jpeg',
+    });
   });
 
   it('wraps the image as { "image": base64 } for JSON containers', async () => {
@@ -226,9 +233,11 @@ describe('SageMaker InvokeEndpoint against scripted SageMaker answers', () => {
     assert.equal(request.headers['content-type'], 'application/json');
     const sent = JSON.parse(request.body.toString('utf8')) as { image: string };
     assert.deepEqual(Object.keys(sent), ['image']);
+    const { width, height } = classificationCard.input;
+    const scale = Math.min(1, Math.max(width / 120, height / 90));
     assert.deepEqual(await jpegSize(Buffer.from(sent.image, 'base64')), {
-      width: 120,
-      height: 90,
+      width: Math.round(120 * scale),
+      height: Math.round(90 * scale),
       format: 'jpeg',
     });
   });
@@ -376,6 +385,8 @@ describe('SageMaker InvokeEndpoint against scripted SageMaker answers', () => {
       },
       policy,
       maxPayloadBytes: 40_000,
+      // The table's maxSide in place of the card's input: large enough that only the byte cap shrinks it.
+      maxSide: 400,
     });
     closers.push(detector.close);
     const detections = await detector.detect(noisy, { recordId });
@@ -411,7 +422,7 @@ describe('Roboflow detect against scripted Roboflow answers', () => {
   });
   after(() => server.close());
 
-  const detector = () =>
+  const detector = (maxSide?: number) =>
     createRoboflowDetector({
       apiUrl: `${server.url}/`,
       apiKey,
@@ -421,6 +432,7 @@ describe('Roboflow detect against scripted Roboflow answers', () => {
       confidence: 0.4,
       overlap: 0.3,
       policy,
+      maxSide,
     });
   // A box at the centre of the image Roboflow received, a tenth of its size.
   const detected = (width: number, height: number): Reply => ({
@@ -446,7 +458,10 @@ describe('Roboflow detect against scripted Roboflow answers', () => {
 
   it('posts the base64 JPEG form body with api_key, confidence and overlap as percentages', async () => {
     const wide = uniformImage(2000, 1000, { r: 180, g: 140, b: 110 });
-    server.script(detected(1280, 640));
+    const { width, height } = detectionCard.input;
+    const scale = Math.max(width / 2000, height / 1000);
+    const sentSize = { width: Math.round(2000 * scale), height: Math.round(1000 * scale) };
+    server.script(detected(sentSize.width, sentSize.height));
     const detections = await detector().detect(wide);
     const [request] = server.requests;
     assert.ok(request);
@@ -454,10 +469,23 @@ describe('Roboflow detect against scripted Roboflow answers', () => {
     assert.equal(request.path, '/skin-lesions/3');
     assert.deepEqual(Object.fromEntries(request.query), { api_key: apiKey, confidence: '40', overlap: '30' });
     assert.equal(request.headers['content-type'], 'application/x-www-form-urlencoded');
-    // Sent at most 1280 px on the long side, as Roboflow recommends.
+    // Sent just covering the card's input size.
+    const sent = await jpegSize(Buffer.from(request.body.toString('latin1'), 'base64'));
+    assert.deepEqual(sent, { ...sentSize, format: 'jpeg' });
+    // A centred box a tenth of the sent image -> top-left in the 2000 x 1000 original.
+    assert.deepEqual(detections, [
+      { box: { x: 900, y: 450, width: 200, height: 100 }, confidence: 0.83, label: 'lesion' },
+    ]);
+  });
+
+  it("sends the routing table's maxSide in place of the card's input size", async () => {
+    const wide = uniformImage(2000, 1000, { r: 180, g: 140, b: 110 });
+    server.script(detected(1280, 640));
+    const detections = await detector(1280).detect(wide);
+    const request = server.requests.at(-1);
+    assert.ok(request);
     const sent = await jpegSize(Buffer.from(request.body.toString('latin1'), 'base64'));
     assert.deepEqual(sent, { width: 1280, height: 640, format: 'jpeg' });
-    // Centre (640, 320) 128 x 64 in the sent image -> top-left in the 2000 x 1000 original.
     assert.deepEqual(detections, [
       { box: { x: 900, y: 450, width: 200, height: 100 }, confidence: 0.83, label: 'lesion' },
     ]);

@@ -90,8 +90,14 @@ describe('record events', () => {
     const store = createInMemoryResultStore({ outbox });
     const record = sampleRecord({ key: 'uploads/reviewed.jpg' });
     await store.save(record);
-    const review = (state: 'preliminary' | 'final' | 'rejected', at: string) =>
-      ({ state, reviewer: 'Dr Lee', at, diagnosis: null, codes: [], comment: null }) as const;
+    const review = (state: 'preliminary' | 'final' | 'rejected', at: string) => ({
+      state,
+      reviewer: 'Dr Lee',
+      at,
+      diagnosis: null,
+      codes: [],
+      comment: null,
+    });
     const withReview = (state: 'preliminary' | 'final' | 'rejected', at: string, previous: InferenceRecord) =>
       ({ ...previous, review: review(state, at), updatedAt: at }) as InferenceRecord;
 

@@ -9,6 +9,7 @@ import { recordIdFor } from '../../src/record.js';
 import { abortableSleep } from '../../src/resilience/retry.js';
 import { dicomFile, imagePixelElements, TransferSyntaxUid } from '../support/dicom-files.js';
 import {
+  classifierCard,
   createPipelineFixture,
   type PipelineFixture,
   sampleJpeg,
@@ -458,6 +459,106 @@ describe('runInference', () => {
     // The claim was released: a redelivery now finds the finished record.
     const again = await runInference(job('uploads/race.jpg'), deps);
     assert.equal(again.reused, true);
+  });
+
+  it('looks up and claims beside the download when the event names the version, and leaves a final record to answer', async () => {
+    const { deps, blobStore, resultStore } = createPipelineFixture();
+    await upload(blobStore, 'uploads/named.jpg', await sampleJpeg(), localized);
+    const { etag } = await blobStore.head('uploads/named.jpg');
+    const calls: string[] = [];
+    const get = blobStore.get.bind(blobStore);
+    blobStore.get = (key, options) => {
+      calls.push(`download ${key}`);
+      return get(key, options);
+    };
+    const lookUp = resultStore.get.bind(resultStore);
+    resultStore.get = async (id, options) => {
+      const found = await lookUp(id, options);
+      calls.push('lookup answered');
+      return found;
+    };
+    const release = resultStore.release.bind(resultStore);
+    resultStore.release = async (id, owner, options) => {
+      calls.push('release');
+      return release(id, owner, options);
+    };
+    const named = {
+      source: { key: 'uploads/named.jpg', etag },
+      requestId: 'request-2',
+      trigger: 's3' as const,
+    };
+
+    const { record } = await runInference(named, deps);
+    assert.equal(record.status, 'succeeded');
+    assert.equal(
+      calls.filter((call) => call === 'lookup answered').length,
+      1,
+      'one lookup, not one per id source',
+    );
+    assert.ok(
+      calls.indexOf('download uploads/named.jpg') < calls.indexOf('lookup answered'),
+      'the download started before the lookup answered',
+    );
+    assert.equal(calls.includes('release'), false, 'a final record needs no claim given back');
+
+    // Every later delivery is answered by the record before any claim.
+    const again = await runInference({ ...named, requestId: 'request-3' }, deps);
+    assert.equal(again.reused, true);
+    assert.deepEqual(again.record, record);
+  });
+
+  it('gives the claim back when the stored record is a retriable failure', async () => {
+    const { deps, blobStore, resultStore, models } = createPipelineFixture();
+    await upload(blobStore, 'uploads/flaky.jpg', await sampleJpeg(), localized);
+    let releases = 0;
+    const release = resultStore.release.bind(resultStore);
+    resultStore.release = async (id, owner, options) => {
+      releases++;
+      return release(id, owner, options);
+    };
+    models.classifierError = new DependencyError('classifier unavailable', {
+      code: ServiceErrorCode.dependencyUnavailable,
+      retriable: true,
+    });
+    const failed = await runInference(job('uploads/flaky.jpg'), deps);
+    assert.deepEqual([failed.record.status, failed.record.error?.retriable], ['failed', true]);
+    assert.equal(releases, 1);
+
+    // The retry is not refused as IN_PROGRESS: it claims, runs and replaces the failure.
+    models.classifierError = undefined;
+    const retried = await runInference(job('uploads/flaky.jpg'), deps);
+    assert.deepEqual([retried.record.status, retried.reused], ['succeeded', false]);
+  });
+
+  it('decodes a large photo shrunk for the detector and cuts the crop at full resolution from its bytes', async () => {
+    const { deps, blobStore, models } = createPipelineFixture({
+      limits: { maxImageBytes: 5_000_000, maxImagePixels: 10_000_000, workingMaxSide: 120 },
+    });
+    await upload(blobStore, 'uploads/large.jpg', await sampleJpeg(480, 360), localized);
+    // In the detector's (shrunk) pixels; the fixture's image is 4 x larger.
+    models.detections = [{ box: { x: 20, y: 10, width: 40, height: 30 }, confidence: 0.9, label: 'lesion' }];
+    const { record } = await runInference(job('uploads/large.jpg'), deps);
+
+    assert.equal(record.status, 'succeeded');
+    assert.deepEqual([models.detectCalls[0]?.width, models.detectCalls[0]?.height], [120, 90]);
+    assert.deepEqual(
+      [record.image?.width, record.image?.height],
+      [480, 360],
+      'the record names the photo as sent',
+    );
+    assert.deepEqual(record.localization?.roi?.box, { x: 80, y: 40, width: 160, height: 120 });
+    const padded = record.localization?.roi?.paddedBox;
+    assert.ok(padded);
+    const stored = blobStore.objects.get(`derived/crops/${record.id}.jpg`);
+    assert.ok(stored);
+    const { width, height } = await sharp(stored.body).metadata();
+    assert.deepEqual([width, height], [padded.width, padded.height], 'the stored crop is at full resolution');
+    // The classifier got the region from the decoded pixels: it covers the card's input size.
+    const input = models.classifyCalls[0];
+    assert.ok(
+      input && input.width >= classifierCard.input.width && input.height >= classifierCard.input.height,
+    );
+    assert.ok(input.width < padded.width, 'and no more');
   });
 
   it('takes over the claim of a run that died', async () => {

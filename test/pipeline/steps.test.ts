@@ -129,6 +129,8 @@ describe('localize step', () => {
     assert.equal(result.input, 'crop');
     assert.deepEqual(result.localization.roi?.paddedBox, { x: 70, y: 50, width: 30, height: 30 });
     assert.deepEqual([result.classifierInput.width, result.classifierInput.height], [30, 30]);
+    // The crop is saved beside classification: stored once its save settles.
+    await result.cropSaved;
     const stored = blobStore.objects.get('derived/crops/r.jpg');
     assert.ok(stored);
     assert.equal((await sharp(stored.body).metadata()).format, 'jpeg');

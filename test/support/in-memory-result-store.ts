@@ -1,6 +1,14 @@
 /**
  * An in-memory ResultStore for pipeline tests; passes the ResultStore contract suite.
  */
+
+import {
+  decodeCursor,
+  isAfter,
+  matchesPage,
+  pageOf,
+  pageOrder,
+} from '../../src/adapters/result-store/record-page-cursor.js';
 import type { PatientIdentifiers } from '../../src/domain.js';
 import type { ClaimHolder, Outbox, PendingEvent, ResultStore, SaveOutcome } from '../../src/ports.js';
 import type { InferenceRecord } from '../../src/record.js';
@@ -70,6 +78,14 @@ export function createInMemoryResultStore(options: { outbox?: Outbox } = {}): In
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id))
         .slice(0, options?.limit ?? 50)
         .map(copy);
+    },
+    async listPage(query) {
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const candidates = [...records.values()]
+        .filter((record) => matchesPage(record, query) && (!after || isAfter(record, after)))
+        .sort(pageOrder)
+        .map(copy);
+      return pageOf(candidates, query.limit);
     },
   };
   return store;

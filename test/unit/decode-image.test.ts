@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { BadInputError } from '../../src/errors.js';
-import { decodeImage } from '../../src/imaging/decode-image.js';
+import { cropImage } from '../../src/imaging/crop.js';
+import { decodeImage, decodeRegion } from '../../src/imaging/decode-image.js';
 import {
   failureOf,
   noisyPixels,
@@ -248,4 +249,46 @@ describe('decodeImage: normalised pixels', () => {
       assertColourNear(pixelAt(image, 12, 9), [10, 120, 230], 12);
     });
   }
+});
+
+describe('decodeImage with maxSide, and decodeRegion', () => {
+  /** An EXIF-rotated JPEG (orientation 6): stored 400 x 200, left half red, right half blue; upright 200 x 400, red on top. */
+  async function rotatedJpeg(): Promise<Buffer> {
+    const [width, height] = [400, 200];
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++)
+        pixels.set(x < width / 2 ? [255, 0, 0] : [0, 0, 255], (y * width + x) * 3);
+    }
+    return sharp(pixels, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+  }
+
+  it('shrinks a larger image on load, upright, and reports its own size', async () => {
+    const { image, original } = await decodeImage(await rotatedJpeg(), { ...limits, maxSide: 100 });
+    assert.deepEqual([image.width, image.height], [50, 100]);
+    assert.deepEqual(original, { width: 200, height: 400 });
+    assertColourNear(pixelAt(image, 25, 10), [255, 0, 0], 40);
+    assertColourNear(pixelAt(image, 25, 90), [0, 0, 255], 40);
+  });
+
+  it('leaves an image within maxSide at its own size', async () => {
+    const { image, original } = await decodeImage(await rotatedJpeg(), { ...limits, maxSide: 400 });
+    assert.deepEqual([image.width, image.height], [200, 400]);
+    assert.deepEqual(original, { width: 200, height: 400 });
+  });
+
+  it('decodes a region in upright full-resolution pixels, as cut from the whole decode', async () => {
+    const jpeg = await rotatedJpeg();
+    const box = { x: 20, y: 150, width: 100, height: 100 };
+    const region = await decodeRegion(jpeg, box, limits);
+    const whole = cropImage((await decodeImage(jpeg, limits)).image, box);
+    assert.deepEqual([region.width, region.height], [100, 100]);
+    assert.deepEqual(region.pixels, whole.pixels);
+    // The box straddles the colour change at upright y = 200.
+    assertColourNear(pixelAt(region, 50, 10), [255, 0, 0], 40);
+    assertColourNear(pixelAt(region, 50, 90), [0, 0, 255], 40);
+  });
 });

@@ -1,11 +1,11 @@
 /**
- * The HTTP status of every error code (src/server/error-status.ts): input codes are 4xx, a
+ * The HTTP status of every error code (src/web/error-status.ts): input codes are 4xx, a
  * retriable dependency failure is 503 with Retry-After, a permanent one 502, our own faults 500.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ErrorCode, InputErrorCode, ServiceErrorCode } from '../../src/errors.js';
-import { errorStatus } from '../../src/server/error-status.js';
+import { errorStatus } from '../../src/web/error-status.js';
 
 describe('errorStatus', () => {
   const cases: [ErrorCode, boolean, number, string | undefined][] = [
@@ -19,6 +19,7 @@ describe('errorStatus', () => {
     ['CORRUPT_IMAGE', false, 422, undefined],
     ['IMAGE_TOO_LARGE', false, 422, undefined],
     ['IMAGE_TOO_SMALL', false, 422, undefined],
+    ['IMAGE_TOO_COMPLEX', false, 422, undefined],
     ['UNSUPPORTED_MODALITY', false, 422, undefined],
     ['NO_ROUTE', false, 422, undefined],
     ['DEPENDENCY_TIMEOUT', true, 503, '5'],

@@ -100,6 +100,35 @@ const cases: [input: string, expected: string][] = [
   ['pT2a N0 M0, stage IIA, HbA1c 48 mmol/mol', 'pT2a N0 M0, stage IIA, HbA1c 48 mmol/mol'],
   ['mobile 2 cm nodule, 5 cc Normal saline', 'mobile 2 cm nodule, 5 cc Normal saline'],
   ['Lesion #2 larger than lesion #1', 'Lesion #2 larger than lesion #1'],
+  // The bypasses issue 9 found, each now caught without being told the patient's identifiers
+  ['Patient: Jane Doe presents with a rash', 'Patient: [NAME] presents with a rash'],
+  ['Pt: jane doe', 'Pt: [NAME]'],
+  ['Name: DOE, JANE', 'Name: [NAME]'],
+  ['Patient: male, 54, itchy plaques', 'Patient: male, 54, itchy plaques'],
+  [
+    'Accompanied today: Jennifer, anxious about the mole',
+    'Accompanied today: [NAME], anxious about the mole',
+  ],
+  ['seen with jennifer and her son', 'seen with [NAME] and her son'],
+  ['Jennifer Brown attended with her mother', '[NAME] attended with her mother'],
+  ['MRN ４４７１９０２', 'MRN [ID]'],
+  ['MRN ٤٤٧١٩٠٢', 'MRN [ID]'],
+  ['МRN 447190З', 'MRN [ID]'],
+  ['Phone ５５５-０１０-０１９９', 'Phone [PHONE]'],
+  ['write to jane.doe at example dot com', 'write to [EMAIL]'],
+  ['jdoe [at] clinic [dot] co [dot] uk', '[EMAIL]'],
+  ['born the fifth of March nineteen fifty-two', 'born [DATE]'],
+  ['seen on March the twenty-first, 2024', 'seen on [DATE]'],
+  ['since June twenty twenty-three', 'since [DATE]'],
+  [
+    'Grace period of two weeks; Will review. Brown macule, white scale.',
+    'Grace period of two weeks; Will review. Brown macule, white scale.',
+  ],
+  [
+    'Breslow 1.2 mm, Clark level IV, Spitz naevus excluded',
+    'Breslow 1.2 mm, Clark level IV, Spitz naevus excluded',
+  ],
+  ['one at a time, twice a day for five days', 'one at a time, twice a day for five days'],
 ];
 
 describe('scrubNotes: one input, one expected text', () => {

@@ -4,6 +4,7 @@
  */
 
 import type { DecodedImage, LabelScore } from '../../domain.js';
+import { payloadSize } from '../../imaging/remote-image-payload.js';
 import type { ClassificationCard } from '../../models/model-card.js';
 import type { CallOptions, Classifier } from '../../ports.js';
 import {
@@ -14,6 +15,8 @@ import { parseClassifierResponse } from '../shared/sagemaker/parse-response.js';
 
 export interface SageMakerClassifierSettings extends SageMakerEndpointSettings {
   card: ClassificationCard;
+  /** Longest side of the sent image, in place of the card's input size. */
+  maxSide?: number;
 }
 
 /**
@@ -25,7 +28,7 @@ export function createSageMakerClassifier(
   settings: SageMakerClassifierSettings,
 ): Classifier & { close(): Promise<void> } {
   const { card } = settings;
-  const endpoint = createEndpointInvoker(settings);
+  const endpoint = createEndpointInvoker({ ...settings, size: payloadSize(card, settings.maxSide) });
   return {
     name: 'sagemaker',
     card,

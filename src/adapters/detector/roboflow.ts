@@ -1,8 +1,9 @@
 /**
  * Detector on Roboflow's detect API, hosted (`detect.roboflow.com`) or a self-hosted inference
  * server: `POST {apiUrl}/{project}/{version}?api_key=..&confidence=..&overlap=..` with the base64
- * of a JPEG as a form-urlencoded body. Images are sent at most 1280 px on their long side (what
- * Roboflow recommends; larger ones only cost upload time) and the centre boxes that come back are
+ * of a JPEG as a form-urlencoded body. Images are sent at the card's input size (at most 1280 px
+ * on their long side, what Roboflow recommends; larger ones only cost upload time), or the table's
+ * `maxSide`, and the centre boxes that come back are
  * mapped to top-left boxes in original-image pixels.
  */
 
@@ -33,7 +34,7 @@ export interface RoboflowDetectorSettings {
   overlap?: number;
   fetch?: typeof fetch;
   policy?: RetryPolicy;
-  /** Long side of the sent image. */
+  /** Long side of the sent image, in place of the card's input size (itself capped at 1280). */
   maxSide?: number;
 }
 
@@ -81,7 +82,12 @@ export function createRoboflowDetector(settings: RoboflowDetectorSettings): Dete
     card,
     async detect(image: DecodedImage, options?: CallOptions): Promise<Detection[]> {
       options?.signal?.throwIfAborted();
-      const payload = await encodeImagePayload(image, { maxSide: settings.maxSide ?? roboflowMaxSide });
+      const payload = await encodeImagePayload(
+        image,
+        settings.maxSide === undefined
+          ? { modelInput: card.input, maxSide: roboflowMaxSide }
+          : { maxSide: settings.maxSide },
+      );
       const body = payload.jpeg.toString('base64');
       const answer = await withRetry(
         async (attemptSignal) => {

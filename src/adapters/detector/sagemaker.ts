@@ -5,6 +5,7 @@
  */
 
 import type { DecodedImage, Detection } from '../../domain.js';
+import { payloadSize } from '../../imaging/remote-image-payload.js';
 import type { DetectionCard } from '../../models/model-card.js';
 import type { CallOptions, Detector } from '../../ports.js';
 import {
@@ -19,6 +20,8 @@ export interface SageMakerDetectorSettings extends SageMakerEndpointSettings {
   confidence?: number;
   /** Overrides the card's NMS IoU, for endpoints that answer raw YOLO output. */
   iou?: number;
+  /** Longest side of the sent image, in place of the card's input size. */
+  maxSide?: number;
 }
 
 /**
@@ -30,7 +33,7 @@ export function createSageMakerDetector(
   settings: SageMakerDetectorSettings,
 ): Detector & { close(): Promise<void> } {
   const { card } = settings;
-  const endpoint = createEndpointInvoker(settings);
+  const endpoint = createEndpointInvoker({ ...settings, size: payloadSize(card, settings.maxSide) });
   const confidence = settings.confidence ?? card.defaults.confidence;
   const iou = settings.iou ?? card.defaults.iou;
   return {

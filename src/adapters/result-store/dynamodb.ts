@@ -30,6 +30,8 @@ import type {
   BlobStore,
   CallOptions,
   ListOptions,
+  PageQuery,
+  RecordPage,
   ResultStore,
   SaveOptions,
   SaveOutcome,
@@ -53,6 +55,7 @@ import {
   resultTableKeys,
   timeToLiveAttribute,
 } from './dynamodb-table.js';
+import { decodeCursor, isAfter, matchesPage, pageOf, pageOrder } from './record-page-cursor.js';
 
 export interface DynamoDbResultStoreSettings {
   table: string;
@@ -116,13 +119,13 @@ export function createDynamoDbResultStore(settings: DynamoDbResultStoreSettings)
     release: (id, owner, options) => releaseClaim(table, id, owner, options?.signal),
     async get(id, options?: CallOptions) {
       // Identifiers, claims and outbox entries share the key space: never hand them out as records.
-      if ([patientItemPrefix, claimItemPrefix, outboxItemPrefix].some((prefix) => id.startsWith(prefix)))
-        return undefined;
+      if (!isRecordKey(id)) return undefined;
       const item = await readItem(table, id, options?.signal);
       return item ? recordOf(table, item, options?.signal) : undefined;
     },
     patientIdentifiers: (recordId, options) => readPatient(table, recordId, options?.signal),
     list: (options) => listRecords(table, options),
+    listPage: (query) => listRecordPage(table, query),
     async close() {
       if (ownsClient) client.destroy();
     },
@@ -238,6 +241,13 @@ async function releaseClaim(table: Table, id: string, owner: string, signal?: Ab
   });
 }
 
+/** Identifiers, claims, outbox entries, tokens and audit entries share the key space with records. */
+function isRecordKey(id: string): boolean {
+  return ![patientItemPrefix, claimItemPrefix, outboxItemPrefix, 'token#', 'audit#'].some((prefix) =>
+    id.startsWith(prefix),
+  );
+}
+
 async function listRecords(table: Table, options?: ListOptions & CallOptions): Promise<InferenceRecord[]> {
   const limit = options?.limit ?? defaultListLimit;
   if (limit < 1) return [];
@@ -250,6 +260,52 @@ async function listRecords(table: Table, options?: ListOptions & CallOptions): P
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id))
     .slice(0, limit);
   return Promise.all(newest.map((item) => recordOf(table, item, options?.signal)));
+}
+
+/**
+ * A worklist page: each status's records from the cursor on (the by-status index, newest first),
+ * filtered here (verdict and review state are inside the record), merged into page order.
+ */
+async function listRecordPage(table: Table, query: PageQuery & CallOptions): Promise<RecordPage> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const statuses = query.status ? [query.status] : Object.values(RecordStatus);
+  const perStatus = await Promise.all(
+    statuses.map(async (status) => {
+      const found: InferenceRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const output = await table.call('Query', query.signal, (abortSignal) =>
+          table.documents.send(
+            new QueryCommand({
+              TableName: table.name,
+              IndexName: statusIndex.name,
+              KeyConditionExpression: after ? '#status = :status AND #time <= :time' : '#status = :status',
+              ExpressionAttributeNames: {
+                '#status': statusIndex.partitionKey,
+                ...(after ? { '#time': statusIndex.sortKey } : {}),
+              },
+              ExpressionAttributeValues: {
+                ':status': status,
+                ...(after ? { ':time': after.createdAt } : {}),
+              },
+              ScanIndexForward: false,
+              ExclusiveStartKey: startKey,
+            }),
+            { abortSignal },
+          ),
+        );
+        for (const raw of output.Items ?? []) {
+          const item = asRecordItem(raw);
+          if (!item || (after && !isAfter(item, after))) continue;
+          const record = await recordOf(table, item, query.signal);
+          if (matchesPage(record, query)) found.push(record);
+        }
+        startKey = output.LastEvaluatedKey;
+      } while (startKey && found.length <= query.limit);
+      return found;
+    }),
+  );
+  return pageOf(perStatus.flat().sort(pageOrder), query.limit);
 }
 
 async function readItem(table: Table, id: string, signal?: AbortSignal): Promise<RecordItem | undefined> {

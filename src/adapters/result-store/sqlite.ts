@@ -9,8 +9,16 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PatientIdentifiers } from '../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { ClaimProcess, ListOptions, PendingEvent, ResultStore, SaveOutcome } from '../../ports.js';
+import type {
+  ClaimProcess,
+  ListOptions,
+  PageQuery,
+  PendingEvent,
+  ResultStore,
+  SaveOutcome,
+} from '../../ports.js';
 import type { InferenceRecord } from '../../record.js';
+import { decodeCursor, pageOf } from './record-page-cursor.js';
 import { outboxAppender, outboxSchema } from './sqlite-outbox-table.js';
 
 export interface SqliteResultStoreSettings {
@@ -69,6 +77,16 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
   );
   const selectByStatus = database.prepare<[string, number], { record: string }>(
     'SELECT record FROM records WHERE status = ? ORDER BY created_at DESC, id LIMIT ?',
+  );
+
+  const selectPage = database.prepare<Record<string, string | number | null>, { record: string }>(
+    `SELECT record FROM records WHERE
+       (@status IS NULL OR status = @status)
+       AND (@verdict IS NULL OR json_extract(record, '$.assessment.verdict') = @verdict)
+       AND (@review IS NULL OR coalesce(json_extract(record, '$.review.state'), 'preliminary') = @review)
+       AND (@prefix IS NULL OR substr(id, 1, length(@prefix)) = @prefix)
+       AND (@afterTime IS NULL OR created_at < @afterTime OR (created_at = @afterTime AND id > @afterId))
+     ORDER BY created_at DESC, id LIMIT @limit`,
   );
 
   // Takes the claim when it is free or expired; a live claim of another owner stays, unless it is
@@ -172,6 +190,24 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
         (options?.status ? selectByStatus.all(options.status, limit) : selectAll.all(limit)).map(
           (row) => JSON.parse(row.record) as InferenceRecord,
         ),
+      );
+    },
+    async listPage(query: PageQuery) {
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const rows = guarded('listPage', () =>
+        selectPage.all({
+          status: query.status ?? null,
+          verdict: query.verdict ?? null,
+          review: query.reviewState ?? null,
+          prefix: query.idPrefix ?? null,
+          afterTime: after?.createdAt ?? null,
+          afterId: after?.id ?? null,
+          limit: query.limit + 1,
+        }),
+      );
+      return pageOf(
+        rows.map((row) => JSON.parse(row.record) as InferenceRecord),
+        query.limit,
       );
     },
     async close() {

@@ -14,6 +14,7 @@
  */
 import type { DataSet } from 'dicom-parser';
 import type { DecodedImage, DicomInstanceReference } from '../../domain.js';
+import { defaultDecodeBudget, imageTooComplex, maxDicomFrames } from '../decode-budget.js';
 import { assertLargeEnough, assertWithinPixelLimit, type DecodeLimits } from '../pixel-limits.js';
 import { colourToRgb, paletteToRgb } from './colour-to-rgb.js';
 import { decodeFrame } from './decode-frame.js';
@@ -55,13 +56,24 @@ export async function decodeDicom(bytes: Uint8Array, limits: DecodeLimits): Prom
   if (!dataSet.elements[Tag.pixelData]) throw corruptDicom('it has no Pixel Data (7FE0,0010)');
 
   const module = readImagePixelModule(dataSet);
+  if (module.numberOfFrames > maxDicomFrames) {
+    throw imageTooComplex(
+      `the DICOM file claims ${module.numberOfFrames} frames (the limit is ${maxDicomFrames})`,
+    );
+  }
   assertWithinPixelLimit(module.columns, module.rows, limits);
   assertLargeEnough(module.columns, module.rows, limits);
 
   const native =
     syntax.encoding === PixelEncoding.nativeLittleEndian || syntax.encoding === PixelEncoding.nativeBigEndian;
   const frameBytes = native ? nativeFirstFrame(dataSet, module) : encapsulatedFirstFrame(dataSet, module);
-  const frame = await decodeFrame(frameBytes, syntax, module, limits.maxPixels);
+  const frame = await decodeFrame(
+    frameBytes,
+    syntax,
+    module,
+    limits.maxPixels,
+    limits.budget ?? defaultDecodeBudget,
+  );
 
   let pixels: Buffer;
   if (module.photometric === 'PALETTE COLOR') {

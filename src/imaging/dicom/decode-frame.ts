@@ -2,16 +2,27 @@
  * Turns the first frame's bytes into samples, whatever the transfer syntax: byte-swapped words for
  * big endian, RLE, and the JPEG family through sharp (baseline and extended DCT, 8-bit) and the
  * JavaScript/WebAssembly codecs (JPEG Lossless, JPEG-LS, JPEG 2000). Each codestream's own
- * header is checked against the data set's Rows and Columns before the codec allocates anything.
- * Codecs load on first use: a service that never sees DICOM never loads them.
+ * header is checked against the data set before a codec allocates anything (size, components,
+ * tiles, levels, scans), and the untrusted codecs run in a worker within the decode budget
+ * (decode-in-worker.ts). Codecs load on first use: a service that never sees DICOM never loads them.
  */
 import sharp from 'sharp';
-import { BadInputError } from '../../errors.js';
 import { jpegFrameHeader } from '../claimed-dimensions.js';
+import {
+  assertJpegScansWithinBudget,
+  type DecodeBudget,
+  imageTooComplex,
+  isSharpTimeout,
+  jpeg2000Limits,
+  sharpTimeoutSeconds,
+} from '../decode-budget.js';
+import { type Jpeg2000Header, jpeg2000Header } from '../jpeg2000-header.js';
+import { decodeInWorker } from './decode-in-worker.js';
 import { corruptDicom, thrownMessage, unsupportedDicom } from './dicom-failure.js';
 import type { ImagePixelModule } from './image-pixel-module.js';
 import { decodeRle } from './rle.js';
 import { describeTransferSyntax, PixelEncoding, type TransferSyntax } from './transfer-syntax.js';
+import { type CodecSamples, WasmCodec } from './wasm-codecs.js';
 
 export interface FrameSamples {
   /** Raw sample words: 8-bit in a Uint8Array, 16-bit in a Uint16Array (signed values as stored). */
@@ -27,6 +38,7 @@ export async function decodeFrame(
   syntax: TransferSyntax,
   module: ImagePixelModule,
   maxPixels: number,
+  budget: DecodeBudget,
 ): Promise<FrameSamples> {
   const interleaved = (samples: Uint8Array | Uint16Array): FrameSamples => ({
     samples,
@@ -44,13 +56,20 @@ export async function decodeFrame(
     case PixelEncoding.rle:
       return interleaved(decodeRle(frame, module));
     case PixelEncoding.jpegDct:
-      return decodeJpegDct(frame, syntax, module, maxPixels);
+      return decodeJpegDct(frame, syntax, module, maxPixels, budget);
     case PixelEncoding.jpegLossless:
-      return interleaved(await decodeJpegLossless(frame, module));
+      return {
+        ...(await decodeInBudget(WasmCodec.jpegLossless, frame, module, budget)),
+        convertedToRgb: false,
+      };
     case PixelEncoding.jpegLs:
-      return decodeJpegLs(frame, module);
-    case PixelEncoding.jpeg2000:
-      return decodeJpeg2000(frame, module);
+      return { ...(await decodeInBudget(WasmCodec.jpegLs, frame, module, budget)), convertedToRgb: false };
+    case PixelEncoding.jpeg2000: {
+      const decoded = await decodeInBudget(WasmCodec.jpeg2000, frame, module, budget);
+      // OpenJPEG applies the codestream's multi-component transform (YBR_ICT and YBR_RCT).
+      const convertedToRgb = module.photometric === 'YBR_ICT' || module.photometric === 'YBR_RCT';
+      return { ...decoded, convertedToRgb };
+    }
   }
 }
 
@@ -86,6 +105,7 @@ async function decodeJpegDct(
   syntax: TransferSyntax,
   module: ImagePixelModule,
   maxPixels: number,
+  budget: DecodeBudget,
 ): Promise<FrameSamples> {
   const header = jpegFrameHeader(frame);
   assertCodestreamSize(header, module, 'JPEG');
@@ -94,8 +114,10 @@ async function decodeJpegDct(
       `${header.precision}-bit JPEG in transfer syntax ${describeTransferSyntax(syntax.uid)} (8-bit JPEG is supported; no maintained 12-bit JPEG decoder is available)`,
     );
   }
+  assertJpegScansWithinBudget(frame, budget);
   try {
     const { data, info } = await sharp(frame, { limitInputPixels: maxPixels, failOn: 'error' })
+      .timeout({ seconds: sharpTimeoutSeconds(budget) })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== module.samplesPerPixel) {
@@ -104,101 +126,68 @@ async function decodeJpegDct(
     const samples = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { samples, planar: false, convertedToRgb: module.samplesPerPixel === 3 };
   } catch (error) {
+    if (isSharpTimeout(error))
+      throw imageTooComplex(`the decode did not finish within its ${budget.timeoutMs} ms budget`, error);
     throw corruptDicom(`the JPEG frame cannot be decoded (${thrownMessage(error)})`, error);
   }
 }
 
-async function decodeJpegLossless(
+/** The codec's input checked against the data set before it runs, then decoded in a worker. */
+async function decodeInBudget(
+  codec: WasmCodec,
   frame: Uint8Array,
   module: ImagePixelModule,
-): Promise<Uint8Array | Uint16Array> {
-  assertCodestreamSize(jpegFrameHeader(frame), module, 'JPEG Lossless');
-  const { Decoder } = await import('jpeg-lossless-decoder-js');
-  let samples: Uint8Array | Uint16Array;
-  try {
-    samples = new Decoder().decode(
-      frame.buffer,
-      frame.byteOffset,
-      frame.byteLength,
-      module.bitsAllocated / 8,
+  budget: DecodeBudget,
+): Promise<CodecSamples> {
+  if (codec === WasmCodec.jpeg2000) {
+    assertJpeg2000WithinBudget(jpeg2000Header(frame), module);
+  } else {
+    assertCodestreamSize(
+      jpegFrameHeader(frame),
+      module,
+      codec === WasmCodec.jpegLs ? 'JPEG-LS' : 'JPEG Lossless',
     );
-  } catch (error) {
-    throw corruptDicom(`the JPEG Lossless frame cannot be decoded (${thrownMessage(error)})`, error);
   }
-  assertSampleCount(samples.length, module, 'JPEG Lossless');
-  return samples;
-}
-
-function assertSampleCount(count: number, module: ImagePixelModule, codestream: string): void {
-  const expected = module.rows * module.columns * module.samplesPerPixel;
-  if (count !== expected) {
-    throw corruptDicom(`the ${codestream} frame decodes to ${count} samples, ${expected} expected`);
-  }
-}
-
-// Emscripten modules print to the console unless told otherwise; one instance serves every call.
-const quiet = { print: () => undefined, printErr: () => undefined };
-let charLs: Promise<import('@cornerstonejs/codec-charls/decode').CharLsModule> | undefined;
-let openJpeg: Promise<import('@cornerstonejs/codec-openjpeg/decode').OpenJpegModule> | undefined;
-
-async function decodeJpegLs(frame: Uint8Array, module: ImagePixelModule): Promise<FrameSamples> {
-  assertCodestreamSize(jpegFrameHeader(frame), module, 'JPEG-LS');
-  charLs ??= import('@cornerstonejs/codec-charls/decode').then(({ default: factory }) => factory(quiet));
-  const decoder = new (await charLs).JpegLSDecoder();
-  try {
-    decoder.getEncodedBuffer(frame.length).set(frame);
-    decoder.decode();
-    const info = decoder.getFrameInfo();
-    const samples = copySamples(decoder.getDecodedBuffer(), info.bitsPerSample);
-    assertSampleCount(samples.length, module, 'JPEG-LS');
-    const planar = module.samplesPerPixel === 3 && decoder.getInterleaveMode() === 0;
-    return { samples, planar, convertedToRgb: false };
-  } catch (error) {
-    if (error instanceof BadInputError) throw error;
-    throw corruptDicom(`the JPEG-LS frame cannot be decoded (${thrownMessage(error)})`, error);
-  } finally {
-    decoder.delete();
-  }
-}
-
-async function decodeJpeg2000(frame: Uint8Array, module: ImagePixelModule): Promise<FrameSamples> {
-  openJpeg ??= import('@cornerstonejs/codec-openjpeg/decode').then(({ default: factory }) => factory(quiet));
-  const decoder = new (await openJpeg).J2KDecoder();
-  try {
-    assertCodestreamSize(jpeg2000FrameSize(frame), module, 'JPEG 2000');
-    decoder.getEncodedBuffer(frame.length).set(frame);
-    decoder.decode();
-    const samples = copySamples(decoder.getDecodedBuffer(), decoder.getFrameInfo().bitsPerSample);
-    assertSampleCount(samples.length, module, 'JPEG 2000');
-    // OpenJPEG applies the codestream's multi-component transform (YBR_ICT and YBR_RCT).
-    const convertedToRgb = module.photometric === 'YBR_ICT' || module.photometric === 'YBR_RCT';
-    return { samples, planar: false, convertedToRgb };
-  } catch (error) {
-    if (error instanceof BadInputError) throw error;
-    throw corruptDicom(`the JPEG 2000 frame cannot be decoded (${thrownMessage(error)})`, error);
-  } finally {
-    decoder.delete();
-  }
+  const shape = {
+    rows: module.rows,
+    columns: module.columns,
+    samplesPerPixel: module.samplesPerPixel,
+    bitsAllocated: module.bitsAllocated,
+  };
+  return decodeInWorker({ codec, frame, shape }, budget);
 }
 
 /**
- * The image size in a JPEG 2000 codestream's SIZ segment (ISO/IEC 15444-1 A.5.1): the reference
- * grid less the image offset. The codec's own header reader leaves its frame info empty.
+ * A JPEG 2000 codestream must claim the data set's size and components, at most its bit depth,
+ * and no more tiles or decomposition levels than a photo needs: OpenJPEG allocates per component
+ * and per tile what the header claims before it reads any data.
  */
-function jpeg2000FrameSize(frame: Uint8Array): { width: number; height: number } | undefined {
-  // A raw codestream starts with SOC SIZ; a JP2 file carries it further in (jp2c box).
-  const start = Buffer.from(frame.buffer, frame.byteOffset, Math.min(frame.byteLength, 65536)).indexOf(
-    Buffer.from([0xff, 0x4f, 0xff, 0x51]),
-  );
-  if (start < 0 || start + 28 > frame.length) return undefined;
-  const view = new DataView(frame.buffer, frame.byteOffset + start, 28);
-  const width = view.getUint32(8) - view.getUint32(16);
-  const height = view.getUint32(12) - view.getUint32(20);
-  return width > 0 && height > 0 ? { width, height } : undefined;
-}
-
-/** Out of the codec's WebAssembly memory (reused by the next call), as 8- or 16-bit words. */
-function copySamples(decoded: Uint8Array, bitsPerSample: number): Uint8Array | Uint16Array {
-  const copy = new Uint8Array(decoded);
-  return bitsPerSample > 8 ? new Uint16Array(copy.buffer, 0, Math.floor(copy.length / 2)) : copy;
+function assertJpeg2000WithinBudget(header: Jpeg2000Header | undefined, module: ImagePixelModule): void {
+  assertCodestreamSize(header, module, 'JPEG 2000');
+  if (!header) return;
+  const { maxComponents, maxTiles, maxLevels, maxBitDepth } = jpeg2000Limits;
+  if (header.components > maxComponents) {
+    throw imageTooComplex(
+      `the JPEG 2000 codestream claims ${header.components} components (the limit is ${maxComponents}; the data set has ${module.samplesPerPixel})`,
+    );
+  }
+  if (header.components !== module.samplesPerPixel) {
+    throw corruptDicom(
+      `the JPEG 2000 codestream has ${header.components} components, the data set says ${module.samplesPerPixel} samples per pixel`,
+    );
+  }
+  const deepest = Math.max(...header.bitDepths);
+  if (deepest > Math.min(maxBitDepth, module.bitsAllocated)) {
+    throw imageTooComplex(
+      `the JPEG 2000 codestream claims ${deepest}-bit samples (the limit is ${Math.min(maxBitDepth, module.bitsAllocated)} for ${module.bitsAllocated} bits allocated)`,
+    );
+  }
+  if (header.tiles > maxTiles) {
+    throw imageTooComplex(`the JPEG 2000 codestream claims ${header.tiles} tiles (the limit is ${maxTiles})`);
+  }
+  if (header.decompositionLevels !== undefined && header.decompositionLevels > maxLevels) {
+    throw imageTooComplex(
+      `the JPEG 2000 codestream claims ${header.decompositionLevels} resolution levels (the limit is ${maxLevels})`,
+    );
+  }
 }

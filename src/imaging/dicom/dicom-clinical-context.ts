@@ -1,6 +1,6 @@
 /**
- * The clinical facts a DICOM data set carries about its patient: Body Part Examined, Patient's Age
- * and Patient's Sex become context; Patient's Name, Patient ID and Birth Date are identifiers and
+ * The clinical facts a DICOM data set carries about its patient: Body Part Examined (allow-listed
+ * onto the body-site vocabulary), Patient's Age and Patient's Sex become context; Patient's Name, Patient ID and Birth Date are identifiers and
  * are returned apart, for the pipeline to keep away from models and logs as it does the sidecar's.
  * Values that do not read cleanly are left out rather than guessed.
  *
@@ -9,7 +9,9 @@
  * // context: { bodySite: 'thorax', ageYears: 61, sex: 'female' }
  */
 import type { DataSet } from 'dicom-parser';
-import type { PatientIdentifiers, Sex } from '../../domain.js';
+import { canonicalBodySite } from '../../clinical/body-site-vocabulary.js';
+import { ContextWarning } from '../../clinical/context-warnings.js';
+import type { ContextWarningCode, PatientIdentifiers, Sex } from '../../domain.js';
 
 export interface DicomClinicalContext {
   bodySite?: string;
@@ -20,6 +22,8 @@ export interface DicomClinicalContext {
 export interface DicomClinicalFacts {
   context: DicomClinicalContext;
   patient: PatientIdentifiers;
+  /** Body Part Examined that maps onto no body site of the vocabulary: dropped, by code. */
+  warnings?: ContextWarningCode[];
 }
 
 const DicomTag = {
@@ -46,8 +50,14 @@ function text(dataSet: DataSet, tag: string, max: number): string | undefined {
 
 export function dicomClinicalContext(dataSet: DataSet): DicomClinicalFacts {
   const context: DicomClinicalContext = {};
-  const bodySite = text(dataSet, DicomTag.bodyPartExamined, 80);
-  if (bodySite) context.bodySite = bodySite.toLowerCase();
+  const warnings: ContextWarningCode[] = [];
+  const bodyPart = text(dataSet, DicomTag.bodyPartExamined, 80);
+  if (bodyPart) {
+    // A CS value like "UPPER_ARM"; a free-text one is allow-listed the same way as the sidecar's.
+    const mapped = canonicalBodySite(bodyPart);
+    if ('site' in mapped) context.bodySite = mapped.site;
+    else warnings.push(ContextWarning.dicomBodyPartNotInVocabulary);
+  }
   // Age String: nnnD, nnnW, nnnM or nnnY; only years map to ageYears.
   const age = /^(\d{1,3})Y$/.exec(text(dataSet, DicomTag.patientAge, 4) ?? '');
   const years = age ? Number(age[1]) : Number.NaN;
@@ -62,7 +72,7 @@ export function dicomClinicalContext(dataSet: DataSet): DicomClinicalFacts {
   if (patientId) patient.patientId = patientId;
   const dateOfBirth = isoDate(text(dataSet, DicomTag.patientBirthDate, 40));
   if (dateOfBirth) patient.dateOfBirth = dateOfBirth;
-  return { context, patient };
+  return warnings.length > 0 ? { context, patient, warnings } : { context, patient };
 }
 
 /** "Doe^Jane^Q" -> "Jane Q Doe": the form a clinician writes in notes, where it is scrubbed. */

@@ -12,7 +12,11 @@ import {
 } from '@aws-sdk/client-sagemaker-runtime';
 import type { DecodedImage } from '../../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../../errors.js';
-import { encodeImagePayload, type ImagePayload } from '../../../imaging/remote-image-payload.js';
+import {
+  encodeImagePayload,
+  type ImagePayload,
+  type PayloadLimits,
+} from '../../../imaging/remote-image-payload.js';
 import type { SageMakerContentType } from '../../../models/model-entry.js';
 import type { CallOptions } from '../../../ports.js';
 import { errorFromNetworkFailure } from '../../../resilience/http-errors.js';
@@ -36,6 +40,8 @@ export interface SageMakerEndpointSettings {
   policy?: RetryPolicy;
   /** The endpoint's request size limit; SageMaker's is 6 MB. */
   maxPayloadBytes?: number;
+  /** How large the sent image is (remote-image-payload.ts); full size when absent. */
+  size?: Pick<PayloadLimits, 'maxSide' | 'modelInput'>;
 }
 
 export interface EndpointAnswer {
@@ -75,7 +81,7 @@ export function createEndpointInvoker(settings: SageMakerEndpointSettings): Endp
     operation,
     async invoke(image, options) {
       options?.signal?.throwIfAborted();
-      const payload = await encodePayload(image, asJson, maxPayloadBytes, operation);
+      const payload = await encodePayload(image, { ...settings.size, asJson, maxPayloadBytes }, operation);
       const input: InvokeEndpointCommandInput = {
         EndpointName: settings.endpoint,
         Body: asJson ? Buffer.from(JSON.stringify({ image: payload.jpeg.toString('base64') })) : payload.jpeg,
@@ -110,12 +116,16 @@ export function createEndpointInvoker(settings: SageMakerEndpointSettings): Endp
 
 async function encodePayload(
   image: DecodedImage,
-  asJson: boolean,
-  maxPayloadBytes: number,
+  {
+    asJson,
+    maxPayloadBytes,
+    ...size
+  }: Pick<PayloadLimits, 'maxSide' | 'modelInput'> & { asJson: boolean; maxPayloadBytes: number },
   operation: string,
 ): Promise<ImagePayload> {
   try {
     return await encodeImagePayload(image, {
+      ...size,
       maxBytes: asJson ? maxPayloadBytes - jsonEnvelopeBytes : maxPayloadBytes,
       base64: asJson,
     });

@@ -1,0 +1,21 @@
+/** The de-identified clinical context the models were given (identifiers are never in a record). */
+import type { ReportableRecord } from '../../../outputs/reportable-record.js';
+import { FactList } from '../fact-list.js';
+
+type RecordedContext = NonNullable<ReportableRecord['context']>;
+
+export function ClinicalContextFacts({ context }: { context: RecordedContext }) {
+  return (
+    <FactList
+      facts={[
+        ['Extent', context.extent],
+        ['Body site', context.bodySite ?? 'not given'],
+        ['Age', context.age ?? 'not given'],
+        ['Sex', context.sex ?? 'not given'],
+        ['Specialty', context.specialty ?? 'not given'],
+        ['Duration', context.durationDays === null ? 'not given' : `${context.durationDays} days`],
+        ['Notes', context.notesProvided ? 'given (scrubbed of identifiers; not stored)' : 'none'],
+      ]}
+    />
+  );
+}
