@@ -216,18 +216,20 @@ async function main() {
     console.log(`    ${name.padEnd(22)} ${median(values).toFixed(1)}`);
 
   const peaks = await peakMemory();
+  // P1 is an accounting of one job at a time: with jobs side by side, one job's wait is another's work.
+  const p1: Record<string, number> = concurrency === 1 ? { p1OverheadMsPerImage: median(overheads) } : {};
   reportFigures(
-    'pipeline',
+    concurrency === 1 ? 'pipeline' : `pipeline, concurrency ${concurrency}`,
     {
-      p1OverheadMsPerImage: median(overheads),
+      ...p1,
       p3ThroughputRatio: median(ratios.bare),
       p3ModelOnlyRatio: median(ratios.models),
       p5PeakRss12mpMb: peaks.twelve,
       p5PeakRss48mpMb: peaks.fortyEight,
-      concurrency,
+      imagesPerSecond: median(rates.pipeline),
     },
     {
-      p1OverheadMsPerImage: { max: 1 },
+      ...(concurrency === 1 ? { p1OverheadMsPerImage: { max: 1 } } : {}),
       p3ThroughputRatio: { min: 0.9 },
       p5PeakRss12mpMb: { max: 300 },
       p5PeakRss48mpMb: { max: 500 },

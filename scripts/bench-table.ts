@@ -22,6 +22,7 @@ const figureOrder = [
   'p3ThroughputRatio',
   'p3ModelOnlyRatio',
   'p4ColdStartRatio',
+  'p4ColdStartRatioPlain',
   'p5PeakRss12mpMb',
   'p5PeakRss48mpMb',
 ];
@@ -48,9 +49,11 @@ async function main(): Promise<void> {
 }
 
 function table(lines: readonly BenchLine[]): string {
-  const names = [...new Set(lines.flatMap((line) => Object.keys(line.goals)))].sort(
-    (a, b) => rank(a) - rank(b) || a.localeCompare(b),
-  );
+  const named = (line: BenchLine) => [
+    ...Object.keys(line.goals),
+    ...Object.keys(line.figures).filter((name) => figureOrder.includes(name)),
+  ];
+  const names = [...new Set(lines.flatMap(named))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const rows = names.map((name) => {
     const runs = lines.filter((line) => line.figures[name] !== undefined);
     const values = runs.map((line) => line.figures[name] as number);

@@ -127,6 +127,10 @@ export async function decodeRegion(bytes: Uint8Array, box: Box, limits: DecodeLi
         .extract({ left: box.x, top: box.y, width: box.width, height: box.height }),
     );
   } catch (error) {
+    if (isSharpTimeout(error)) {
+      const { timeoutMs } = limits.budget ?? defaultDecodeBudget;
+      throw imageTooComplex(`the crop's decode did not finish within its ${timeoutMs} ms budget`, error);
+    }
     throw new BadInputError(
       `the image is truncated or corrupt: ${firstLine(error)}`,
       InputErrorCode.corruptImage,

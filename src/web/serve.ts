@@ -42,6 +42,12 @@ export interface ServerOptions {
   allowedHosts?: readonly string[];
   /** Time for a client to send its request headers (15 s). */
   headersTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection is kept for its next request (30 s). Well above what
+   * clients wait themselves (they follow the `Keep-Alive: timeout` hint, less a margin), so a
+   * client does not send on a connection the server is closing that very moment.
+   */
+  keepAliveTimeoutMs?: number;
   /** Time for a request body to arrive once its headers are in, before any job slot is taken (30 s). */
   bodyTimeoutMs?: number;
   /** Time for a client to send its whole request, a backstop behind `bodyTimeoutMs` (120 s). */
@@ -88,6 +94,7 @@ export async function startWebServer(deps: WebDeps, options: ServerOptions): Pro
     {
       headersTimeout: options.headersTimeoutMs ?? 15_000,
       requestTimeout: options.requestTimeoutMs ?? 120_000,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     },
     (request, response) => {
       if (closing) response.setHeader('connection', 'close');

@@ -15,6 +15,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import sharp from 'sharp';
 import { packageRoot } from '../../src/config.js';
 import { createDataDir } from '../support/cli.js';
+import { dicomPhotoOf, dicomPhotoPatient } from '../support/dicom-photo.js';
 import { createToken, type ServeProcess, startServe } from './ddx-serve-process.js';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -176,7 +177,7 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     await page.getByLabel('Body site').fill(String(metadata.bodySite));
     await page.getByLabel('Age (years)').fill(String(metadata.age));
     await page.getByLabel('Sex').selectOption(String(metadata.sex));
-    await page.getByLabel('Specialty').fill(String(metadata.specialty));
+    await page.getByLabel('Specialty').selectOption(String(metadata.specialty));
     await page.getByLabel('Duration (days)').fill(String(metadata.durationDays));
     await page.getByLabel('Notes').fill(String(metadata.notes));
     const imageResponse = page.waitForResponse((response) =>
@@ -408,6 +409,39 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     await page.waitForURL(`${serve.url}/sign-in`);
     await page.goto(`${serve.url}/`);
     assert.equal(new URL(page.url()).pathname, '/sign-in');
+    await context.close();
+  });
+
+  it('an uploader uploads a DICOM photograph: boxes on a blank frame, the crop, the SR, no patient name', async () => {
+    const context = await browser.newContext({ viewport: desktop });
+    const page = await signIn(context, serve.url, uploaderToken);
+    await page.goto(`${serve.url}/upload`);
+    await page.locator('#upload-image').setInputFiles({
+      name: 'back-lesion.dcm',
+      mimeType: 'application/dicom',
+      buffer: await dicomPhotoOf(sample),
+    });
+    await page.getByLabel('Extent').selectOption('localized');
+    await page.getByLabel('Body site').fill('back');
+    await page.getByRole('button', { name: 'Upload and analyse' }).click();
+    await page.waitForURL(/\/records\/rec_[0-9a-f]+$/, { timeout: 120_000 });
+    const dicomId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+
+    assert.equal(await page.locator('svg.overlay image').count(), 0, 'a browser cannot show DICOM');
+    assert.match((await page.locator('figcaption').textContent()) ?? '', /A browser cannot show dicom/);
+    assert.equal(await page.locator('g.detection.roi').count(), 1, 'the ROI is drawn on the blank frame');
+    const cropWidth = await page
+      .locator('section.crop img')
+      .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+    assert.ok(cropWidth > 0, 'the crop (a JPEG) is shown');
+    const sr = await context.request.get(`${serve.url}/v1/records/${dicomId}/dicom-sr`);
+    assert.equal(sr.status(), 200);
+    assert.equal(sr.headers()['content-type'], 'application/dicom');
+    assert.equal(await page.getByRole('link', { name: 'DICOM SR' }).count(), 1);
+    const html = await page.content();
+    for (const identifier of [dicomPhotoPatient.id, 'Quintessa', 'Marlowe']) {
+      assert.ok(!html.includes(identifier), `the page does not show ${identifier}`);
+    }
     await context.close();
   });
 });

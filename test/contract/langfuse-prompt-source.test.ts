@@ -64,12 +64,6 @@ function basicAuth(publicKey: string, secretKey: string): string {
   return `Basic ${Buffer.from(`${publicKey}:${secretKey}`).toString('base64')}`;
 }
 
-async function elapsedMs<T>(work: () => Promise<T>): Promise<{ result: T; elapsed: number }> {
-  const started = performance.now();
-  const result = await work();
-  return { result, elapsed: performance.now() - started };
-}
-
 let contractServer: Promise<LoopbackLangfuseServer> | undefined;
 promptSourceContract('Langfuse', async () => {
   contractServer ??= langfuseServing(inLangfuse);
@@ -316,12 +310,9 @@ describe('Langfuse prompt source when Langfuse stalls', { concurrency: true, tim
     server.setBehaviour({ kind: 'hang' });
     const { logger, lines } = capturedLogger();
 
-    const { result, elapsed } = await elapsedMs(() =>
-      sourceFor(server, { fetchTimeoutMs: 200, logger }).get(promptName),
-    );
+    const result = await sourceFor(server, { fetchTimeoutMs: 200, logger }).get(promptName);
 
     assert.equal(result.isFallback, true);
-    assert.ok(elapsed < 5_000, `returned after ${elapsed} ms`);
     assert.match(lines[0] ?? '', /Langfuse GET prompt timed out/);
     // The SDK retries only HTTP 408, 429 and 5xx answers, never its own timeouts.
     assert.equal(server.requests.length, 1);
@@ -333,12 +324,9 @@ describe('Langfuse prompt source when Langfuse stalls', { concurrency: true, tim
     server.setBehaviour({ kind: 'hang-after-headers' });
     const { logger, lines } = capturedLogger();
 
-    const { result, elapsed } = await elapsedMs(() =>
-      sourceFor(server, { fetchTimeoutMs: 300, logger }).get(promptName),
-    );
+    const result = await sourceFor(server, { fetchTimeoutMs: 300, logger }).get(promptName);
 
     assert.equal(result.isFallback, true);
-    assert.ok(elapsed < 5_000, `returned after ${elapsed} ms`);
     assert.match(lines[0] ?? '', /did not finish within/, 'ended by the source, not the SDK');
   });
 
@@ -348,13 +336,10 @@ describe('Langfuse prompt source when Langfuse stalls', { concurrency: true, tim
     server.setBehaviour({ kind: 'fail', status: 503, headers: { 'retry-after': '3' } });
     const { logger, lines } = capturedLogger();
 
-    const { result, elapsed } = await elapsedMs(() =>
-      sourceFor(server, { fetchTimeoutMs: 200, logger }).get(promptName),
-    );
+    const result = await sourceFor(server, { fetchTimeoutMs: 200, logger }).get(promptName);
 
     assert.equal(result.isFallback, true);
     assert.match(lines[0] ?? '', /did not finish within/);
-    assert.ok(elapsed < 2_800, `returned after ${elapsed} ms`);
     assert.equal(server.requests.length, 1, 'the 503 was answered; the retry was still waiting');
   });
 });

@@ -202,13 +202,11 @@ describe('OpenAI-compatible recommender', () => {
 
   it('times out a hung server with a retriable DEPENDENCY_TIMEOUT', async () => {
     server.script(openAiReplies.hang(), openAiReplies.hang());
-    const started = performance.now();
     const error = await recommendationFailure(
       recommender({ policy: { ...fastRetryPolicy, attempts: 2, timeoutMs: 200 } }),
     );
 
     assert.deepEqual([error.code, error.retriable, server.requests.length], ['DEPENDENCY_TIMEOUT', true, 2]);
-    assert.ok(performance.now() - started < 1500, 'each attempt ended at its timeout');
   });
 
   it('falls back to json_object when the server rejects json_schema, and remembers it', async () => {

@@ -19,7 +19,7 @@ import { createLocalFolderBlobStore } from '../../src/adapters/blob-store/local-
 import { packageRoot } from '../../src/config.js';
 import type { InferenceRecord } from '../../src/record.js';
 import { createDataDir, runCli } from '../support/cli.js';
-import { dicomFile, imagePixelElements, TransferSyntaxUid } from '../support/dicom-files.js';
+import { dicomPhotoOf } from '../support/dicom-photo.js';
 import { runTool, skipWithout } from '../support/external-tools.js';
 import { fhirValidationIssues } from '../support/fhir-validator.js';
 import {
@@ -30,29 +30,9 @@ import {
 const photo = join(packageRoot, 'samples', 'localized-melanoma-back.jpg');
 const secret = `whsec_${randomBytes(24).toString('base64')}`;
 
-/** A DICOM photograph (VL Photographic Image, modality XC) of the sample, with its UIDs and a patient. */
+/** The DICOM photograph of the sample, with its sidecar. */
 async function writeDicomSample(folder: string): Promise<string> {
-  const { data, info } = await sharp(photo).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const bytes = dicomFile({
-    transferSyntax: TransferSyntaxUid.explicitLittle,
-    elements: [
-      { tag: [0x0008, 0x0016], vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.77.1.4' },
-      { tag: [0x0008, 0x0018], vr: 'UI', value: '2.25.1234567890123456789012345678901' },
-      { tag: [0x0008, 0x0060], vr: 'CS', value: 'XC' },
-      { tag: [0x0010, 0x0010], vr: 'PN', value: 'Marlowe-Finch^Quintessa' },
-      { tag: [0x0010, 0x0020], vr: 'LO', value: 'MRN-77100442' },
-      { tag: [0x0020, 0x000d], vr: 'UI', value: '2.25.2234567890123456789012345678902' },
-      { tag: [0x0020, 0x000e], vr: 'UI', value: '2.25.3234567890123456789012345678903' },
-      ...imagePixelElements({
-        rows: info.height,
-        columns: info.width,
-        samplesPerPixel: 3,
-        photometric: 'RGB',
-        bitsAllocated: 8,
-      }),
-    ],
-    pixelData: { native: data, vr: 'OB' },
-  });
+  const bytes = await dicomPhotoOf(photo);
   const path = join(folder, 'back-lesion.dcm');
   await writeFile(path, bytes);
   await writeFile(`${path}.meta.json`, JSON.stringify({ extent: 'localized', bodySite: 'back' }));

@@ -127,9 +127,8 @@ describe('Langfuse tracing of LLM generations', () => {
         startTime: new Date(),
         endTime: new Date(),
       });
-      const started = performance.now();
+      // The flush ends with its signal (or the test would hang): the traces are dropped, and said so.
       await tracer.flush({ signal: AbortSignal.timeout(100) });
-      assert.ok(performance.now() - started < 10_000, 'the flush ended with its signal');
       assert.ok(warnings.some((line) => line.includes('Langfuse traces were dropped')));
     } finally {
       silent.closeAllConnections();

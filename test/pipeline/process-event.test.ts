@@ -319,7 +319,6 @@ describe('processEvent', () => {
     });
     const remainingMs = 1_000;
     const marginMs = 800;
-    const started = Date.now();
 
     await assert.rejects(
       processEvent(await s3Event(fixture, ['uploads/slow.jpg']), fixture.deps, {
@@ -332,11 +331,6 @@ describe('processEvent', () => {
         assert.equal(outcome?.kind === 'transient' && outcome.record?.error?.code, 'DEADLINE_EXCEEDED');
         return true;
       },
-    );
-    const elapsed = Date.now() - started;
-    assert.ok(
-      elapsed < remainingMs,
-      `the job stopped at its deadline (${elapsed} ms), before the remaining time`,
     );
   });
 

@@ -47,6 +47,13 @@ describe('upload page view', () => {
     for (const sex of ['female', 'male', 'other', 'unknown'])
       assert.match(page, new RegExp(`<option value="${sex}">`));
     assert.match(page, /id="upload-age" name="age" type="number" min="0" max="130"/);
+    assert.match(
+      page,
+      /<option value="dermatology">dermatology<\/option>/,
+      'specialties from the allow-list',
+    );
+    assert.match(page, /list="body-site-terms"/);
+    assert.match(page, /<datalist id="body-site-terms">.*<option value="back"><\/option>/s);
   });
 
   it('shows what was wrong with the last upload', async () => {

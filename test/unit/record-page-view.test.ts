@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ContextWarningCode } from '../../src/domain.js';
 import type { ReportableRecord } from '../../src/outputs/reportable-record.js';
 import { orderedSteps } from '../../src/web/views/record/step-timeline.js';
 import { RecordPage } from '../../src/web/views/record-page.js';
@@ -264,6 +265,21 @@ describe('record page view', () => {
     assert.match(page, /<p class="demo">A demo model: it has never seen a patient.<\/p>/);
     assert.match(page, /<strong>Next:<\/strong> Retake the photo in focus, or refer./);
     assert.match(page, /Lesion mask: 7.3% of the image, border irregularity 1.62/);
+  });
+
+  it('shows the de-identified context and the codes of the fields left out of it', async () => {
+    const base = localizedFinalRecord();
+    assert.ok(base.context);
+    const warnings: ContextWarningCode[] = ['BODY_SITE_NOT_IN_VOCABULARY', 'PATIENT_NAME_CONFLICT'];
+    const context = { ...base.context, warnings };
+    const page = await html(RecordPage(recordPageProps({ ...base, context })));
+    assert.match(page, /<dt>Body site<\/dt><dd>back<\/dd>/);
+    assert.match(page, /<dt>Age<\/dt><dd>54<\/dd>/);
+    assert.match(
+      page,
+      /<dt>Left out<\/dt><dd><code>BODY_SITE_NOT_IN_VOCABULARY<\/code>, <code>PATIENT_NAME_CONFLICT<\/code>/,
+    );
+    assert.doesNotMatch(await html(RecordPage(recordPageProps(base))), /Left out/);
   });
 
   it('links the documents derived from the record, the DICOM SR only for a DICOM input', async () => {

@@ -9,6 +9,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { TokenStore } from '../../ports.js';
 import { HttpError, RequestErrorCode } from '../http-error.js';
 import type { Principal } from '../view-props.js';
+import { viewPaths } from '../views/view-paths.js';
 import type { WebEnv } from '../web-env.js';
 import { looksLikeApiToken, tokenPrincipalId, verifyApiToken } from './api-tokens.js';
 import { looksLikeJwt, type OidcVerifier } from './oidc.js';
@@ -41,7 +42,7 @@ export function authenticate(access: AccessSettings): MiddlewareHandler<WebEnv> 
       }
     }
     if (!principal) {
-      if (!c.req.path.startsWith('/v1/')) return c.redirect('/sign-in', 303);
+      if (!c.req.path.startsWith('/v1/')) return c.redirect(viewPaths.signIn, 303);
       throw unauthenticated('sign in: send Authorization: Bearer <token>');
     }
     c.set('principal', principal);

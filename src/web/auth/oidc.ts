@@ -6,6 +6,7 @@
  * authenticates nobody.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { ConfigurationError } from '../../errors.js';
 import type { Role } from '../../ports.js';
 import type { Principal } from '../view-props.js';
 
@@ -24,8 +25,12 @@ export type OidcVerifier = (jwt: string) => Promise<Principal | undefined>;
 const strength: readonly Role[] = ['admin', 'reviewer', 'uploader'];
 
 export function createOidcVerifier(settings: OidcSettings): OidcVerifier {
-  const jwksUrl = settings.jwksUrl ?? `${settings.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
-  const keys = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  const jwksUrl = new URL(settings.jwksUrl ?? `${settings.issuer.replace(/\/$/, '')}/.well-known/jwks.json`);
+  // Keys fetched in the clear could be swapped on the way: HTTPS, except on this machine.
+  if (jwksUrl.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(jwksUrl.hostname)) {
+    throw new ConfigurationError('invalid configuration: the OIDC JWKS must be fetched over https');
+  }
+  const keys = createRemoteJWKSet(jwksUrl, { timeoutDuration: 5000, cooldownDuration: 30_000 });
   return async (jwt) => {
     try {
       const { payload } = await jwtVerify(jwt, keys, {

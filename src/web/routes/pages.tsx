@@ -40,6 +40,7 @@ import type { WorklistFilters } from '../view-props.js';
 import { RecordPage } from '../views/record-page.js';
 import { SignInPage } from '../views/sign-in-page.js';
 import { UploadPage } from '../views/upload-page.js';
+import { viewPaths } from '../views/view-paths.js';
 import { WorklistPage } from '../views/worklist-page.js';
 import type { WebEnv } from '../web-env.js';
 import { cappedBody } from './jobs.js';
@@ -167,7 +168,7 @@ export function pageRoutes(
         }
         throw error;
       }
-      return c.redirect(`/records/${encodeURIComponent(id)}`, 303);
+      return c.redirect(viewPaths.record(id), 303);
     })
     .get('/upload', uploaders, (c) =>
       page(c, <UploadPage principal={c.get('principal')} csrfToken={csrfTokenFor(c, secure)} />),
@@ -212,7 +213,7 @@ export function pageRoutes(
         });
         // A failed record has its page too: it says what went wrong.
         if ('record' in reply.body && reply.body.record) {
-          return c.redirect(`/records/${encodeURIComponent(reply.body.record.id)}`, 303);
+          return c.redirect(viewPaths.record(reply.body.record.id), 303);
         }
         const message = 'error' in reply.body ? reply.body.error.message : 'the upload was not analysed';
         return refuse(`Not analysed: ${message}`, reply.status);
@@ -232,11 +233,11 @@ export function pageRoutes(
       }
       await startSession(c, stored, settings.session);
       deps.logger.info('signed in', { requestId: c.get('requestId'), principal: tokenPrincipalId(stored) });
-      return c.redirect('/', 303);
+      return c.redirect(viewPaths.worklist, 303);
     })
     .post('/sign-out', formPost(formOverheadBytes), async (c) => {
       endSession(c, settings.session);
-      return c.redirect('/sign-in', 303);
+      return c.redirect(viewPaths.signIn, 303);
     });
 }
 

@@ -3,6 +3,8 @@
  * an upload"). The optional identifiers are stored apart from the record (for the reports that
  * name the patient) and never reach a model; the form says so.
  */
+import { bodySiteTerms } from '../../clinical/body-site-vocabulary.js';
+import { specialties } from '../../clinical/specialty-list.js';
 import type { UploadPageProps } from '../view-props.js';
 import { Layout } from './layout.js';
 import { csrfFieldName, viewPaths } from './view-paths.js';
@@ -41,7 +43,21 @@ export function UploadPage(props: UploadPageProps) {
           </div>
           <div>
             <label for="upload-body-site">Body site</label>
-            <input id="upload-body-site" name="bodySite" type="text" maxlength={80} placeholder="back" />
+            <input
+              id="upload-body-site"
+              name="bodySite"
+              type="text"
+              maxlength={80}
+              placeholder="left upper back"
+              list="body-site-terms"
+              autocomplete="off"
+            />
+            {/* The vocabulary a body site must be written in: anything else is dropped, not guessed. */}
+            <datalist id="body-site-terms">
+              {bodySiteTerms.map((term) => (
+                <option value={term} />
+              ))}
+            </datalist>
           </div>
           <div>
             <label for="upload-age">Age (years)</label>
@@ -59,13 +75,12 @@ export function UploadPage(props: UploadPageProps) {
           </div>
           <div>
             <label for="upload-specialty">Specialty</label>
-            <input
-              id="upload-specialty"
-              name="specialty"
-              type="text"
-              maxlength={80}
-              placeholder="dermatology"
-            />
+            <select id="upload-specialty" name="specialty">
+              <option value="">not stated</option>
+              {specialties.map((specialty) => (
+                <option value={specialty}>{specialty}</option>
+              ))}
+            </select>
           </div>
           <div>
             <label for="upload-duration">Duration (days)</label>

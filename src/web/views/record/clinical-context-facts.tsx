@@ -5,6 +5,8 @@ import { FactList } from '../fact-list.js';
 type RecordedContext = NonNullable<ReportableRecord['context']>;
 
 export function ClinicalContextFacts({ context }: { context: RecordedContext }) {
+  // The fields dropped or kept apart, by code (never their text).
+  const warnings = context.warnings ?? [];
   return (
     <FactList
       facts={[
@@ -15,6 +17,18 @@ export function ClinicalContextFacts({ context }: { context: RecordedContext }) 
         ['Specialty', context.specialty ?? 'not given'],
         ['Duration', context.durationDays === null ? 'not given' : `${context.durationDays} days`],
         ['Notes', context.notesProvided ? 'given (scrubbed of identifiers; not stored)' : 'none'],
+        warnings.length > 0 && [
+          'Left out',
+          <>
+            {warnings.map((code, index) => (
+              <>
+                {index > 0 && ', '}
+                <code>{code}</code>
+              </>
+            ))}
+            <div class="muted">fields dropped or kept apart; what they said is not stored</div>
+          </>,
+        ],
       ]}
     />
   );
