@@ -58,7 +58,7 @@ describe('a claim whose process was killed with SIGKILL', () => {
       [
         '--import',
         'tsx',
-        'test/support/claim-and-hang.ts',
+        'test/fixtures/processes/claim-and-hang.ts',
         join(dataDir, 'results.db'),
         recordId,
         String(leaseMs),
