@@ -14,7 +14,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../src/config.js';
+import { loadConfig, packageRoot } from '../src/config.js';
+import { createAccessStores } from '../src/web/access-stores.js';
+import { createApiToken } from '../src/web/auth/api-tokens.js';
 import { hostileUploads } from '../test/support/hostile-uploads.js';
 import { percentile } from './percentiles.js';
 
@@ -27,6 +29,10 @@ async function peakResidentMegabytes(pid: number): Promise<number> {
 async function main() {
   const uploads = hostileUploads();
   const dataDir = await mkdtemp(join(tmpdir(), 'ddx-hostile-bench-'));
+  // An admin token in the server's own store, made the way `ddx tokens create` makes one.
+  const access = await createAccessStores(loadConfig({ DDX_DATA_DIR: dataDir, DDX_LOG_LEVEL: 'silent' }));
+  const authorization = `Bearer ${(await createApiToken(access.tokens, { role: 'admin', name: 'bench' })).token}`;
+  await access.close();
   const server = spawn(
     process.execPath,
     ['--import', 'tsx', join(packageRoot, 'src/entry/cli-main.ts'), 'serve', '--port', '0'],
@@ -75,7 +81,7 @@ async function main() {
           {
             method: 'POST',
             body: upload.bytes,
-            headers: { 'content-type': upload.contentType },
+            headers: { 'content-type': upload.contentType, authorization },
           },
         );
         const body = (await response.json()) as { error?: { code: string; message: string } };

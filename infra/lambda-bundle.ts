@@ -35,6 +35,7 @@ export const lambdaBundleLayout = {
   promptsDirectory: 'prompts',
   knowledgeBase: 'data/knowledge-base.json',
   icd10cmTable: 'data/icd10cm-codes.tsv',
+  assessmentThresholds: 'models/assessment.json',
 } as const;
 
 /** Where Lambda puts the bundle folder's contents (`LAMBDA_TASK_ROOT`). */
@@ -52,6 +53,7 @@ export function bundledFileEnvironment(root: string): Record<string, string> {
     DDX_PROMPTS_DIR: at(lambdaBundleLayout.promptsDirectory),
     DDX_KNOWLEDGE_BASE: at(lambdaBundleLayout.knowledgeBase),
     DDX_ICD10CM_TABLE: at(lambdaBundleLayout.icd10cmTable),
+    DDX_ASSESSMENT: at(lambdaBundleLayout.assessmentThresholds),
   };
 }
 

@@ -219,6 +219,7 @@ export async function bundleLambda(options: BundleLambdaOptions): Promise<Lambda
       promptsDirectory: join(repositoryRoot, 'prompts'),
       knowledgeBase: join(repositoryRoot, 'data/knowledge-base.json'),
       icd10cmTable: join(repositoryRoot, 'data/icd10cm-codes.tsv'),
+      assessmentThresholds: join(repositoryRoot, 'models/assessment.json'),
     },
     outDirectory,
   );

@@ -6,6 +6,8 @@
 
 import { createLogger } from './adapters/logger/json-lines.js';
 import { createKnowledgeBaseRecommender } from './adapters/recommender/knowledge-base.js';
+import { defaultReplyLimits } from './adapters/shared/llm/reply-limits.js';
+import { loadAssessmentThresholds } from './assessment/assessment-thresholds.js';
 import { loadCptMapping } from './clinical/cpt-mapping.js';
 import { loadIcd10CmTable } from './clinical/icd10cm-table.js';
 import { loadKnowledgeBase } from './clinical/knowledge-base.js';
@@ -58,14 +60,16 @@ export async function composeDependencies(
   overrides: { logger?: Logger } = {},
 ): Promise<ComposedDependencies> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
-  const [routingTable, codeTable, knowledgeBase, cptMapping, promptSource, blobStore] = await Promise.all([
-    loadRoutingTable(config.routesPath),
-    loadIcd10CmTable(config.icd10cmTablePath),
-    loadKnowledgeBase(config.knowledgeBasePath),
-    config.cptMappingPath ? loadCptMapping(config.cptMappingPath) : null,
-    createPromptSource(config, logger),
-    createBlobStore(config),
-  ]);
+  const [routingTable, codeTable, knowledgeBase, cptMapping, promptSource, blobStore, assessmentThresholds] =
+    await Promise.all([
+      loadRoutingTable(config.routesPath),
+      loadIcd10CmTable(config.icd10cmTablePath),
+      loadKnowledgeBase(config.knowledgeBasePath),
+      config.cptMappingPath ? loadCptMapping(config.cptMappingPath) : null,
+      createPromptSource(config, logger),
+      createBlobStore(config),
+      loadAssessmentThresholds(config.assessmentPath),
+    ]);
   const knowledgeRecommender = createKnowledgeBaseRecommender(knowledgeBase);
   const recommender = await createRecommender(config, knowledgeRecommender);
   const resultStore = await createResultStore(config, blobStore);
@@ -101,6 +105,10 @@ export async function composeDependencies(
     knowledgeRecommender,
     codeTable,
     cptMapping,
+    assessment: {
+      thresholds: assessmentThresholds,
+      actionableLabels: new Set(Object.keys(knowledgeBase.conditions)),
+    },
     generationTracer,
     events,
     outputs,
@@ -276,6 +284,7 @@ async function createRecommender(config: Config, knowledgeRecommender: Recommend
         apiKey: recommender.apiKey,
         model: recommender.model,
         policy: recommender.policy,
+        limits: { ...defaultReplyLimits, maxReplyBytes: recommender.maxReplyBytes },
       });
     }
     case 'bedrock': {
@@ -284,6 +293,7 @@ async function createRecommender(config: Config, knowledgeRecommender: Recommend
         modelId: recommender.modelId,
         region: recommender.region,
         policy: recommender.policy,
+        limits: { maxReplyBytes: recommender.maxReplyBytes },
       });
     }
   }

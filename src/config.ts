@@ -112,6 +112,8 @@ const environmentSchema = z.object({
   DDX_FHIR_SCOPE: text.default(
     'system/DiagnosticReport.write system/Observation.write system/Device.write system/Media.write',
   ),
+  // The assessment (issue 10): its stored thresholds, fitted by scripts/assessment/fit-assessment.ts.
+  DDX_ASSESSMENT: text.default(resolve(packageRoot, 'models/assessment.json')),
   // web (issue 12, 9.4): `ddx serve`'s Host allow-list, body deadline, sessions and OIDC
   DDX_ALLOWED_HOSTS: z.string().optional(),
   DDX_BODY_TIMEOUT_MS: wholePositive(30_000),
@@ -126,6 +128,8 @@ const environmentSchema = z.object({
   DDX_DECODE_TIMEOUT_MS: wholePositive(defaultDecodeBudget.timeoutMs),
   DDX_DECODE_MEMORY_MB: wholePositive(defaultDecodeBudget.memoryMb),
   DDX_MAX_JPEG_SCANS: wholePositive(defaultDecodeBudget.maxJpegScans),
+  // harden-inputs (issue 9): the LLM reply size cap (src/adapters/shared/llm/reply-limits.ts).
+  DDX_LLM_MAX_REPLY_BYTES: wholePositive(1024 * 1024),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -156,8 +160,16 @@ export type RecommenderConfig =
       apiKey: string | undefined;
       model: string;
       policy: RetryPolicy;
+      /** The LLM reply size cap (`DDX_LLM_MAX_REPLY_BYTES`). */
+      maxReplyBytes: number;
     }
-  | { kind: 'bedrock'; modelId: string; region: string | undefined; policy: RetryPolicy };
+  | {
+      kind: 'bedrock';
+      modelId: string;
+      region: string | undefined;
+      policy: RetryPolicy;
+      maxReplyBytes: number;
+    };
 
 export type BlobStoreConfig =
   | { kind: 'fs'; root: string }
@@ -215,6 +227,8 @@ export interface Config {
   /** Langfuse tracing of LLM generations, when enabled. */
   tracing: { kind: 'langfuse'; baseUrl: string; publicKey: string; secretKey: string } | null;
   knowledgeBasePath: string;
+  /** The assessment's thresholds file (models/assessment.json). */
+  assessmentPath: string;
   icd10cmTablePath: string;
   /** A user-supplied CPT mapping: CPT descriptors are AMA-licensed, so none ship with the project. */
   cptMappingPath: string | undefined;
@@ -285,6 +299,7 @@ export function loadConfig(
         }
       : null,
     knowledgeBasePath: resolve(env.DDX_KNOWLEDGE_BASE),
+    assessmentPath: resolve(env.DDX_ASSESSMENT),
     icd10cmTablePath: resolve(env.DDX_ICD10CM_TABLE),
     cptMappingPath: env.DDX_CPT_MAPPING ? resolve(env.DDX_CPT_MAPPING) : undefined,
     inputPrefix: env.DDX_INPUT_PREFIX,
@@ -419,6 +434,7 @@ function recommenderConfig(env: Environment): RecommenderConfig {
         apiKey: env.OPENAI_API_KEY,
         model: required(env.DDX_LLM_MODEL, 'DDX_LLM_MODEL', 'DDX_RECOMMENDER=openai'),
         policy,
+        maxReplyBytes: env.DDX_LLM_MAX_REPLY_BYTES,
       };
     case 'bedrock':
       return {
@@ -426,6 +442,7 @@ function recommenderConfig(env: Environment): RecommenderConfig {
         modelId: required(env.DDX_LLM_MODEL, 'DDX_LLM_MODEL', 'DDX_RECOMMENDER=bedrock'),
         region: env.AWS_REGION,
         policy,
+        maxReplyBytes: env.DDX_LLM_MAX_REPLY_BYTES,
       };
   }
 }

@@ -41,7 +41,24 @@ export interface MaskSummary {
 export interface LabelScore {
   label: string;
   probability: number;
+  /**
+   * The model's logit for the label, when its output is logits (a softmax over them gave
+   * `probability`): the out-of-distribution score (energy) needs them. Never stored in the record.
+   */
+  logit?: number;
 }
+
+/** A label as the record keeps it: the calibrated probability, and the model's own beside it. */
+export interface CalibratedLabelScore {
+  label: string;
+  /** Calibrated (temperature scaling with the model card's temperature). */
+  probability: number;
+  /** The model's own probability, before calibration. */
+  rawProbability: number;
+}
+
+/** `demo`: trained on synthetic images, not validated on patients; `validated`: the card says so. */
+export type ModelStatus = 'demo' | 'validated';
 
 export interface ModelIdentity {
   id: string;

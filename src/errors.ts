@@ -11,6 +11,7 @@ export const PipelineStep = {
   route: 'route',
   localize: 'localize',
   classify: 'classify',
+  assess: 'assess',
   recommend: 'recommend',
   persist: 'persist',
   configure: 'configure',

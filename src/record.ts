@@ -6,14 +6,15 @@
 import { createHash } from 'node:crypto';
 import type {
   Box,
+  CalibratedLabelScore,
   ContextWarningCode,
   DeidentifiedContext,
   Detection,
   DicomInstanceReference,
   Extent,
-  LabelScore,
   MaskSummary,
   ModelIdentity,
+  ModelStatus,
   Recommendation,
   TokenUsage,
 } from './domain.js';
@@ -47,10 +48,15 @@ export interface RouteDecision {
   prompt: string;
   /** Why this route was chosen, in words a reviewer understands. */
   reason: string;
+  /** Set when the context gave no extent and the image decided (routing table `predictedExtent`). */
+  predictedExtent?: { extent: 'localized' | 'widespread'; by: 'rule' | 'model'; reason: string };
 }
 
+/** A model as the record names it: its card's id, version and status. */
+export type StatedModel = ModelIdentity & { status: ModelStatus };
+
 export interface Localization {
-  detector: ModelIdentity;
+  detector: StatedModel;
   detections: Detection[];
   /** The region that was classified; null when nothing was found and the whole image was used. */
   roi: { box: Box; paddedBox: Box; confidence: number; label: string; mask?: MaskSummary } | null;
@@ -59,9 +65,31 @@ export interface Localization {
 }
 
 export interface Classification {
-  model: ModelIdentity;
+  model: StatedModel;
   input: 'crop' | 'whole-image';
-  labels: LabelScore[];
+  /** Ranked by calibrated probability; each keeps the model's raw probability. */
+  labels: CalibratedLabelScore[];
+  /** How the probabilities were calibrated; null when the card states no calibration. */
+  calibration: { method: 'temperature'; temperature: number } | null;
+  /** Said next to the finding: what kind of model made it (a demo model says it is one). */
+  modelNotice: string | null;
+}
+
+export const Verdict = {
+  confident: 'confident',
+  uncertain: 'uncertain',
+  outOfScope: 'out-of-scope',
+} as const;
+export type Verdict = (typeof Verdict)[keyof typeof Verdict];
+
+/** How far the findings can be trusted (pipeline/assess.ts), and why. */
+export interface Assessment {
+  verdict: Verdict;
+  reasons: { code: string; message: string }[];
+  /** The measured signals the gates compared with their thresholds (skinFraction, energy...). */
+  scores: Record<string, number>;
+  /** What the clinician should do next (retake, refer); absent when the answer is confident. */
+  action?: string;
 }
 
 export interface BillingSuggestion {
@@ -76,7 +104,12 @@ export interface BillingSuggestion {
 }
 
 export interface Billing {
+  /** What this encounter may be billed with (ICD-10-CM Section IV.H: the highest certainty reached). */
   suggestions: BillingSuggestion[];
+  /** The differentials' codes: for reference, not for billing (a suspected condition is not coded). */
+  reference?: BillingSuggestion[];
+  /** Which Section IV.H rule chose the suggestions. */
+  basis?: string;
   /** Codes proposed by a source but not in the code table: dropped, reported here. */
   dropped: { code: string; source: string; reason: string }[];
   codeTableVersion: string;
@@ -85,6 +118,11 @@ export interface Billing {
 }
 
 export interface RecommendationRecord extends Recommendation {
+  /**
+   * What the system itself states (the assessment's reasons, a demo model): kept verbatim
+   * whatever the recommender wrote, and at the head of `uncertainty`. A recommender can add, never remove.
+   */
+  systemStatements: string[];
   provider: string;
   model: string;
   prompt: { name: string; version: number; label: string | null; isFallback: boolean };
@@ -134,6 +172,8 @@ export interface InferenceRecord {
   route: RouteDecision | null;
   localization: Localization | null;
   classification: Classification | null;
+  /** Records stored before the assessment existed lack it. */
+  assessment?: Assessment | null;
   recommendation: RecommendationRecord | null;
   billing: Billing | null;
   error: ErrorBody | null;

@@ -9,9 +9,10 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def cbr(cin, cout, k=3, s=1):
+def cbr(cin, cout, k=3, s=1, d=1):
     """Conv + BatchNorm + ReLU (BN is folded into the conv by the ONNX export)."""
-    return nn.Sequential(nn.Conv2d(cin, cout, k, s, k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+    return nn.Sequential(nn.Conv2d(cin, cout, k, s, d * (k // 2), dilation=d, bias=False), nn.BatchNorm2d(cout),
+                         nn.ReLU(inplace=True))
 
 
 # ---------------------------------------------------------------------------
@@ -64,7 +65,8 @@ class Detector(nn.Module):
         self.stem = nn.Sequential(cbr(3, 16, 3, 2), cbr(16, 24, 3, 2))  # /4
         self.c8 = nn.Sequential(cbr(24, 32, 3, 2), cbr(32, 32))  # /8
         self.c16 = nn.Sequential(cbr(32, 64, 3, 2), cbr(64, 64))  # /16
-        self.c32 = nn.Sequential(cbr(64, 96, 3, 2), cbr(96, 96))  # /32
+        # /32, with a dilated conv so a lesion filling a dermoscopy frame fits in the receptive field
+        self.c32 = nn.Sequential(cbr(64, 96, 3, 2), cbr(96, 96), cbr(96, 96, 3, 1, 2))
         self.lat16 = cbr(64 + 96, 64, 1)
         self.lat8 = cbr(32 + 64, 32, 1)
         no = 4 + nc

@@ -669,8 +669,11 @@ def add_lentigines(rng, img, base):
 
 
 def render_localized(rng, w, h, classes=None, n_lesions=None, size_scale=(1.0, 1.0), size_px=None, tone=None,
-                     background=None, freckles=None, hair=None, pen=None, camera_q=None, blur=None):
+                     background=None, freckles=None, hair=None, pen=None, camera_q=None, blur=None, finish=True):
     """A localized-lesion photo.
+
+    finish=False returns the float image before the camera model, for callers that draw
+    more on the scene (domain_random.py) and apply their own camera.
 
     Returns (uint8 image (h,w,3), list of (x0, y0, x1, y1, class_index)).
     `classes`: list of class indices for the lesions (default random, 1-2
@@ -730,6 +733,8 @@ def render_localized(rng, w, h, classes=None, n_lesions=None, size_scale=(1.0, 1
     img = lighting(rng, img)
     if alpha is not None:
         blend(img, background_fill(rng, h, w), 1 - alpha)
+    if not finish:
+        return img, boxes
     return camera(rng, img, quality=camera_q, blur=blur), boxes
 
 
@@ -868,8 +873,10 @@ def _rash_petechial(rng, img, base, tone):
 RASH_FUNCS = [_rash_psoriasis, _rash_urticaria, _rash_morbilliform, _rash_petechial]
 
 
-def render_widespread(rng, w, h, cls, tone=None, background=None, hair=None, camera_q=None, blur=None):
-    """A widespread-rash photo of class `cls` (index into RASH_LABELS). Returns uint8 (h,w,3)."""
+def render_widespread(rng, w, h, cls, tone=None, background=None, hair=None, camera_q=None, blur=None,
+                      finish=True):
+    """A widespread-rash photo of class `cls` (index into RASH_LABELS). Returns uint8 (h,w,3),
+    or with finish=False the float image before the camera model."""
     base, tone = sample_skin_color(rng, tone)
     img = skin_background(rng, h, w, base, tone, detail=rng.uniform(0.5, 1.1))
     if background is None:
@@ -884,6 +891,8 @@ def render_widespread(rng, w, h, cls, tone=None, background=None, hair=None, cam
     img = lighting(rng, img)
     if alpha is not None:
         blend(img, background_fill(rng, h, w), 1 - alpha)
+    if not finish:
+        return img
     return camera(rng, img, quality=camera_q, blur=blur)
 
 

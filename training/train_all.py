@@ -36,7 +36,12 @@ import jsonfmt  # noqa: E402
 import make_samples  # noqa: E402
 import metrics as M  # noqa: E402
 import nets  # noqa: E402
+import onnx_node  # noqa: E402
 import synthetic_skin as S  # noqa: E402
+import calibration as C  # noqa: E402
+import derm_eval  # noqa: E402
+import eval_classifier_real  # noqa: E402
+import eval_detector_real  # noqa: E402
 
 SEED = 7
 OPSET = 13
@@ -44,10 +49,12 @@ MODELS = os.path.join(ROOT, "models")
 SAMPLES = os.path.join(ROOT, "samples")
 PARITY = os.path.join(HERE, ".cache", "parity")
 
-FULL = dict(det_train=3000, det_test=300, lesion_train=4000, lesion_test=1000, rash_train=3200, rash_test=800,
-            det_crop_epochs=12, det_full_epochs=0, lesion_epochs=10, rash_epochs=10)
+FULL = dict(det_train=3000, det_test=300, lesion_train=4000, lesion_test=1000, rash_train=1600, rash_test=400,
+            extent_train=1200, extent_test=400, non_skin=600, det_epochs=10, lesion_epochs=8, rash_epochs=6,
+            extent_epochs=6)
 QUICK = dict(det_train=200, det_test=40, lesion_train=300, lesion_test=100, rash_train=200, rash_test=80,
-             det_crop_epochs=1, det_full_epochs=0, lesion_epochs=1, rash_epochs=1)
+             extent_train=200, extent_test=80, non_skin=80, det_epochs=1, lesion_epochs=1, rash_epochs=1,
+             extent_epochs=1)
 
 MEAN = torch.tensor(nets.IMAGENET_MEAN).view(1, 3, 1, 1)
 STD = torch.tensor(nets.IMAGENET_STD).view(1, 3, 1, 1)
@@ -135,27 +142,34 @@ def det_batch(images, boxes, idx, rng, crop):
     return x.contiguous(memory_format=torch.channels_last), gts, igs
 
 
+FULL_FRAME_SHARE = 0.2  # batches of whole 320 px images (large dermoscopy lesions), the rest 192 px windows
+
+
 def train_detector(images, boxes, cfg, rng):
     model = nets.Detector(1).to(memory_format=torch.channels_last)
     n = len(images)
-    bs = 32
-    crop_ep, full_ep = cfg["det_crop_epochs"], cfg["det_full_epochs"]
-    total = crop_ep * (n // bs) + full_ep * (n // (bs // 2))
+    epochs = cfg["det_epochs"]
+    per_step = FULL_FRAME_SHARE * 16 + (1 - FULL_FRAME_SHARE) * 32
+    total = int(epochs * n / per_step)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=5e-4)
     step = 0
-    for ep in range(crop_ep + full_ep):
-        crop = 192 if ep < crop_ep else None
-        bsz = bs if crop else bs // 2  # full 320 px: half batches, twice as many steps
+    for ep in range(epochs):
         model.train()
         perm = rng.permutation(n)
         t0 = time.time()
         tot = [0.0, 0.0, 0.0]
         k = 0
-        for b in range(0, n - bsz + 1, bsz):
+        b = 0
+        while b < n:
+            full = rng.random() < FULL_FRAME_SHARE
+            bsz = 16 if full else 32
             idx = perm[b:b + bsz]
+            b += bsz
+            if len(idx) < bsz // 2:
+                break
             k += 1
-            x, gts, igs = det_batch(images, boxes, idx, rng, crop)
-            cosine_lr(opt, 3e-3, step, total, 150)
+            x, gts, igs = det_batch(images, boxes, idx, rng, None if full else 192)
+            cosine_lr(opt, 3e-3, min(step, total - 1), total, 30)
             loss, lc, lb = nets.detector_loss(model(x), gts, igs, x.shape[-2:])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -166,8 +180,10 @@ def train_detector(images, boxes, cfg, rng):
             tot[1] += lc.item()
             tot[2] += lb.item()
         k = max(1, k)
-        log(f"  detector epoch {ep + 1}/{crop_ep + full_ep} ({crop or 320}px) loss {tot[0] / k:.3f} "
+        log(f"  detector epoch {ep + 1}/{epochs} loss {tot[0] / k:.3f} "
             f"(obj {tot[1] / k:.3f}, giou {tot[2] / k:.3f}) {time.time() - t0:.0f}s")
+        # checkpoint: a run stopped later can still be exported with --reuse-weights
+        torch.save(model.state_dict(), os.path.join(HERE, ".cache", "weights-lesion-detector-epoch.pt"))
     model.eval()
     return model
 
@@ -230,10 +246,9 @@ def cls_batch(images, labels, idx, rng, rotate):
     return normalise(x).contiguous(memory_format=torch.channels_last), torch.from_numpy(labels[idx])
 
 
-def train_classifier(name, images, labels, nc, epochs, rng, rotate):
+def train_classifier(name, images, labels, nc, epochs, rng, rotate, bs=64):
     model = nets.Classifier(nc).to(memory_format=torch.channels_last)
     n = len(images)
-    bs = 64
     steps = n // bs
     total = epochs * steps
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=5e-4)
@@ -246,7 +261,7 @@ def train_classifier(name, images, labels, nc, epochs, rng, rotate):
         for b in range(steps):
             idx = perm[b * bs:(b + 1) * bs]
             x, y = cls_batch(images, labels, idx, rng, rotate)
-            cosine_lr(opt, 3e-3, step, total, 100)
+            cosine_lr(opt, 3e-3, step, total, min(100, total // 10))
             logits = model(x)
             loss = F.cross_entropy(logits, y, label_smoothing=0.05)
             opt.zero_grad(set_to_none=True)
@@ -344,53 +359,6 @@ def run_node_check():
     return res
 
 
-def update_readme(summary):
-    path = os.path.join(HERE, "README.md")
-    if not os.path.exists(path):
-        return
-    with open(path) as f:
-        text = f.read()
-    d, lc, rc = summary["lesion-detector"], summary["lesion-classifier"], summary["rash-classifier"]
-    lines = [
-        "<!-- metrics:start (written by train_all.py) -->",
-        f"Measured on {summary['date']} ({summary['torch']}, {summary['threads']} CPU threads, 2-core machine): "
-        f"the whole run took {summary['wallSeconds'] / 60:.1f} min wall clock and "
-        f"{summary['cpuSeconds'] / 60:.1f} min of CPU time (data generation "
-        f"{summary['cpuTimings']['data'] / 60:.1f} min CPU; training + evaluation: detector "
-        f"{summary['cpuTimings']['lesion-detector'] / 60:.1f}, lesion classifier "
-        f"{summary['cpuTimings']['lesion-classifier'] / 60:.1f}, rash classifier "
-        f"{summary['cpuTimings']['rash-classifier'] / 60:.1f} min CPU). Wall time depends on what else "
-        f"the machine is doing.",
-        "",
-        "| model | held-out synthetic set | result |",
-        "| --- | --- | --- |",
-        f"| lesion-detector | {d['heldOutImages']} images at native size (320-960 px wide), "
-        f"{d['heldOutLesions']} lesions, {d['negativeImages']} lesion-free | "
-        f"mAP@0.5 **{d['mAP50']:.3f}**, recall@0.5 **{d['recall50']:.3f}**, precision {d['precision50']:.3f} "
-        f"(conf 0.25, NMS IoU 0.45); lesion-free images with any box: "
-        f"{d['negativeImagesWithAnyBox']}/{d['negativeImages']} |",
-        f"| lesion-classifier | {lc['heldOutSamples']} crops (15% padding, jittered box) | accuracy "
-        f"**{lc['heldOutAccuracy']:.3f}**; with a loose crop (50% padding) {lc['looseCropAccuracy']:.3f} |",
-        f"| rash-classifier | {rc['heldOutSamples']} whole images squashed to 128x128 | accuracy "
-        f"**{rc['heldOutAccuracy']:.3f}** |",
-        "",
-        "Per-class accuracy:",
-        "",
-        "| model | " + " | ".join(["class", "accuracy"]) + " |",
-        "| --- | --- | --- |",
-    ]
-    for mid in ("lesion-classifier", "rash-classifier"):
-        for k, v in summary[mid]["perClassAccuracy"].items():
-            lines.append(f"| {mid} | {k} | {v:.3f} |")
-    lines.append("")
-    lines.append(f"ONNX parity (onnxruntime-node vs torch): {summary['parity'].get('summary', 'not run')}")
-    lines.append("<!-- metrics:end -->")
-    block = "\n".join(lines)
-    text = re.sub(r"<!-- metrics:start.*?<!-- metrics:end -->", lambda _m: block, text, flags=re.S)
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def torch_version():
     """Debian's python3-torch 1.13.1 reports itself as 1.13.0a0: prefer the package version."""
     try:
@@ -420,15 +388,272 @@ def trained(name, train_fn, make_fn, args):
 # ---------------------------------------------------------------------------
 
 
+STAGES = ("detector", "lesion", "rash", "extent")
+CLS_INPUT = {"name": "images", "width": 128, "height": 128, "layout": "NCHW", "scale": 255,
+             "mean": list(nets.IMAGENET_MEAN), "std": list(nets.IMAGENET_STD), "resize": "stretch"}
+INTENDED = ("Demonstration of the DDx Assist pipeline only. Trained on synthetic images; not validated on real "
+            "patients; not for clinical use.")
+NOT_DERM_EVAL = ("never trained, fine-tuned or tuned on ../shared/data/derm-eval (HAM10000, CC BY-NC 4.0): "
+                 "those real images are used only to measure the exported model")
+GENERATOR = "training/synthetic_skin.py + training/domain_random.py"
+
+
+def training_block(epochs, n, framework, today):
+    return {"data": f"synthetic ({GENERATOR})", "script": "training/train_all.py", "seed": SEED, "epochs": epochs,
+            "trainSamples": n, "framework": framework, "exported": f"onnx opset {OPSET}", "date": today}
+
+
+def training_data(n, what):
+    return {"source": "synthetic", "generator": GENERATOR, "samples": int(n), "content": what,
+            "note": NOT_DERM_EVAL}
+
+
+def calibrate(logits, labels, ood_logits, names):
+    """Temperature and energy threshold fitted on the first half of the held-out set, reported on the second."""
+    half = len(labels) // 2
+    t = C.fit_temperature(logits[:half], labels[:half])
+    thr = C.fit_energy_threshold(logits[:half], 0.95)
+    ev, ev_y = logits[half:], labels[half:]
+    acc, per, conf = cls_metrics(ev, ev_y, names)
+    oh = len(ood_logits) // 2
+    report = {
+        "accuracy": acc, "perClassAccuracy": per, "confusion": conf, "samples": int(len(ev_y)),
+        "eceBefore": round(C.ece(ev, ev_y, 1.0), 4), "eceAfter": round(C.ece(ev, ev_y, t), 4),
+        "nllBefore": round(C.nll(ev, ev_y, 1.0), 4), "nllAfter": round(C.nll(ev, ev_y, t), 4),
+        "ood": C.ood_report(ev, ood_logits[oh:], thr),
+    }
+    cal = {"method": "temperature", "temperature": round(t, 4),
+           "fittedOn": f"held-out synthetic, {half} images (calibration half; figures on the other {len(ev_y)})"}
+    ood = {"score": "energy", "temperature": 1.0, "threshold": round(thr, 4),
+           "fittedOn": f"95th percentile of -logsumexp(logits) on {half} held-out synthetic images; flags "
+                       f"{report['ood']['nonSkinFlagged']:.0%} of {len(ood_logits) - oh} rendered non-skin images "
+                       f"(documents, scenery, X-ray-like, shapes, textures) and "
+                       f"{report['ood']['inDistributionFlagged']:.0%} of held-out synthetic skin images"}
+    return cal, ood, report
+
+
+def classifier_card(mid, desc, labels, icd, report, cal, ood, derm, epochs, n_train, what, framework, today):
+    return {
+        "id": mid,
+        "version": "2.0.0",
+        "task": "classification",
+        "status": "demo",
+        "description": desc,
+        "labels": list(labels),
+        "input": dict(CLS_INPUT),
+        "output": {"name": "logits", "activation": "logits"},
+        "icd10cm": icd,
+        "metrics": {"heldOutAccuracy": report["accuracy"], "heldOutSamples": report["samples"],
+                    "perClassAccuracy": report["perClassAccuracy"]},
+        "trainingData": training_data(n_train, what),
+        "evaluation": {
+            "heldOutSynthetic": {k: report[k] for k in ("samples", "accuracy", "perClassAccuracy", "eceBefore",
+                                                        "eceAfter", "nllBefore", "nllAfter")},
+            **({"dermEval": derm} if derm else {}),
+        },
+        "calibration": cal,
+        "outOfDistribution": ood,
+        "training": training_block(epochs, n_train, framework, today),
+        "intendedUse": INTENDED,
+    }
+
+
+def derm_eval_available():
+    return derm_eval.available()
+
+
+def stage_detector(cfg, kw, args, rng, models_dir, framework, today, log_m):
+    tr_x, tr_b = D.build("det_train", cfg["det_train"], **kw)
+    te_x, te_b = D.build("det_test", cfg["det_test"], native=True, **kw)
+    det = trained("lesion-detector", lambda: train_detector(tr_x, tr_b, cfg, rng), lambda: nets.Detector(1), args)
+    export = nets.ExportDetector(det, 320).eval()
+    m = eval_detector(export, te_x, te_b)
+    log(f"  detector held-out synthetic: {m}")
+    path = os.path.join(models_dir, "lesion-detector.onnx")
+    ops = export_onnx(export, torch.zeros(1, 3, 320, 320), path, "output0")
+    log(f"  ops: {', '.join(ops)}")
+    derm = eval_detector_real.measure(path, log=log) if derm_eval_available() else None
+    card = {
+        "id": "lesion-detector",
+        "version": "2.0.0",
+        "task": "detection",
+        "status": "demo",
+        "description": "Demo one-class skin-lesion detector (YOLOv8-style output) trained on domain-randomised "
+                       "synthetic dermoscopy and clinical images. Not for clinical use.",
+        "labels": ["lesion"],
+        "input": {"name": "images", "width": 320, "height": 320, "layout": "NCHW", "scale": 255,
+                  "mean": [0, 0, 0], "std": [1, 1, 1], "resize": "letterbox", "padValue": 114},
+        "output": {"name": "output0", "format": "yolov8"},
+        "defaults": {"confidence": 0.25, "iou": 0.45},
+        "icd10cm": {},
+        "metrics": {"mAP50": m["mAP50"], "recall50": m["recall50"], "heldOutImages": m["heldOutImages"]},
+        "trainingData": training_data(len(tr_x), "50% dermoscopy fields of view, 35% clinical close-ups, 15% "
+                                                 "phone photos at a distance; 10% lesion-free; pen circles, ink "
+                                                 "dots, arrows, rulers, gel bubbles and glare never labelled"),
+        "evaluation": {"heldOutSynthetic": {k: m[k] for k in ("heldOutImages", "heldOutLesions", "mAP50",
+                                                              "recall50", "precision50", "negativeImages",
+                                                              "negativeImagesWithAnyBox")}},
+        "training": training_block(args.epochs_done or cfg["det_epochs"], len(tr_x), framework, today),
+        "intendedUse": INTENDED,
+    }
+    if args.epochs_done:
+        card["training"]["note"] = (f"exported from the checkpoint after epoch {args.epochs_done} of "
+                                    f"{cfg['det_epochs']} planned (the shared machine ran out of time)")
+    if derm:
+        card["evaluation"]["dermEval"] = {
+            "images": derm["images"], "roiRecallIoU50": derm["roiRecallIoU50"],
+            "meanTopBoxIoU": derm["meanTopBoxIoU"], "imagesWithoutBox": derm["imagesWithoutBox"],
+            "roiRecallByDx": derm["roiRecallByDx"],
+            "method": "top-scoring box after confidence 0.25 and NMS 0.45 at IoU >= 0.5 with the image's outlined "
+                      "lesion (training/eval_detector_real.py); measurement only, CC BY-NC 4.0"}
+    write_json(os.path.join(models_dir, "lesion-detector.card.json"), card)
+    log_m["lesion-detector"] = {**m, "dermEval": derm}
+    return export
+
+
+def stage_classifier(mid, cfg, kw, args, rng, models_dir, framework, today, log_m, non_skin):
+    def train_set(name):  # a kept model (--recalibrate) needs no training data
+        if mid in (args.recalibrate or []):
+            return np.zeros((0, 128, 128, 3), np.uint8), np.zeros(0, np.int64)
+        return D.build(name, cfg[name], **kw)
+
+    if mid == "lesion-classifier":
+        tr_x, tr_y = train_set("lesion_train")
+        te_x, te_y = D.build("lesion_test", cfg["lesion_test"], **kw)
+        names, epochs, icd = S.LESION_LABELS, cfg["lesion_epochs"], {
+            "melanocytic-nevus": ["D22.9"], "melanoma": ["C43.9"], "seborrheic-keratosis": ["L82.1"],
+            "basal-cell-carcinoma": ["C44.91"], "vascular-lesion": ["D18.01"]}
+        desc = "Demo lesion-type classifier (on the crop around the detected lesion) trained on synthetic images."
+        what = ("crops of synthetic dermoscopy (half) and clinical close-up lesions, box jittered, 5-80% padding, "
+                "skin types I-VI evenly")
+        te_eval = te_x[:, 0]
+    elif mid == "rash-classifier":
+        tr_x, tr_y = train_set("rash_train")
+        te_x, te_y = D.build("rash_test", cfg["rash_test"], **kw)
+        names, epochs, icd = S.RASH_LABELS, cfg["rash_epochs"], {
+            "plaque-psoriasis": ["L40.0"], "urticaria": ["L50.9"], "morbilliform-eruption": ["R21"],
+            "petechial-purpuric-eruption": ["R23.3"]}
+        desc = "Demo widespread-rash pattern classifier (whole image) trained on synthetic images."
+        what = "whole synthetic widespread-rash photos with clothing, rulers and colour casts, skin types I-VI evenly"
+        te_eval = te_x
+    else:
+        tr_x, tr_y = train_set("extent_train")
+        te_x, te_y = D.build("extent_test", cfg["extent_test"], **kw)
+        names, epochs, icd = EXTENT_LABELS, cfg["extent_epochs"], {}
+        desc = ("Demo localized / widespread extent classifier (whole image), used to route when the request "
+                "gives no extent. Trained on synthetic images.")
+        what = ("whole synthetic images: localized (dermoscopy, clinical close-ups, distant phone photos) vs "
+                "widespread rashes, half each")
+        te_eval = te_x
+    path = os.path.join(models_dir, f"{mid}.onnx")
+    card_path = os.path.join(models_dir, f"{mid}.card.json")
+    kept = mid in (args.recalibrate or [])
+    if kept:
+        # keep the committed model: measure and calibrate it on the new held-out data, no training
+        def logits_of(u8):
+            return onnx_node.run(path, u8, nets.IMAGENET_MEAN, nets.IMAGENET_STD)
+        with open(card_path) as f:
+            old_training = json.load(f)["training"]
+        model = None
+    else:
+        # small sets get small batches: enough optimiser steps in a few epochs
+        bs = 64 if len(tr_x) >= 3000 else 16
+        model = trained(mid, lambda: train_classifier(mid, tr_x, tr_y, len(names), epochs, rng, rotate=True, bs=bs),
+                        lambda: nets.Classifier(len(names)), args)
+
+        def logits_of(u8):
+            return predict(model, u8)
+    logits = logits_of(te_eval)
+    cal, ood, report = calibrate(logits, te_y, logits_of(non_skin), names)
+    extra = {}
+    if mid == "lesion-classifier":
+        acc_l, _, _ = cls_metrics(logits_of(te_x[len(te_y) // 2:, 1]), te_y[len(te_y) // 2:], names)
+        extra["looseCropAccuracy"] = acc_l
+    log(f"  {mid}: held-out {report['accuracy']} ece {report['eceBefore']} -> {report['eceAfter']} "
+        f"T={cal['temperature']} ood {report['ood']} {extra}")
+    if not kept:
+        export_onnx(model, torch.zeros(1, 3, 128, 128), path, "logits")
+    derm = None
+    if derm_eval_available() and mid != "rash-classifier":
+        derm = eval_classifier_real.measure(mid, path, cal["temperature"], ood["threshold"], log=log)
+    card = classifier_card(mid, desc + " Not for clinical use.", names, icd, report, cal, ood, derm, epochs,
+                           len(tr_x), what, framework, today)
+    if kept:
+        card["version"] = "1.0.0"
+        card["training"] = old_training
+        card["trainingData"] = {"source": "synthetic", "generator": "training/synthetic_skin.py",
+                                "samples": old_training["trainSamples"],
+                                "content": "the clean synthetic images of the first demo models (before domain "
+                                           "randomisation); measured and calibrated on domain-randomised held-out "
+                                           "images", "note": NOT_DERM_EVAL}
+    if extra:
+        card["evaluation"]["heldOutSynthetic"].update(extra)
+    write_json(card_path, card)
+    log_m[mid] = {**report, **extra, "calibration": cal, "outOfDistribution": ood, "dermEval": derm}
+    return model
+
+
+EXTENT_LABELS = ["localized", "widespread"]
+
+
+def write_readme_block(summary):
+    """The measured-figures block of training/README.md, from training/metrics.json."""
+    path = os.path.join(HERE, "README.md")
+    with open(path) as f:
+        text = f.read()
+    d = summary.get("lesion-detector", {})
+    lines = ["<!-- metrics:start (written by train_all.py) -->"]
+    run = summary.get("run")
+    if run:
+        lines += [f"Measured on {summary['date']} ({summary['torch']}, 2 CPU threads, 2-core machine shared with other "
+                  f"jobs): the whole command took {run['wallSeconds'] / 60:.1f} min wall clock, "
+                  f"{run['cpuSeconds'] / 60:.1f} min CPU.", ""]
+    lines += ["| model | held-out synthetic | derm-eval (1,280 real dermoscopy images, measurement only) |",
+              "| --- | --- | --- |"]
+    if d:
+        de = d.get("dermEval") or {}
+        lines.append(f"| lesion-detector | {d['heldOutImages']} images, mAP@0.5 **{d['mAP50']:.3f}**, recall@0.5 "
+                     f"{d['recall50']:.3f}, lesion-free images with a box {d['negativeImagesWithAnyBox']}/"
+                     f"{d['negativeImages']} | top box IoU >= 0.5: **{de.get('roiRecallIoU50', float('nan')):.1%}** "
+                     f"(mean top-box IoU {de.get('meanTopBoxIoU', float('nan')):.3f}) |")
+    for mid in ("lesion-classifier", "rash-classifier", "extent-classifier"):
+        c = summary.get(mid)
+        if not c:
+            continue
+        de = c.get("dermEval") or {}
+        real = "-"
+        if mid == "lesion-classifier" and de:
+            real = (f"top-1 {de['top1']:.1%} on the {de['images']} images of its 5 classes (chance 20%), "
+                    f"flagged out of distribution {de['oodFlagged']:.0%}")
+        elif mid == "extent-classifier" and de:
+            real = f"answers `localized` on {de['localized']:.1%} of {de['images']} images (all are localized)"
+        lines.append(f"| {mid} | {c['samples']} images, accuracy **{c['accuracy']:.3f}**; ECE {c['eceBefore']:.3f} -> "
+                     f"{c['eceAfter']:.3f} at T = {c['calibration']['temperature']:.2f}; energy threshold "
+                     f"{c['outOfDistribution']['threshold']:.2f} flags {c['ood']['nonSkinFlagged']:.0%} of non-skin, "
+                     f"{c['ood']['inDistributionFlagged']:.0%} of skin | {real} |")
+    lines.append("<!-- metrics:end -->")
+    block = "\n".join(lines)
+    text = re.sub(r"<!-- metrics:start.*?<!-- metrics:end -->", lambda _m: block, text, flags=re.S)
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny smoke run (writes to /tmp, not models/)")
     ap.add_argument("--no-cache", action="store_true", help="regenerate data even if cached")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--only", choices=STAGES, action="append", help="train only these models (repeatable)")
+    ap.add_argument("--recalibrate", action="append", choices=[f"{st}-classifier" for st in STAGES[1:]],
+                    help="keep this committed classifier: only measure it, fit its temperature and energy threshold")
+    ap.add_argument("--epochs-done", type=int,
+                    help="with --reuse-weights: the detector weights are a checkpoint after this many epochs")
+    ap.add_argument("--samples", action="store_true", help="also redraw samples/ (they are kept otherwise)")
     ap.add_argument("--reuse-weights", action="store_true",
                     help="debugging: load weights saved by an earlier run in training/.cache instead of training")
     args = ap.parse_args()
     cfg = QUICK if args.quick else FULL
+    stages = args.only or list(STAGES)
     global PARITY
     if args.quick:
         PARITY = PARITY + "-quick"
@@ -438,173 +663,71 @@ def main():
     torch.set_num_threads(2)
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
-    t_start = time.time()
-    c_start = cpu_seconds()
-    timings = {}
-    cpu = {}
-
-    log("1/6 generating synthetic data")
-    t0, c0 = time.time(), cpu_seconds()
-    kw = dict(seed=SEED, workers=args.workers, use_cache=not args.no_cache, log=log)
-    det_tr_x, det_tr_b = D.build("det_train", cfg["det_train"], **kw)
-    det_te_x, det_te_b = D.build("det_test", cfg["det_test"], native=True, **kw)
-    les_tr_x, les_tr_y = D.build("lesion_train", cfg["lesion_train"], **kw)
-    les_te_x, les_te_y = D.build("lesion_test", cfg["lesion_test"], **kw)
-    rash_tr_x, rash_tr_y = D.build("rash_train", cfg["rash_train"], **kw)
-    rash_te_x, rash_te_y = D.build("rash_test", cfg["rash_test"], **kw)
-    timings["data"] = time.time() - t0
-    cpu["data"] = cpu_seconds() - c0
-    log(f"  data ready in {timings['data']:.0f}s")
-
-    log("2/6 training lesion-detector")
-    t0, c0 = time.time(), cpu_seconds()
-    det = trained("lesion-detector", lambda: train_detector(det_tr_x, det_tr_b, cfg, rng), lambda: nets.Detector(1),
-                  args)
-    det_export = nets.ExportDetector(det, 320).eval()
-    det_m = eval_detector(det_export, det_te_x, det_te_b)
-    timings["lesion-detector"] = time.time() - t0
-    cpu["lesion-detector"] = cpu_seconds() - c0
-    log(f"  detector: {det_m}")
-
-    log("3/6 training lesion-classifier")
-    t0, c0 = time.time(), cpu_seconds()
-    les = trained("lesion-classifier", lambda: train_classifier("lesion-classifier", les_tr_x, les_tr_y, 5,
-                                                                cfg["lesion_epochs"], rng, rotate=True),
-                  lambda: nets.Classifier(5), args)
-    acc_t, per_t, conf_t = cls_metrics(predict(les, les_te_x[:, 0]), les_te_y, S.LESION_LABELS)
-    acc_l, per_l, conf_l = cls_metrics(predict(les, les_te_x[:, 1]), les_te_y, S.LESION_LABELS)
-    timings["lesion-classifier"] = time.time() - t0
-    cpu["lesion-classifier"] = cpu_seconds() - c0
-    log(f"  lesion-classifier: tight {acc_t} {per_t}; loose {acc_l}")
-
-    log("4/6 training rash-classifier")
-    t0, c0 = time.time(), cpu_seconds()
-    rash = trained("rash-classifier", lambda: train_classifier("rash-classifier", rash_tr_x, rash_tr_y, 4,
-                                                               cfg["rash_epochs"], rng, rotate=True),
-                   lambda: nets.Classifier(4), args)
-    acc_r, per_r, conf_r = cls_metrics(predict(rash, rash_te_x), rash_te_y, S.RASH_LABELS)
-    timings["rash-classifier"] = time.time() - t0
-    cpu["rash-classifier"] = cpu_seconds() - c0
-    log(f"  rash-classifier: {acc_r} {per_r}")
-
-    log("5/6 exporting ONNX, model cards, samples")
+    t_start, c_start = time.time(), cpu_seconds()
     today = datetime.date.today().isoformat()
     framework = f"torch {torch_version()}"
-    ops = {}
-    ops["lesion-detector"] = export_onnx(det_export, torch.zeros(1, 3, 320, 320),
-                                         os.path.join(models_dir, "lesion-detector.onnx"), "output0")
-    ops["lesion-classifier"] = export_onnx(les, torch.zeros(1, 3, 128, 128),
-                                           os.path.join(models_dir, "lesion-classifier.onnx"), "logits")
-    ops["rash-classifier"] = export_onnx(rash, torch.zeros(1, 3, 128, 128),
-                                         os.path.join(models_dir, "rash-classifier.onnx"), "logits")
-    for k, v in ops.items():
-        log(f"  {k} ops: {', '.join(v)}")
+    kw = dict(seed=SEED, workers=args.workers, use_cache=not args.no_cache, log=log)
+    metrics_path = os.path.join(HERE, "metrics.json")
+    summary = {}
+    timings = {}
+    non_skin = None
+    if any(s != "detector" for s in stages):
+        non_skin, _ = D.build("non_skin", cfg["non_skin"], **kw)
+    models = {}
+    for stage in stages:
+        log(f"== {stage}")
+        t0 = time.time()
+        if stage == "detector":
+            models["lesion-detector"] = stage_detector(cfg, kw, args, rng, models_dir, framework, today, summary)
+        else:
+            mid = f"{stage}-classifier"
+            models[mid] = stage_classifier(mid, cfg, kw, args, rng, models_dir, framework, today, summary, non_skin)
+        timings[stage] = time.time() - t0
+    if args.samples:
+        make_samples.run(models["lesion-detector"], models["lesion-classifier"], models["rash-classifier"],
+                         samples_dir, log=log, max_tries=3 if args.quick else 80)
+    parity = parity_check(models, "-".join(stages))
+    wall, cpu_total = time.time() - t_start, cpu_seconds() - c_start
+    if not args.quick:
+        # re-read: runs of single stages (--only) may have finished meanwhile; keep their figures
+        merged = {}
+        if os.path.exists(metrics_path):
+            with open(metrics_path) as f:
+                merged = json.load(f)
+            if "stageWallSeconds" not in merged:
+                if "timings" in merged.get("run", {}):  # an earlier single-stage run of this script
+                    merged["stageWallSeconds"] = merged.pop("run")["timings"]
+                else:  # metrics.json of the pre-domain-randomisation models
+                    merged = {}
+        merged.update(summary)
+        merged.setdefault("stageWallSeconds", {}).update({k: round(v, 1) for k, v in timings.items()})
+        merged.update({"date": today, "torch": framework, "threads": 2, "seed": SEED, "config": cfg})
+        if set(stages) == set(STAGES):
+            merged["run"] = {"wallSeconds": round(wall, 1), "cpuSeconds": round(cpu_total, 1)}
+        merged.setdefault("parity", {})["/".join(stages)] = parity.get("summary", parity)
+        write_json(metrics_path, merged)
+        write_readme_block(merged)
+    log(f"done in {wall / 60:.1f} min wall, {cpu_total / 60:.1f} min CPU")
 
-    cls_input = {"name": "images", "width": 128, "height": 128, "layout": "NCHW", "scale": 255,
-                 "mean": list(nets.IMAGENET_MEAN), "std": list(nets.IMAGENET_STD), "resize": "stretch"}
-    intended = ("Demonstration of the DDx Assist pipeline only. Trained on synthetic images; not validated on "
-                "real patients; not for clinical use.")
 
-    def training_block(epochs, n):
-        return {"data": "synthetic (training/synthetic_skin.py)", "script": "training/train_all.py", "seed": SEED,
-                "epochs": epochs, "trainSamples": n, "framework": framework, "exported": f"onnx opset {OPSET}",
-                "date": today}
-
-    cards = {
-        "lesion-detector": {
-            "id": "lesion-detector",
-            "version": "1.0.0",
-            "task": "detection",
-            "description": "Demo one-class skin-lesion detector (YOLOv8-style output) trained on synthetic "
-                           "images. Not for clinical use.",
-            "labels": ["lesion"],
-            "input": {"name": "images", "width": 320, "height": 320, "layout": "NCHW", "scale": 255,
-                      "mean": [0, 0, 0], "std": [1, 1, 1], "resize": "letterbox", "padValue": 114},
-            "output": {"name": "output0", "format": "yolov8"},
-            "defaults": {"confidence": 0.25, "iou": 0.45},
-            "icd10cm": {},
-            "metrics": {"mAP50": det_m["mAP50"], "recall50": det_m["recall50"],
-                        "heldOutImages": det_m["heldOutImages"]},
-            "training": training_block(cfg["det_crop_epochs"] + cfg["det_full_epochs"], len(det_tr_x)),
-            "intendedUse": intended,
-        },
-        "lesion-classifier": {
-            "id": "lesion-classifier",
-            "version": "1.0.0",
-            "task": "classification",
-            "description": "Demo lesion-type classifier trained on synthetic images. Not for clinical use.",
-            "labels": list(S.LESION_LABELS),
-            "input": cls_input,
-            "output": {"name": "logits", "activation": "logits"},
-            "icd10cm": {"melanocytic-nevus": ["D22.9"], "melanoma": ["C43.9"], "seborrheic-keratosis": ["L82.1"],
-                        "basal-cell-carcinoma": ["C44.91"], "vascular-lesion": ["D18.01"]},
-            "metrics": {"heldOutAccuracy": acc_t, "heldOutSamples": int(len(les_te_y)), "perClassAccuracy": per_t},
-            "training": training_block(cfg["lesion_epochs"], len(les_tr_x)),
-            "intendedUse": intended,
-        },
-        "rash-classifier": {
-            "id": "rash-classifier",
-            "version": "1.0.0",
-            "task": "classification",
-            "description": "Demo widespread-rash pattern classifier trained on synthetic images. "
-                           "Not for clinical use.",
-            "labels": list(S.RASH_LABELS),
-            "input": dict(cls_input),
-            "output": {"name": "logits", "activation": "logits"},
-            "icd10cm": {"plaque-psoriasis": ["L40.0"], "urticaria": ["L50.9"], "morbilliform-eruption": ["R21"],
-                        "petechial-purpuric-eruption": ["R23.3"]},
-            "metrics": {"heldOutAccuracy": acc_r, "heldOutSamples": int(len(rash_te_y)), "perClassAccuracy": per_r},
-            "training": training_block(cfg["rash_epochs"], len(rash_tr_x)),
-            "intendedUse": intended,
-        },
-    }
-    for mid, card in cards.items():
-        write_json(os.path.join(models_dir, f"{mid}.card.json"), card)
-
-    samples = make_samples.run(det_export, les, rash, samples_dir, log=log, max_tries=3 if args.quick else 80)
-
-    log("6/6 ONNX parity check (onnxruntime-node)")
+def parity_check(models, run_name):
+    """onnxruntime-node vs torch on random inputs for the models trained in this run."""
+    global PARITY
+    PARITY = f"{PARITY}-{run_name}"
     cases = {}
     g = torch.Generator().manual_seed(SEED)
-    smp = make_samples.parity_inputs(samples_dir, samples)
-    cases["lesion-detector"] = [save_parity_case("lesion-detector-0", det_export, smp["detector"]),
-                                save_parity_case("lesion-detector-1", det_export, torch.rand(2, 3, 320, 320,
-                                                                                            generator=g))]
-    cases["lesion-classifier"] = [save_parity_case("lesion-classifier-0", les, smp["lesion"]),
-                                  save_parity_case("lesion-classifier-1", les, torch.randn(2, 3, 128, 128,
-                                                                                          generator=g))]
-    cases["rash-classifier"] = [save_parity_case("rash-classifier-0", rash, smp["rash"]),
-                                save_parity_case("rash-classifier-1", rash, torch.randn(2, 3, 128, 128,
-                                                                                       generator=g))]
+    for mid, model in models.items():
+        if model is None:  # kept (--recalibrate): not exported by this run
+            continue
+        size = 320 if mid == "lesion-detector" else 128
+        x = torch.rand(2, 3, size, size, generator=g)
+        cases[mid] = [save_parity_case(f"{mid}-0", model, x[:1]), save_parity_case(f"{mid}-1", model, x)]
+    if not cases:
+        return {"ran": False, "reason": "no model exported by this run"}
+    os.makedirs(PARITY, exist_ok=True)
+    models_dir = "/tmp/ddx-quick/models" if "-quick" in PARITY else MODELS
     write_json(os.path.join(PARITY, "cases.json"), {"modelsDir": models_dir, "cases": cases})
-    parity = run_node_check()
-
-    wall = time.time() - t_start
-    cpu_total = cpu_seconds() - c_start
-    summary = {
-        "date": today,
-        "torch": framework,
-        "threads": torch.get_num_threads(),
-        "seed": SEED,
-        "wallSeconds": round(wall, 1),
-        "cpuSeconds": round(cpu_total, 1),
-        "timings": {k: round(v, 1) for k, v in timings.items()},
-        "cpuTimings": {k: round(v, 1) for k, v in cpu.items()},
-        "config": cfg,
-        "lesion-detector": det_m,
-        "lesion-classifier": {"heldOutAccuracy": acc_t, "heldOutSamples": int(len(les_te_y)),
-                              "perClassAccuracy": per_t, "confusion": conf_t, "looseCropAccuracy": acc_l,
-                              "looseCropPerClassAccuracy": per_l, "looseCropConfusion": conf_l},
-        "rash-classifier": {"heldOutAccuracy": acc_r, "heldOutSamples": int(len(rash_te_y)),
-                            "perClassAccuracy": per_r, "confusion": conf_r},
-        "samples": samples,
-        "parity": parity,
-    }
-    if not args.quick:
-        write_json(os.path.join(HERE, "metrics.json"), summary)
-        update_readme(summary)
-    log(json.dumps({k: summary[k] for k in ("lesion-detector", "lesion-classifier", "rash-classifier")}, indent=1))
-    log(f"done in {wall / 60:.1f} min wall, {cpu_total / 60:.1f} min CPU")
+    return run_node_check()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ export interface RuntimeAssetSources {
   promptsDirectory: string;
   knowledgeBase: string;
   icd10cmTable: string;
+  /** The assessment's thresholds (models/assessment.json). */
+  assessmentThresholds: string;
 }
 
 export class RuntimeAssetError extends Error {
@@ -87,5 +89,6 @@ export async function copyRuntimeAssets(
   await copyInto(sources.promptsDirectory, lambdaBundleLayout.promptsDirectory);
   await copyInto(sources.knowledgeBase, lambdaBundleLayout.knowledgeBase);
   await copyInto(sources.icd10cmTable, lambdaBundleLayout.icd10cmTable);
+  await copyInto(sources.assessmentThresholds, lambdaBundleLayout.assessmentThresholds);
   return written;
 }

@@ -3,8 +3,12 @@
  * the pipe after one line; Node then reports EPIPE as an 'error' event, which would end the
  * process with a stack trace. The reader has what it wanted, so the rest is dropped quietly and
  * the command ends with its own exit code. Any other write failure (a full disk behind `> file`)
- * is kept, so the command does not claim success for output that was lost.
+ * is kept, so the command does not claim success for output that was lost. Every text written
+ * goes through `terminalSafeText` (escape sequences and control characters removed); bytes (PDF,
+ * DICOM) are written as they are.
  */
+import { terminalSafeText } from './terminal-safe-text.js';
+
 export interface CliOutput {
   /** Text, or bytes for the binary formats (`results get --format pdf > report.pdf`). */
   write(chunk: string | Uint8Array): void;
@@ -24,7 +28,8 @@ export function streamOutput(stream: NodeJS.WriteStream): CliOutput {
   });
   return {
     write(text) {
-      if (!closed && !stream.destroyed) stream.write(text);
+      if (!closed && !stream.destroyed)
+        stream.write(typeof text === 'string' ? terminalSafeText(text) : text);
     },
     get columns() {
       return stream.isTTY ? stream.columns : undefined;
@@ -41,7 +46,7 @@ export function bufferedOutput(options: { columns?: number } = {}): CliOutput & 
   let text = '';
   return {
     write(chunk) {
-      text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      text += typeof chunk === 'string' ? terminalSafeText(chunk) : Buffer.from(chunk).toString('utf8');
     },
     columns: options.columns,
     isTerminal: options.columns !== undefined,

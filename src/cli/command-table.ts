@@ -5,6 +5,7 @@
  */
 import { batchCommand } from './batch-command.js';
 import type { Command } from './command.js';
+import { evalCommand } from './eval-command.js';
 import { eventsDrainCommand, eventsListCommand, eventsRetryCommand } from './events-command.js';
 import { modelsCheckCommand } from './models-check-command.js';
 import { resultsGetCommand, resultsListCommand } from './results-commands.js';
@@ -24,6 +25,7 @@ export const commandTable: readonly Command[] = [
   serveCommand,
   serveModelsCommand,
   modelsCheckCommand,
+  evalCommand,
   tokensCreateCommand,
   tokensListCommand,
   tokensRevokeCommand,

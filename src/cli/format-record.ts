@@ -54,14 +54,31 @@ export function formatRecordSummary(record: InferenceRecord, reused: boolean): s
       add('ROI', note);
     }
   }
+  const assessment = record.assessment;
   if (record.classification) {
-    const { model, input, labels } = record.classification;
+    const { model, input, labels, calibration, modelNotice } = record.classification;
     add('findings', `${model.id} ${model.version} on the ${input === 'crop' ? 'crop' : 'whole image'}`);
-    for (const { label, probability } of labels.slice(0, 5)) {
-      lines.push(
-        `  ${''.padEnd(12)}${label.padEnd(30)}${percent(probability).padStart(7)}  ${bar(probability)}`,
-      );
+    // Said next to the finding, not in a footer: a demo model's output is not clinical evidence.
+    if (modelNotice) add('', `! ${modelNotice}`);
+    if (assessment?.verdict === 'out-of-scope') {
+      add('', 'no ranking shown: the image is out of scope for these models (see the assessment)');
+    } else {
+      const scale = calibration
+        ? `calibrated (T=${calibration.temperature}), raw in brackets`
+        : 'not calibrated';
+      add('', scale);
+      for (const { label, probability, rawProbability } of labels.slice(0, 5)) {
+        const raw = calibration ? ` (${percent(rawProbability)})` : '';
+        lines.push(
+          `  ${''.padEnd(12)}${label.padEnd(30)}${percent(probability).padStart(7)}${raw.padEnd(calibration ? 9 : 0)}  ${bar(probability)}`,
+        );
+      }
     }
+  }
+  if (assessment) {
+    heading(`Assessment: ${assessment.verdict.toUpperCase()}`);
+    for (const reason of assessment.reasons) lines.push(`    - ${reason.code}: ${reason.message}`);
+    if (assessment.action) lines.push(`    What to do: ${assessment.action}`);
   }
   const recommendation = record.recommendation;
   if (recommendation) {
@@ -87,6 +104,13 @@ export function formatRecordSummary(record: InferenceRecord, reused: boolean): s
       lines.push(
         `    ${item.code.padEnd(8)} ${item.description}${item.billable ? '' : ' (not billable: complete the code)'}  [${item.sources.join(', ')}]`,
       );
+    }
+    if (record.billing.basis) lines.push(`    (${record.billing.basis})`);
+    const reference = record.billing.reference ?? [];
+    if (reference.length > 0) {
+      lines.push('    for reference, not for billing:');
+      for (const item of reference)
+        lines.push(`    ${item.code.padEnd(8)} ${item.description}  [${item.sources.join(', ')}]`);
     }
     for (const item of record.billing.dropped)
       lines.push(`    dropped ${item.code} from ${item.source}: ${item.reason}`);

@@ -27,6 +27,8 @@ const routeSchema = z.object({
       specialty: z.array(z.string().trim().min(1).toLowerCase()).min(1).optional(),
       minAge: z.number().int().min(0).optional(),
       maxAge: z.number().int().min(0).optional(),
+      /** The extent the image itself suggested (extentPrediction), when the context gave none. */
+      predictedExtent: z.enum(['localized', 'widespread']).optional(),
     })
     .strict()
     .default({}),
@@ -36,10 +38,27 @@ const routeSchema = z.object({
   description: z.string().optional(),
 });
 
+/**
+ * How the image decides the extent when the context does not say: an extent model (a
+ * classification model with the labels `localized` and `widespread`) when one is named, otherwise
+ * a rule on the detector's output: localized when its most confident region reaches
+ * `localizedMinConfidence`, widespread when it finds nothing that certain.
+ */
+const extentPredictionSchema = z.object({
+  detector: z.string().min(1),
+  localizedMinConfidence: z.number().gt(0).max(1),
+  model: z.string().min(1).optional(),
+  /** How the rule's value was fitted (scripts/assessment/fit-assessment.ts). */
+  fittedOn: z.string().optional(),
+});
+
 const tableSchema = z.object({
   models: z.record(z.string().min(1), modelConfigSchema),
+  extentPrediction: extentPredictionSchema.optional(),
   routes: z.array(routeSchema).min(1),
 });
+
+export type ExtentPrediction = z.infer<typeof extentPredictionSchema>;
 
 export type RouteRule = z.infer<typeof routeSchema>;
 
@@ -47,6 +66,15 @@ export interface RoutingTable {
   source: string;
   models: ReadonlyMap<string, ConfiguredModel>;
   routes: readonly RouteRule[];
+  extentPrediction?: ExtentPrediction;
+}
+
+/** What the image said about the extent (pipeline/predict-extent.ts), and why. */
+export interface PredictedExtent {
+  extent: 'localized' | 'widespread';
+  /** An extent model, or the rule on the detector's output. */
+  by: 'rule' | 'model';
+  reason: string;
 }
 
 export async function loadRoutingTable(path: string): Promise<RoutingTable> {
@@ -81,25 +109,58 @@ export async function loadRoutingTable(path: string): Promise<RoutingTable> {
     };
     if (route.detector) checkModel(route.detector, 'detection', 'detector');
     checkModel(route.classifier, 'classification', 'classifier');
+    if (route.when.predictedExtent && !table.extentPrediction) {
+      problems.push(`route "${route.name}": predictedExtent needs an extentPrediction section`);
+    }
     const { minAge, maxAge } = route.when;
     if (minAge !== undefined && maxAge !== undefined && minAge > maxAge) {
       problems.push(`route "${route.name}": minAge is above maxAge`);
     }
   }
+  const prediction = table.extentPrediction;
+  if (prediction) {
+    const detector = models.get(prediction.detector);
+    if (detector?.card.task !== 'detection') {
+      problems.push(`extentPrediction: detector "${prediction.detector}" is not a detection model in models`);
+    }
+    const model = prediction.model ? models.get(prediction.model) : undefined;
+    if (
+      prediction.model &&
+      (model?.card.task !== 'classification' || !model.card.labels.includes('widespread'))
+    ) {
+      problems.push(
+        `extentPrediction: model "${prediction.model}" is not a classifier with the label widespread`,
+      );
+    }
+  }
   if (problems.length > 0) {
     throw new ConfigurationError(`invalid routing table ${path}:\n  ${problems.join('\n  ')}`);
   }
-  return { source: path, models, routes: table.routes };
+  return { source: path, models, routes: table.routes, ...(prediction && { extentPrediction: prediction }) };
+}
+
+/** True when a route asks what the image suggests, so the extent must be predicted for this context. */
+export function needsPredictedExtent(table: RoutingTable, context: ClinicalContext): boolean {
+  return (
+    table.extentPrediction !== undefined &&
+    context.extent === 'unspecified' &&
+    table.routes.some((route) => route.when.predictedExtent !== undefined)
+  );
 }
 
 /** The first route whose conditions all hold, in table order. */
-export function selectRoute(table: RoutingTable, context: ClinicalContext): RouteDecision {
+export function selectRoute(
+  table: RoutingTable,
+  context: ClinicalContext,
+  predicted?: PredictedExtent,
+): RouteDecision {
   for (const route of table.routes) {
-    const reasons = matchReasons(route, context);
+    const reasons = matchReasons(route, context, predicted);
     if (reasons) {
       return {
         name: route.name,
-        extent: context.extent,
+        extent: route.when.predictedExtent && predicted ? predicted.extent : context.extent,
+        ...(route.when.predictedExtent && predicted && { predictedExtent: predicted }),
         detector: route.detector ?? null,
         classifier: route.classifier,
         prompt: route.prompt,
@@ -115,9 +176,17 @@ export function selectRoute(table: RoutingTable, context: ClinicalContext): Rout
 }
 
 /** The reasons a route matches, or null when it does not. */
-function matchReasons(route: RouteRule, context: ClinicalContext): string[] | null {
+function matchReasons(
+  route: RouteRule,
+  context: ClinicalContext,
+  predicted?: PredictedExtent,
+): string[] | null {
   const { when } = route;
   const reasons: string[] = [];
+  if (when.predictedExtent !== undefined) {
+    if (predicted?.extent !== when.predictedExtent) return null;
+    reasons.push(`the image decided: ${predicted.extent} (${predicted.reason})`);
+  }
   if (when.extent !== undefined) {
     const extents: Extent[] = Array.isArray(when.extent) ? when.extent : [when.extent];
     if (!extents.includes(context.extent)) return null;

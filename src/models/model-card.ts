@@ -22,6 +22,45 @@ const modelInputSchema = z.object({
   padValue: z.number().int().min(0).max(255).default(114),
 });
 
+/**
+ * What a card says about the model itself (PLAN.md, issue 10 item 3): whether it is a demo, what
+ * it was trained on, how it was measured, and what the assessment step needs from it.
+ */
+const modelStatementSchema = {
+  /** Only a card that says `validated` is reported as validated; a card that is silent is a demo. */
+  status: z.enum(['demo', 'validated']).default('demo'),
+  trainingData: z
+    .object({
+      source: z.string().min(1),
+      generator: z.string().optional(),
+      samples: z.number().int().nonnegative().optional(),
+      note: z.string().optional(),
+    })
+    .passthrough()
+    .optional(),
+  /** Figures per evaluation set (`heldOutSynthetic`, `dermEval`), as measured. */
+  evaluation: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  calibration: z
+    .object({
+      method: z.literal('temperature'),
+      /** Logits are divided by this before the softmax; above 1 softens an over-confident model. */
+      temperature: z.number().positive(),
+      fittedOn: z.string().min(1),
+    })
+    .passthrough()
+    .optional(),
+  outOfDistribution: z
+    .object({
+      /** `energy`: -T log sum exp(logits / T), higher is less familiar; `max-probability`: 1 - max raw p. */
+      score: z.enum(['energy', 'max-probability']),
+      /** A score above this is out of distribution. */
+      threshold: z.number(),
+      fittedOn: z.string().min(1),
+    })
+    .passthrough()
+    .optional(),
+};
+
 const classificationCardSchema = z.object({
   id: z.string().min(1),
   version: z.string().min(1),
@@ -37,6 +76,7 @@ const classificationCardSchema = z.object({
   icd10cm: z.record(z.string(), z.array(z.string())).default({}),
   metrics: z.record(z.string(), z.unknown()).default({}),
   intendedUse: z.string().default(''),
+  ...modelStatementSchema,
 });
 
 const detectionCardSchema = z.object({
@@ -75,6 +115,7 @@ const detectionCardSchema = z.object({
   icd10cm: z.record(z.string(), z.array(z.string())).default({}),
   metrics: z.record(z.string(), z.unknown()).default({}),
   intendedUse: z.string().default(''),
+  ...modelStatementSchema,
 });
 
 export const modelCardSchema = z.discriminatedUnion('task', [classificationCardSchema, detectionCardSchema]);

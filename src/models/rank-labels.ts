@@ -26,6 +26,11 @@ export function rankLabels(
     throw new Error('the model returned a non-finite score');
   }
   return labels
-    .map((label, index) => ({ label, probability: probabilities[index] ?? 0 }))
+    .map((label, index) => ({
+      label,
+      probability: probabilities[index] ?? 0,
+      // Kept for the out-of-distribution score (energy), which needs logits, not probabilities.
+      ...(activation === 'logits' && { logit: scores[index] ?? 0 }),
+    }))
     .sort((a, b) => b.probability - a.probability);
 }

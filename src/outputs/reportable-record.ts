@@ -4,8 +4,10 @@
  * `status` on every model identity; until those fields land in record.ts they are optional here.
  * An absent one is reported as absent ("not assessed", "status not stated"), never guessed.
  */
-import type { LabelScore, ModelIdentity } from '../domain.js';
+import type { LabelScore, ModelIdentity, ModelStatus } from '../domain.js';
 import type { Classification, InferenceRecord, Localization, Review, ReviewState } from '../record.js';
+
+export type { ModelStatus };
 
 export type Verdict = 'confident' | 'uncertain' | 'out-of-scope';
 
@@ -17,15 +19,19 @@ export interface Assessment {
 
 export type { Review, ReviewState } from '../record.js';
 
-export type ModelStatus = 'demo' | 'validated';
-
 export type StatedModel = ModelIdentity & { status?: ModelStatus };
 
-export type ReportableClassification = Omit<Classification, 'model'> & {
+export type ReportableClassification = Omit<
+  Classification,
+  'model' | 'labels' | 'calibration' | 'modelNotice'
+> & {
   model: StatedModel;
-  /** The model's own probabilities, before calibration. */
+  /** Calibrated; records since the assessment keep each label's raw probability beside it. */
+  labels: (LabelScore & { rawProbability?: number })[];
+  /** The model's own probabilities, before calibration, as a separate list (older shape). */
   rawLabels?: LabelScore[];
   calibration?: { method: 'temperature'; temperature: number } | null;
+  modelNotice?: string | null;
 };
 
 export type ReportableLocalization = Omit<Localization, 'detector'> & { detector: StatedModel };
@@ -62,5 +68,6 @@ export function percent(probability: number): string {
 
 /** The raw (uncalibrated) probability of a label, when the record keeps it. */
 export function rawProbabilityOf(classification: ReportableClassification, label: string): number | null {
-  return classification.rawLabels?.find((entry) => entry.label === label)?.probability ?? null;
+  const own = classification.labels.find((entry) => entry.label === label)?.rawProbability;
+  return own ?? classification.rawLabels?.find((entry) => entry.label === label)?.probability ?? null;
 }

@@ -4,17 +4,22 @@
  * its error: a failing step leaves the findings made before it, and the error names that step.
  */
 import { mergeDicomContext } from '../clinical/merge-dicom-context.js';
+import { needsPredictedExtent } from '../clinical/routing-table.js';
 import type { PatientIdentifiers } from '../domain.js';
 import { asDdxError, type DdxError, PipelineStep } from '../errors.js';
-import { type InferenceRecord, RecordStatus } from '../record.js';
+import { type InferenceRecord, RecordStatus, Verdict } from '../record.js';
+import { assessStep } from './assess.js';
 import { classifyRegion } from './classify.js';
 import type { FetchedImage } from './fetch-image.js';
 import { type LoadedContext, recordedContext } from './load-context.js';
 import { regionToClassify } from './localize.js';
 import type { JobContext, PipelineDeps } from './pipeline-deps.js';
+import { predictExtent } from './predict-extent.js';
 import { recommendFromFindings } from './recommend.js';
-import { chooseRoute, rerouteWithDicomTags } from './route.js';
+import { withCodesInTable } from './recommendation-codes.js';
+import { chooseRoute, reroute } from './route.js';
 import { suggestBilling } from './suggest-billing.js';
+import { systemStatements } from './system-statements.js';
 
 /** What the steps find out: the record's own fields (identity, status and times are the session's). */
 export type Findings = Pick<
@@ -26,6 +31,7 @@ export type Findings = Pick<
   | 'route'
   | 'localization'
   | 'classification'
+  | 'assessment'
   | 'recommendation'
   | 'billing'
 >;
@@ -65,7 +71,13 @@ export async function analyse(
       subject = mergeDicomContext(subject, image.dicom);
       recorded = recordedContext(subject);
       findings.context = recorded.context;
-      route = rerouteWithDicomTags(route, subject.context, deps, job);
+      route = reroute(route, subject.context, deps, job);
+      findings.route = route.decision;
+    }
+    // No extent given: the image decides (an extent model, or the rule on the detector's output).
+    if (needsPredictedExtent(deps.routingTable, subject.context)) {
+      const predicted = await predictExtent(image.image, deps.routingTable, deps, job);
+      route = reroute(route, subject.context, deps, job, predicted);
       findings.route = route.decision;
     }
     findings.inputSha256 = image.sha256;
@@ -80,9 +92,22 @@ export async function analyse(
     const region = await regionToClassify(image.image, route.decision, deps, job, image);
     findings.localization = region.localization;
     // 5 classify
-    const { classification, card } = await classifyRegion(region, route.decision, deps, job);
+    const classified = await classifyRegion(region, route.decision, deps, job);
+    const { classification, card } = classified;
     findings.classification = classification;
-    // 5a assess: the quality, in-scope and out-of-distribution gates come here
+    // 5a assess: image quality, in scope, out of distribution, calibrated confidence
+    const dicomHeader = image.dicom
+      ? { modality: image.dicom.modality, bodyPartExamined: image.dicom.context.bodySite }
+      : null;
+    const assessment = await assessStep(
+      { image: image.image, region, classified, dicom: dicomHeader, route: route.decision },
+      deps.assessment,
+      job,
+    );
+    findings.assessment = assessment;
+    // Out of scope: no differentials are asked for and no code is suggested; the assessment's
+    // reasons and action are the answer.
+    if (assessment.verdict === Verdict.outOfScope) return ended(RecordStatus.succeeded, null);
     // 6 recommend, then billing from the findings and every recommendation, once
     const recommended = await recommendFromFindings(
       {
@@ -91,6 +116,7 @@ export async function analyse(
         context: subject.context,
         notes: recorded.notes?.text ?? null,
         prompt: route.prompt,
+        systemStatements: systemStatements(assessment, classification),
       },
       deps,
       job,
@@ -99,10 +125,16 @@ export async function analyse(
     findings.billing = suggestBilling({
       classification,
       card,
+      assessment,
+      // A route without a detector reads a pattern over the whole image: a rash.
+      extent: route.decision.detector === null ? 'widespread' : 'localized',
       recommendations: recommended.forBilling,
       codeTable: deps.codeTable,
       cptMapping: deps.cptMapping,
     });
+    if (findings.recommendation) {
+      findings.recommendation = withCodesInTable(findings.recommendation, deps.codeTable);
+    }
     // An LLM that failed leaves the clinician the findings and the knowledge base's answer.
     return ended(recommended.failure ? RecordStatus.degraded : RecordStatus.succeeded, recommended.failure);
   } catch (error) {
@@ -131,6 +163,7 @@ function noFindings(): Findings {
     route: null,
     localization: null,
     classification: null,
+    assessment: null,
     recommendation: null,
     billing: null,
   };

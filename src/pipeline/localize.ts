@@ -117,7 +117,11 @@ export async function localize(
   const detections = found.map(
     toScale(full.original.width / image.width, full.original.height / image.height),
   );
-  const detectorIdentity = { id: detector.card.id, version: detector.card.version };
+  const detectorIdentity = {
+    id: detector.card.id,
+    version: detector.card.version,
+    status: detector.card.status,
+  };
   const recorded = detections.map(roundDetection);
 
   const roi = pickRegionOfInterest(detections);

@@ -22,6 +22,7 @@ import type {
   ResultStore,
 } from '../ports.js';
 import type { InferenceRecord, SourceObject, Trigger } from '../record.js';
+import type { AssessmentSettings } from './assess.js';
 
 export interface PipelineDeps {
   blobStore: BlobStore;
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   knowledgeRecommender: Recommender;
   codeTable: Icd10CmTable;
   cptMapping: CptMapping | null;
+  /** The assessment's thresholds (models/assessment.json) and the labels the knowledge base covers. */
+  assessment: AssessmentSettings;
   /**
    * Record events: written with the record, sent right after it is stored (events/). Absent, or
    * without sinks, when no webhook, bus or FHIR server is configured.

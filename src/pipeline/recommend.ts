@@ -10,15 +10,19 @@ import { asDdxError, type DdxError, PipelineStep, ServiceErrorCode } from '../er
 import type { GenerationTracer, Recommender } from '../ports.js';
 import type { Classification, RecommendationRecord } from '../record.js';
 import type { JobContext, PipelineDeps, StepContext } from './pipeline-deps.js';
+import { keepSystemStatements } from './system-statements.js';
+
+/** A recommender's answer as the record keeps it, before the system's statements are added. */
+type Answer = Omit<RecommendationRecord, 'systemStatements'>;
 
 /** Who answered: what the clinician reads, and what else may add codes to billing. */
 export type RecommendOutcome =
   /** The knowledge base is the configured recommender. */
-  | { kind: 'knowledge-base'; recommendation: RecommendationRecord }
+  | { kind: 'knowledge-base'; recommendation: Answer }
   /** A language model answered; the knowledge base's answer stands beside it for billing. */
-  | { kind: 'language-model'; recommendation: RecommendationRecord; knowledgeBase: RecommendationRecord }
+  | { kind: 'language-model'; recommendation: Answer; knowledgeBase: Answer }
   /** The language model failed after its retries: the knowledge base's answer stands in. */
-  | { kind: 'fallback'; recommendation: RecommendationRecord; failure: DdxError };
+  | { kind: 'fallback'; recommendation: Answer; failure: DdxError };
 
 /** What step 6 leaves for the record. */
 export interface Recommended {
@@ -39,6 +43,8 @@ export interface RecommendInputs {
   notes: string | null;
   /** The route's prompt, fetched since step 3. */
   prompt: Promise<Prompt>;
+  /** What the system states (system-statements.ts): kept in the recommendation whoever writes it. */
+  systemStatements: readonly string[];
 }
 
 export async function recommendFromFindings(
@@ -62,26 +68,25 @@ export async function recommendFromFindings(
     const outcome = await job.step(PipelineStep.recommend, () =>
       recommendWithFallback(deps.recommender, deps.knowledgeRecommender, request, job),
     );
+    const kept = (answer: Answer) => keepSystemStatements(answer, inputs.systemStatements);
     switch (outcome.kind) {
-      case 'knowledge-base':
+      case 'knowledge-base': {
+        const recommendation = kept(outcome.recommendation);
+        return { recommendation, forBilling: [recommendation], failure: null };
+      }
+      case 'language-model': {
+        const recommendation = kept(outcome.recommendation);
+        traceGeneration(deps.generationTracer, job.recordId, request, recommendation);
         return {
-          recommendation: outcome.recommendation,
-          forBilling: [outcome.recommendation],
+          recommendation,
+          forBilling: [kept(outcome.knowledgeBase), recommendation],
           failure: null,
         };
-      case 'language-model':
-        traceGeneration(deps.generationTracer, job.recordId, request, outcome.recommendation);
-        return {
-          recommendation: outcome.recommendation,
-          forBilling: [outcome.knowledgeBase, outcome.recommendation],
-          failure: null,
-        };
-      case 'fallback':
-        return {
-          recommendation: outcome.recommendation,
-          forBilling: [outcome.recommendation],
-          failure: outcome.failure,
-        };
+      }
+      case 'fallback': {
+        const recommendation = kept(outcome.recommendation);
+        return { recommendation, forBilling: [recommendation], failure: outcome.failure };
+      }
     }
   } catch (error) {
     // Out of time: a retriable failure, so a redelivery gets the whole recommendation.
@@ -96,7 +101,7 @@ export async function recommend(
   recommender: Recommender,
   request: RecommendationRequest,
   step: StepContext,
-): Promise<RecommendationRecord> {
+): Promise<Answer> {
   const result = await recommender.recommend(request, { signal: step.signal });
   return {
     ...result.recommendation,
@@ -118,7 +123,8 @@ export async function recommendWithFallback(
   if (primary === knowledgeBase) return { kind: 'knowledge-base', recommendation: offline };
   try {
     const answer = await recommend(primary, request, step);
-    // Low confidence or a close call must be stated, whatever the LLM chose to say.
+    // Low confidence or a close call must be stated, whatever the LLM chose to say (the system's
+    // own statements are added after, by keepSystemStatements).
     const uncertainty = answer.uncertainty ?? offline.uncertainty;
     return { kind: 'language-model', recommendation: { ...answer, uncertainty }, knowledgeBase: offline };
   } catch (error) {

@@ -5,7 +5,7 @@
  * decoding may change the route; its prompt is then fetched again.
  */
 
-import { selectRoute } from '../clinical/routing-table.js';
+import { type PredictedExtent, selectRoute } from '../clinical/routing-table.js';
 import type { ClinicalContext, Prompt } from '../domain.js';
 import { PipelineStep } from '../errors.js';
 import type { RouteDecision } from '../record.js';
@@ -27,16 +27,25 @@ export async function chooseRoute(
   return { decision, prompt: fetchPrompt(decision.prompt, deps, job) };
 }
 
-/** The route again, with the context DICOM tags completed; the same route keeps its prompt fetch. */
-export function rerouteWithDicomTags(
+/**
+ * The route again, with the context DICOM tags completed or the extent the image suggested; the
+ * same route keeps its prompt fetch.
+ */
+export function reroute(
   chosen: ChosenRoute,
   context: ClinicalContext,
   deps: PipelineDeps,
   job: JobContext,
+  predicted?: PredictedExtent,
 ): ChosenRoute {
-  const decision = selectRoute(deps.routingTable, context);
+  const decision = selectRoute(deps.routingTable, context, predicted);
+  if (predicted && decision.name === chosen.decision.name) return { ...chosen, decision };
   if (decision.name === chosen.decision.name) return chosen;
-  job.logger.info('route selected', { route: decision.name, step: PipelineStep.route, from: 'dicom-tags' });
+  job.logger.info('route selected', {
+    route: decision.name,
+    step: PipelineStep.route,
+    from: predicted ? 'image' : 'dicom-tags',
+  });
   return { decision, prompt: fetchPrompt(decision.prompt, deps, job) };
 }
 

@@ -682,6 +682,12 @@ const metadataCases: UploadCase[] = [
     succeeded(),
   ),
   metadataCase(
+    'metadata-identifiers-in-body-site',
+    'a body site and a specialty carrying a name and an MRN: dropped, never forwarded',
+    { ...clinicMetadata, bodySite: 'back of Jane Smith MRN 4471902', specialty: "Dr Okafor's clinic" },
+    succeeded(),
+  ),
+  metadataCase(
     'metadata-sql-and-html-injection',
     'SQL and HTML injection in the body site and notes',
     {

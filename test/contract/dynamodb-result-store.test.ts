@@ -36,7 +36,7 @@ function oversizedRecord(key: string): InferenceRecord {
   return sampleRecord({
     key,
     localization: {
-      detector: { id: 'lesion-detector', version: '3' },
+      detector: { id: 'lesion-detector', version: '3', status: 'demo' },
       detections,
       roi: null,
       cropKey: null,

@@ -176,7 +176,11 @@ export function resultStoreContract(adapterName: string, create: () => Promise<R
         return {
           ...record,
           review,
-          assessment: { verdict: day === 5 ? 'uncertain' : 'confident', reasons: [], scores: {} },
+          assessment: {
+            verdict: day === 5 ? ('uncertain' as const) : ('confident' as const),
+            reasons: [],
+            scores: {},
+          },
         };
       });
       for (const record of records) await store.save(record);

@@ -196,6 +196,7 @@ describe('the Lambda bundle', () => {
       `${lambdaBundleLayout.promptsDirectory}/ddx-recommendations.json`,
       lambdaBundleLayout.knowledgeBase,
       lambdaBundleLayout.icd10cmTable,
+      lambdaBundleLayout.assessmentThresholds,
     ]) {
       assert.ok(existsSync(join(bundle, path)), `${path} is in the bundle`);
     }
@@ -397,6 +398,7 @@ describe('bundle checks', () => {
             promptsDirectory: join(repositoryRoot, 'prompts'),
             knowledgeBase: join(repositoryRoot, 'data/knowledge-base.json'),
             icd10cmTable: join(repositoryRoot, 'data/icd10cm-codes.tsv'),
+            assessmentThresholds: join(repositoryRoot, 'models/assessment.json'),
           },
           join(workspace, 'bundle'),
         ),

@@ -17,6 +17,11 @@ import {
 } from '../support/pipeline-fixture.js';
 
 const job = (key: string) => ({ source: { key }, requestId: 'request-1', trigger: 'cli' as const });
+/** Past every decision threshold in models/assessment.json: the assessment is confident. */
+const confidentMelanoma = [
+  { label: 'melanoma', probability: 0.999 },
+  { label: 'melanocytic-nevus', probability: 0.001 },
+];
 const localized = { extent: 'localized', bodySite: 'back', age: 54, sex: 'female', specialty: 'dermatology' };
 
 describe('runInference', () => {
@@ -103,7 +108,9 @@ describe('runInference', () => {
   });
 
   it('builds recommendations and checked billing codes from the findings', async () => {
-    const { deps, blobStore } = createPipelineFixture();
+    const { deps, blobStore, models } = createPipelineFixture();
+    // A confident answer: the top finding is coded (an uncertain one is coded as its sign).
+    models.labels = confidentMelanoma;
     await upload(blobStore, 'uploads/billing.jpg', await sampleJpeg(), localized);
     const { record } = await runInference(job('uploads/billing.jpg'), deps);
     assert.equal(record.recommendation?.provider, 'knowledge-base');
@@ -227,7 +234,7 @@ describe('runInference', () => {
   });
 
   it('serves the knowledge base and marks the record degraded when the configured recommender fails', async () => {
-    const { deps, blobStore } = createPipelineFixture({
+    const { deps, blobStore, models } = createPipelineFixture({
       recommender: {
         name: 'broken-llm',
         recommend: async () => {
@@ -238,6 +245,7 @@ describe('runInference', () => {
         },
       },
     });
+    models.labels = confidentMelanoma;
     await upload(blobStore, 'uploads/degraded.jpg', await sampleJpeg(), localized);
     const { record } = await runInference(job('uploads/degraded.jpg'), deps);
     assert.equal(record.status, 'degraded');
@@ -260,7 +268,11 @@ describe('runInference', () => {
         throw new Error('knowledge base unreadable');
       },
     };
-    const { deps, blobStore } = createPipelineFixture({ recommender: broken, knowledgeRecommender: broken });
+    const { deps, blobStore, models } = createPipelineFixture({
+      recommender: broken,
+      knowledgeRecommender: broken,
+    });
+    models.labels = confidentMelanoma;
     await upload(blobStore, 'uploads/no-kb.jpg', await sampleJpeg(), localized);
     const { record } = await runInference(job('uploads/no-kb.jpg'), deps);
     assert.equal(record.status, 'degraded');

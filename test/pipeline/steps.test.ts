@@ -12,16 +12,8 @@ import { fetchImage } from '../../src/pipeline/fetch-image.js';
 import { loadContext } from '../../src/pipeline/load-context.js';
 import { localize, pickRegionOfInterest } from '../../src/pipeline/localize.js';
 import { recommend } from '../../src/pipeline/recommend.js';
-import { suggestBilling } from '../../src/pipeline/suggest-billing.js';
 import { createInMemoryBlobStore } from '../support/in-memory-blob-store.js';
-import {
-  classifierCard,
-  codeTable,
-  createFakeModels,
-  createPipelineFixture,
-  sampleJpeg,
-  upload,
-} from '../support/pipeline-fixture.js';
+import { createFakeModels, createPipelineFixture, sampleJpeg, upload } from '../support/pipeline-fixture.js';
 
 const step = () => ({ signal: new AbortController().signal, logger: createPipelineFixture().deps.logger });
 const prompt: Prompt = {
@@ -160,7 +152,7 @@ describe('localize step', () => {
 });
 
 describe('classify step', () => {
-  it('names the model and rounds probabilities to four places', async () => {
+  it('names the model and its status, ranks by calibrated probability and keeps the raw one', async () => {
     const models = createFakeModels();
     models.labels = [
       { label: 'melanoma', probability: 0.123456 },
@@ -174,13 +166,17 @@ describe('classify step', () => {
       new StepTimer(),
       step(),
     );
-    assert.deepEqual(result, {
-      model: { id: 'fake-classifier', version: '0.2.0' },
+    // Without a temperature in the card the calibrated probabilities are the raw ones.
+    assert.deepEqual(result.classification, {
+      model: { id: 'fake-classifier', version: '0.2.0', status: 'demo' },
       input: 'crop',
       labels: [
-        { label: 'melanoma', probability: 0.1235 },
-        { label: 'melanocytic-nevus', probability: 0.8765 },
+        { label: 'melanocytic-nevus', probability: 0.8765, rawProbability: 0.8765 },
+        { label: 'melanoma', probability: 0.1235, rawProbability: 0.1235 },
       ],
+      calibration: null,
+      modelNotice:
+        'Demo model (fake-classifier 0.2.0; training data not stated), not validated on patients: this finding is not clinical evidence.',
     });
   });
 });
@@ -213,111 +209,5 @@ describe('recommend step', () => {
     assert.equal(result.provider, 'knowledge-base');
     assert.equal(result.model, 'ddx-knowledge-base@test-1');
     assert.deepEqual(result.prompt, { name: 'p', version: 3, label: null, isFallback: true });
-  });
-});
-
-describe('billing suggestions', () => {
-  it('takes likely differentials first, then card codes for findings of 25% or more', () => {
-    const classification = {
-      model: { id: 'fake-classifier', version: '0.2.0' },
-      input: 'crop' as const,
-      labels: [
-        { label: 'melanocytic-nevus', probability: 0.7 },
-        { label: 'melanoma', probability: 0.2 },
-      ],
-    };
-    const billing = suggestBilling({
-      classification,
-      card: classifierCard,
-      recommendations: [],
-      codeTable,
-      cptMapping: null,
-    });
-    assert.deepEqual(
-      billing.suggestions.map((suggestion) => suggestion.code),
-      ['D22.9'],
-    );
-    const withRecommendation = suggestBilling({
-      classification,
-      card: classifierCard,
-      codeTable,
-      cptMapping: null,
-      recommendations: [
-        {
-          differentials: [
-            { condition: 'Nevus of trunk', likelihood: 'high', rationale: 'r', icd10cm: ['D22.5'] },
-            { condition: 'Melanoma', likelihood: 'low', rationale: 'r', icd10cm: ['C43.9'] },
-            { condition: 'Made up', likelihood: 'moderate', rationale: 'r', icd10cm: ['Q99.999'] },
-          ],
-          followUpTests: [],
-          treatmentConsiderations: [],
-          redFlags: [],
-          uncertainty: null,
-          disclaimer: 'd',
-          provider: 'llm',
-          model: 'm',
-          prompt: { name: 'p', version: 1, label: null, isFallback: false },
-          usage: null,
-          latencyMs: null,
-        },
-      ],
-    });
-    assert.deepEqual(
-      withRecommendation.suggestions.map((suggestion) => [suggestion.code, suggestion.sources]),
-      [['D22.5', ['llm', 'model-card:fake-classifier']]],
-    );
-    assert.deepEqual(withRecommendation.dropped, [
-      { code: 'Q99.999', source: 'llm', reason: 'not in the ICD-10-CM code table' },
-    ]);
-  });
-});
-
-describe('CPT suggestions', () => {
-  const classification = {
-    model: { id: 'fake-classifier', version: '0.2.0' },
-    input: 'crop' as const,
-    labels: [
-      { label: 'melanoma', probability: 0.7 },
-      { label: 'melanocytic-nevus', probability: 0.3 },
-    ],
-  };
-
-  it('suggests none without a user-supplied mapping', () => {
-    const billing = suggestBilling({
-      classification,
-      card: classifierCard,
-      recommendations: [],
-      codeTable,
-      cptMapping: null,
-    });
-    assert.ok(billing.suggestions.every((suggestion) => suggestion.system === 'ICD-10-CM'));
-    assert.equal(billing.cptMappingVersion, null);
-  });
-
-  it('suggests the mapped procedures of likely findings, once each', () => {
-    const cptMapping = {
-      version: 'practice-1',
-      labels: {
-        melanoma: [{ code: '11102', description: 'user-supplied descriptor A' }],
-        'melanocytic-nevus': [
-          { code: '11102', description: 'user-supplied descriptor A' },
-          { code: '11300', description: 'user-supplied descriptor B' },
-        ],
-      },
-    };
-    const billing = suggestBilling({
-      classification,
-      card: classifierCard,
-      recommendations: [],
-      codeTable,
-      cptMapping,
-    });
-    assert.deepEqual(
-      billing.suggestions
-        .filter((suggestion) => suggestion.system === 'CPT')
-        .map((suggestion) => suggestion.code),
-      ['11102', '11300'],
-    );
-    assert.equal(billing.cptMappingVersion, 'practice-1');
   });
 });

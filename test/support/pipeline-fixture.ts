@@ -3,10 +3,12 @@
  * records its calls and can be told to fail or to wait, so tests can check ordering, overlap,
  * idempotency and failure handling without timing anything.
  */
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { createLogger } from '../../src/adapters/logger/json-lines.js';
 import { createFilePromptSource } from '../../src/adapters/prompt-source/files.js';
 import { createKnowledgeBaseRecommender } from '../../src/adapters/recommender/knowledge-base.js';
+import { parseAssessmentThresholds } from '../../src/assessment/assessment-thresholds.js';
 import { parseIcd10CmTable } from '../../src/clinical/icd10cm-table.js';
 import type { KnowledgeBase } from '../../src/clinical/knowledge-base.js';
 import type { RoutingTable } from '../../src/clinical/routing-table.js';
@@ -18,6 +20,11 @@ import type { Classifier, Detector, ModelProvider, Recommender } from '../../src
 import { createInMemoryBlobStore, type InMemoryBlobStore } from './in-memory-blob-store.js';
 import { createInMemoryResultStore, type InMemoryResultStore } from './in-memory-result-store.js';
 import { modelInput } from './model-cards.js';
+
+/** The thresholds the service ships (models/assessment.json), as fitted. */
+export const bundledAssessmentThresholds = parseAssessmentThresholds(
+  JSON.parse(readFileSync(`${packageRoot}/models/assessment.json`, 'utf8')),
+);
 
 export const detectorCard: DetectionCard = {
   id: 'fake-detector',
@@ -31,6 +38,7 @@ export const detectorCard: DetectionCard = {
   icd10cm: {},
   metrics: {},
   intendedUse: '',
+  status: 'demo',
 };
 
 export const classifierCard: ClassificationCard = {
@@ -44,6 +52,7 @@ export const classifierCard: ClassificationCard = {
   icd10cm: { melanoma: ['C43.9'], 'melanocytic-nevus': ['D22.9'] },
   metrics: {},
   intendedUse: '',
+  status: 'demo',
 };
 
 export const knowledgeBase: KnowledgeBase = {
@@ -204,6 +213,10 @@ export function createPipelineFixture(overrides: Partial<PipelineDeps> = {}): Pi
     knowledgeRecommender: recommender,
     codeTable,
     cptMapping: null,
+    assessment: {
+      thresholds: bundledAssessmentThresholds,
+      actionableLabels: new Set(Object.keys(knowledgeBase.conditions)),
+    },
     logger: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
     limits: { maxImageBytes: 5_000_000, maxImagePixels: 10_000_000 },
     cropPadding: 0.15,

@@ -28,9 +28,11 @@ export function sampleRecord(overrides: Partial<InferenceRecord> & { key?: strin
     route: null,
     localization: null,
     classification: {
-      model: { id: 'm', version: '1' },
+      model: { id: 'm', version: '1', status: 'demo' },
       input: 'crop',
-      labels: [{ label: 'a', probability: 1 }],
+      labels: [{ label: 'a', probability: 1, rawProbability: 1 }],
+      calibration: null,
+      modelNotice: null,
     },
     recommendation: null,
     billing: null,

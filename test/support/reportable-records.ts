@@ -31,6 +31,7 @@ const billing = {
 };
 
 const recommendation = {
+  systemStatements: [],
   differentials: [
     {
       condition: 'Cutaneous melanoma',

@@ -11,7 +11,7 @@ describe('jobMetrics', () => {
     const box = { x: 1, y: 2, width: 3, height: 4 };
     const record = sampleRecord({
       localization: {
-        detector: { id: 'd', version: '1' },
+        detector: { id: 'd', version: '1', status: 'demo' },
         detections: [],
         roi: { box, paddedBox: box, label: 'lesion', confidence: 0.9 },
         cropKey: 'derived/crops/x.jpg',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ScrubKind, scrubNotes, scrubTags } from '../../src/clinical/scrub-notes.js';
+import { adversarialNotes } from '../support/adversarial-notes.js';
 
 /** Every kind at zero, with the given counts on top. */
 function counts(nonZero: Partial<Record<ScrubKind, number>>): Record<ScrubKind, number> {
@@ -340,83 +341,15 @@ describe('scrubNotes: edges', () => {
   });
 });
 
-describe('scrubNotes: linear time on hostile input', () => {
-  const length = 4000;
-  const fill = (unit: string) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
-  /** Shapes that make a careless pattern backtrack: long runs of what a pattern's loops accept. */
-  const units = [
-    'a',
-    '1',
-    '1 ',
-    '1-',
-    '1.',
-    '1/',
-    'a@',
-    'a.',
-    'a@a.',
-    ':',
-    'f:',
-    'ff::',
-    'Dr ',
-    'Dr A ',
-    'Aa ',
-    'Aa, ',
-    'Aa and ',
-    'A.',
-    "O'",
-    "'A",
-    'Aa-',
-    'van ',
-    '+1 ',
-    '+1',
-    'http://',
-    'www.',
-    '12 Aa ',
-    'Aa Aa, ',
-    'MRN 1-',
-    '1 123 ',
-    'Name: Aa, ',
-    'Name: Aa, Reports, ',
-    'Regards, Aa, Reports, ',
-    'cc: Aa, Dr, ',
-    'Patient Aa Reports ',
-    '5 Mar ',
-    '(1',
-    '95 y',
-    'tel 12 ',
-    'Regards,\n',
-    '-- ',
-    '#1',
-    'Aa MD ',
-    'Zoë ',
-    'é',
-  ];
-  function random(seed: number): string {
-    const alphabet = "Aa1 .-/:@+(),#\n'MrDé9x";
-    let state = seed;
-    let text = '';
-    for (let index = 0; index < length; index += 1) {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      text += alphabet[state % alphabet.length];
+describe('scrubNotes: hostile input', () => {
+  // A pattern that backtracks on these would hang here; how fast each is: bench/scrub-notes.bench.ts.
+  it('ends on every 4000-character adversarial string, still scrubbing what follows it', () => {
+    for (const input of adversarialNotes(4000)) {
+      const { text } = scrubNotes(`${input}\nseen with MRN A1-1 today`, {
+        names: ['Aa Aa'],
+        identifiers: ['A1-1'],
+      });
+      assert.ok(!text.includes('A1-1'), JSON.stringify(input.slice(0, 12)));
     }
-    return text;
-  }
-  const inputs = [...units.map(fill), ...[1, 2, 3, 4, 5, 6, 7, 8].map(random)];
-
-  it('scrubs each 4000-character adversarial string in well under 100 ms', (context) => {
-    // The engine compiles each pattern on first use, once for 8-bit and once for 16-bit strings
-    // (a removed value's placeholder makes the text 16-bit): pay that outside the measurement.
-    scrubNotes(fill('lesion on the arm '));
-    scrubNotes(fill('Dr Zoë 555-0100 '), { names: ['Zoë'] });
-    let slowest = 0;
-    for (const input of inputs) {
-      const started = performance.now();
-      scrubNotes(input, { names: ['Aa Aa'], identifiers: ['A1-1'] });
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < 100, `${JSON.stringify(input.slice(0, 12))}... took ${elapsed.toFixed(1)} ms`);
-      slowest = Math.max(slowest, elapsed);
-    }
-    // Typically a few milliseconds: the bound above is generous on purpose, for busy CI machines.
-    context.diagnostic(`slowest of ${inputs.length} adversarial inputs: ${slowest.toFixed(1)} ms`);
   });
 });

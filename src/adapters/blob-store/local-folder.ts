@@ -33,6 +33,7 @@ import {
   parseMetadataSidecar,
 } from '../../uploads/metadata-sidecar.js';
 import { bareEtag, objectChanged } from '../../uploads/object-version.js';
+import { makePrivateDirectory, privateDirectoryMode, privateFileMode } from '../shared/fs/private-files.js';
 
 export interface LocalFolderBlobStoreSettings {
   /** The folder that plays the bucket. */
@@ -55,8 +56,8 @@ const contentTypes: Record<string, string> = {
 const objectsFolder = '.objects';
 const etagPattern = /^[0-9a-f]{32}$/;
 /** Stored data is the clinic's: readable by the service's user only. */
-const fileMode = 0o600;
-const folderMode = 0o700;
+const fileMode = privateFileMode;
+const folderMode = privateDirectoryMode;
 
 /** Where one version lives: a version folder, or an object laid out the older way. */
 type Located =
@@ -186,7 +187,7 @@ export function createLocalFolderBlobStore(settings: LocalFolderBlobStoreSetting
       const versions = versionsOf(key);
       const etag = versionEtag(body, options.sidecar);
       try {
-        await mkdir(versions, { recursive: true, mode: folderMode });
+        await makePrivateDirectory(versions);
         const target = join(versions, etag);
         if (!(await isFile(join(target, 'object')))) {
           // The version is written whole in a folder of its own, then renamed into place.

@@ -4,13 +4,13 @@
  * transaction, so nothing is ever half-written and `recover` has nothing to do. Claims are an
  * UPDATE ... RETURNING inside a transaction: two processes on one file never lease the same row.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
 import type { RecordEvent } from '../../events/record-event.js';
 import type { ClaimOptions, Outbox, OutboxEntry, OutboxState } from '../../ports.js';
 import { outboxAppender, outboxSchema } from '../result-store/sqlite-outbox-table.js';
+import { preparePrivateFile } from '../shared/fs/private-files.js';
 
 export type SqliteOutboxSettings = { path: string } | { database: Database.Database };
 
@@ -43,7 +43,7 @@ function entryOf(row: OutboxRow): OutboxEntry {
 export function createSqliteOutbox(settings: SqliteOutboxSettings): Outbox {
   const ownsDatabase = 'path' in settings;
   if ('path' in settings && settings.path !== ':memory:')
-    mkdirSync(dirname(settings.path), { recursive: true });
+    preparePrivateFile(settings.path, dirname(settings.path));
   const database = 'path' in settings ? new Database(settings.path) : settings.database;
   if (ownsDatabase) {
     database.pragma('journal_mode = WAL');

@@ -32,6 +32,7 @@ import {
   recommendationJsonSchema,
 } from '../shared/llm/llm-reply.js';
 import { answerWithOneRepair } from '../shared/llm/one-repair.js';
+import { defaultReplyLimits, type ReplyLimits, replyTooLarge } from '../shared/llm/reply-limits.js';
 
 export interface BedrockRecommenderSettings {
   /** A model id or inference profile, e.g. `anthropic.claude-3-5-sonnet-20240620-v1:0`. */
@@ -40,6 +41,8 @@ export interface BedrockRecommenderSettings {
   /** A preconfigured client; give it `maxAttempts: 1`, as `withRetry` owns retries. */
   client?: BedrockRuntimeClient;
   policy?: RetryPolicy;
+  /** Size cap on the reply; `defaultReplyLimits` when absent (the model name is the configured one). */
+  limits?: Pick<ReplyLimits, 'maxReplyBytes'>;
   /** Observes each retry (logs, metrics). */
   onRetry?: RetryOptions['onRetry'];
 }
@@ -72,11 +75,13 @@ export function createBedrockRecommender(settings: BedrockRecommenderSettings): 
   const policy = settings.policy ?? defaultRetryPolicy;
   const operation = `Bedrock Converse ${settings.modelId}`;
 
-  function converse(
+  const maxReplyBytes = settings.limits?.maxReplyBytes ?? defaultReplyLimits.maxReplyBytes;
+
+  async function converse(
     input: ConverseCommandInput,
     signal: AbortSignal | undefined,
   ): Promise<ConverseCommandOutput> {
-    return withRetry(
+    const output = await withRetry(
       (attemptSignal) => client.send(new ConverseCommand(input), { abortSignal: attemptSignal }),
       {
         policy,
@@ -86,6 +91,11 @@ export function createBedrockRecommender(settings: BedrockRecommenderSettings): 
         onRetry: settings.onRetry,
       },
     );
+    // The SDK has read the reply by now; its message is measured before anything uses it.
+    if (Buffer.byteLength(JSON.stringify(output.output ?? null)) > maxReplyBytes) {
+      throw replyTooLarge(operation, maxReplyBytes);
+    }
+    return output;
   }
 
   return {

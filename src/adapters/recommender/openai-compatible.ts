@@ -11,7 +11,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { compileRecommendationPrompt } from '../../clinical/compile-prompt.js';
 import type { ChatMessage, RecommendationRequest } from '../../domain.js';
-import { type DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
+import { DdxError, DependencyError, ServiceErrorCode } from '../../errors.js';
 import type { CallOptions, RecommendationResult, Recommender } from '../../ports.js';
 import { errorFromHttpStatus, errorFromNetworkFailure } from '../../resilience/http-errors.js';
 import {
@@ -27,6 +27,12 @@ import {
   repairInstruction,
 } from '../shared/llm/llm-reply.js';
 import { answerWithOneRepair } from '../shared/llm/one-repair.js';
+import {
+  cappedModelName,
+  defaultReplyLimits,
+  fetchWithReplyCap,
+  type ReplyLimits,
+} from '../shared/llm/reply-limits.js';
 
 /** How the server is asked for JSON, strongest first; a server that rejects one gets the next. */
 export type StructuredOutputMode = 'json_schema' | 'json_object' | 'none';
@@ -42,6 +48,8 @@ export interface OpenAiCompatibleRecommenderSettings {
   structuredOutput?: StructuredOutputMode;
   policy?: RetryPolicy;
   fetch?: typeof fetch;
+  /** Size caps on the reply and the fields kept from it; `defaultReplyLimits` when absent. */
+  limits?: ReplyLimits;
   /** Observes each retry (logs, metrics). */
   onRetry?: RetryOptions['onRetry'];
 }
@@ -59,16 +67,17 @@ const provider = 'openai-compatible';
 export function createOpenAiCompatibleRecommender(
   settings: OpenAiCompatibleRecommenderSettings,
 ): Recommender {
+  const limits = settings.limits ?? defaultReplyLimits;
+  const operation = `chat completion (${settings.model})`;
   const client =
     settings.client ??
     new OpenAI({
       baseURL: settings.baseURL,
       apiKey: settings.apiKey ?? 'not-needed',
       maxRetries: 0,
-      fetch: settings.fetch,
+      fetch: fetchWithReplyCap(settings.fetch ?? fetch, limits.maxReplyBytes, operation),
     });
   const policy = settings.policy ?? defaultRetryPolicy;
-  const operation = `chat completion (${settings.model})`;
   // Remembered per instance: a server that rejected a mode once is not asked again.
   let structuredOutput: StructuredOutputMode = settings.structuredOutput ?? 'json_schema';
 
@@ -130,7 +139,7 @@ export function createOpenAiCompatibleRecommender(
       return {
         recommendation,
         provider,
-        model: reply.model || settings.model,
+        model: cappedModelName(operation, reply.model, settings.model, limits.maxModelNameLength),
         ...(usage && { usage }),
         latencyMs,
       };
@@ -217,6 +226,11 @@ function checkCompletion(completion: ChatCompletion | undefined): ReplyCheck {
 
 /** SDK errors to typed ones: 429 and 5xx retriable, other 4xx permanent, network trouble retriable. */
 export function errorFromOpenAi(operation: string, error: unknown): DdxError {
+  // Our own refusals (the reply size cap) come back wrapped by the SDK: keep them as they are.
+  const own = [error, (error as { cause?: unknown } | undefined)?.cause].find(
+    (candidate) => candidate instanceof DdxError,
+  );
+  if (own instanceof DdxError) return own;
   if (error instanceof APIConnectionTimeoutError) {
     return new DependencyError(`${operation} timed out`, {
       code: ServiceErrorCode.dependencyTimeout,

@@ -4,7 +4,6 @@
  * nothing the record API returns. The events of a save go into the outbox table in the record's
  * own transaction (sqlite-outbox-table.ts): both are written, or neither.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PatientIdentifiers } from '../../domain.js';
@@ -18,6 +17,7 @@ import type {
   SaveOutcome,
 } from '../../ports.js';
 import type { InferenceRecord } from '../../record.js';
+import { preparePrivateFile } from '../shared/fs/private-files.js';
 import { decodeCursor, pageOf } from './record-page-cursor.js';
 import { outboxAppender, outboxSchema } from './sqlite-outbox-table.js';
 
@@ -49,7 +49,8 @@ const schema = `
 `;
 
 export function createSqliteResultStore(settings: SqliteResultStoreSettings): ResultStore {
-  if (settings.path !== ':memory:') mkdirSync(dirname(settings.path), { recursive: true });
+  // Patient identifiers live in this file: owner only (0600, its folder 0700).
+  if (settings.path !== ':memory:') preparePrivateFile(settings.path, dirname(settings.path));
   const database = new Database(settings.path);
   database.pragma('journal_mode = WAL');
   // Several CLI processes may share one file: wait for a writer instead of failing at once.

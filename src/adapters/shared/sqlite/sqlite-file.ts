@@ -3,13 +3,14 @@
  * log): WAL, a busy wait for other writers, and store errors as the pipeline's STORAGE_ERROR
  * (retriable only when the file was busy).
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DependencyError, ServiceErrorCode } from '../../../errors.js';
+import { preparePrivateFile } from '../fs/private-files.js';
 
 export function openSqliteFile(path: string): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // Owner only (0600 in a 0700 folder): the file holds tokens and the audit log.
+  if (path !== ':memory:') preparePrivateFile(path, dirname(path));
   const database = new Database(path);
   database.pragma('journal_mode = WAL');
   // Several processes share one file (ddx serve, ddx tokens): wait for a writer instead of failing.
