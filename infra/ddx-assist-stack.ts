@@ -29,6 +29,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -36,6 +37,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3Notifications from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import { resultTableKeys, timeToLiveAttribute } from '../src/adapters/result-store/dynamodb-table.js';
 import { metricsNamespace, serviceName } from '../src/observability/service-identity.js';
@@ -61,7 +63,17 @@ export type PromptSourceSettings =
   | { kind: 'files' }
   | { kind: 'langfuse'; baseUrl?: string; publicKey: string; secretKeySecretArn: string; label?: string };
 
+/**
+ * Customer-managed KMS encryption for the bucket, the table and the queues: keys the stack
+ * creates (rotating, retained), or one existing key by ARN, whose key policy must then allow
+ * `s3.amazonaws.com` and `events.amazonaws.com` kms:GenerateDataKey and kms:Decrypt (they send
+ * to the queues).
+ */
+export type EncryptionKeySettings = { kind: 'create' } | { kind: 'existing'; keyArn: string };
+
 export interface DdxAssistStackProps extends StackProps {
+  /** Default: AWS-owned and S3/SQS-managed keys, no key to manage. */
+  encryptionKey?: EncryptionKeySettings;
   /** The folder `npm run bundle:lambda` writes (`dist-lambda/`): deployed as it is. */
   lambdaBundleDirectory: string;
   /** Must match the bundle's sharp binary (its manifest says which); default x64. */
@@ -121,6 +133,9 @@ export interface DdxAssistStackProps extends StackProps {
   /** The workspace as a Lambda behind a Function URL (infra/web-app.ts); none when absent. */
   webApp?: WebAppSettings;
 }
+
+/** S3 server access logs are kept this long, then expire. */
+export const accessLogRetentionDays = 365;
 
 /** Sized for decoding a 12-megapixel photo with sharp and holding the SDK clients. */
 export const functionMemoryMb = 1536;
@@ -188,6 +203,9 @@ export class DdxAssistStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DdxAssistStackProps) {
     super(scope, id, props);
+    // Access logs are delivered under a bucket policy, not an ACL: the log bucket enforces bucket
+    // ownership, so ACLs are off. Set before any bucket exists, whatever the app's cdk.json says.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const inputPrefix = checkedPrefix(props.inputPrefix ?? 'uploads/', 'inputPrefix');
     const derivedPrefix = checkedPrefix(props.derivedPrefix ?? 'derived/', 'derivedPrefix');
     // A crop written under the input prefix would notify the queue and process itself, forever.
@@ -199,27 +217,46 @@ export class DdxAssistStack extends Stack {
     const recommender = props.recommender ?? { kind: 'knowledge-base' };
     const promptSource = props.promptSource ?? { kind: 'files' };
 
+    const keys = this.encryptionKeysFor(props.encryptionKey);
+    const key = keys?.data;
+    // Who read or wrote which object, kept apart from the data. Log delivery writes with S3-managed
+    // keys only (access logs cannot go to a bucket encrypted with SSE-KMS).
+    const accessLogs = new s3.Bucket(this, 'AccessLogBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(accessLogRetentionDays) }],
+    });
     // Uploads and crops are patient data: kept when the stack goes, every version kept, so a
     // record id (bucket + key + version) always names the bytes that were analysed.
     this.bucket = new s3.Bucket(this, 'ImageBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      ...(key
+        ? { encryption: s3.BucketEncryption.KMS, encryptionKey: key, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
       enforceSSL: true,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'image-bucket/',
     });
 
+    const queueEncryption = keys
+      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: keys.queues }
+      : { encryption: sqs.QueueEncryption.SQS_MANAGED };
     this.deadLetterQueue = new sqs.Queue(this, 'UploadDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...queueEncryption,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    // SQS-managed encryption, not KMS: S3 cannot send notifications to a queue encrypted with the
-    // AWS-managed aws/sqs key, and a customer key would add a key policy for no gain here.
+    // SQS-managed encryption, or the customer key: S3 cannot send notifications to a queue
+    // encrypted with the AWS-managed aws/sqs key, whose policy cannot be changed.
     this.queue = new sqs.Queue(this, 'UploadQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...queueEncryption,
       enforceSSL: true,
       // AWS's rule for Lambda event sources: six times the function timeout, so a message being
       // retried by the poller is not handed to a second invocation meanwhile.
@@ -246,7 +283,9 @@ export class DdxAssistStack extends Stack {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      ...(key
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: key }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
       // Abandoned claims of crashed runs expire; records have no ttl attribute and stay.
       timeToLiveAttribute,
       deletionProtection: true,
@@ -284,6 +323,7 @@ export class DdxAssistStack extends Stack {
     if (props.fhirPush?.smart) secrets.DDX_FHIR_PRIVATE_KEY = props.fhirPush.smart.privateKeySecretArn;
     this.recordEvents = new RecordEvents(this, 'RecordEvents', {
       eventSource: props.eventSource ?? '/ddx-assist',
+      encryptionKey: keys?.queues,
     });
 
     const environment: Record<string, string> = {
@@ -339,6 +379,16 @@ export class DdxAssistStack extends Stack {
     this.recordEvents.attach(this.function, role);
 
     this.grantLeastPrivilege(role, { inputPrefix, derivedPrefix, props, recommender, secrets });
+    // Objects, items and messages under the customer key: the function reads and writes them all.
+    if (keys) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'UseDataKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [...new Set([keys.data.keyArn, keys.queues.keyArn])],
+        }),
+      );
+    }
     if (props.webApp) {
       this.webApp = new WebApp(this, 'WebApp', {
         ...props.webApp,
@@ -362,6 +412,29 @@ export class DdxAssistStack extends Stack {
       value: this.recordEvents.reviewQueue.queueUrl,
       description: 'Example rule target: uncertain and out-of-scope results',
     });
+  }
+
+  /**
+   * The customer-managed keys, when asked for: one for data at rest (bucket, table), one for the
+   * queues. A created queue key is its own key because S3's notification grant on it names the
+   * bucket, and the bucket's encryption names the data key: one key for both would be a
+   * dependency cycle. CDK adds the S3 and EventBridge grants to a created key's policy; an
+   * existing key's policy is the owner's to set (docs/deployment.md).
+   */
+  private encryptionKeysFor(
+    settings: EncryptionKeySettings | undefined,
+  ): { data: kms.IKey; queues: kms.IKey } | undefined {
+    if (!settings) return undefined;
+    if (settings.kind === 'existing') {
+      const key = kms.Key.fromKeyArn(this, 'EncryptionKey', settings.keyArn);
+      return { data: key, queues: key };
+    }
+    const created = (id: string, description: string) =>
+      new kms.Key(this, id, { description, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
+    return {
+      data: created('EncryptionKey', 'DDx Assist: uploads, crops and records'),
+      queues: created('QueueEncryptionKey', 'DDx Assist: upload and review queue messages'),
+    };
   }
 
   /** Every action named, every resource as narrow as the code's calls allow. */
@@ -391,8 +464,11 @@ export class DdxAssistStack extends Stack {
     // An oversize record is read back when a repeated event finds it already stored.
     allow('ReadOverflowRecords', ['s3:GetObject'], [objects(`${derivedPrefix}records/`)]);
     // Without ListBucket, S3 answers a missing key with 403 instead of 404, and every upload
-    // without a sidecar would fail as "access denied". It lists key names only, never content.
-    allow('TellMissingFromForbidden', ['s3:ListBucket'], [this.bucket.bucketArn]);
+    // without a sidecar would fail as "access denied". It lists key names only, never content,
+    // and only under the prefixes the function reads (S3 judges a missing key by its prefix).
+    allow('TellMissingFromForbidden', ['s3:ListBucket'], [this.bucket.bucketArn], {
+      StringLike: { 's3:prefix': [`${inputPrefix}*`, `${derivedPrefix}*`] },
+    });
 
     // The calls dynamodb.ts makes: records, claims and outbox entries by key (UpdateItem: the
     // outbox's claims and outcomes), the status index for listing and for what is due.

@@ -18,6 +18,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -30,6 +31,8 @@ export const sweepInterval = Duration.minutes(5);
 export interface RecordEventsProps {
   /** The CloudEvents `source` the function puts on its events (DDX_EVENT_SOURCE). */
   eventSource: string;
+  /** The customer-managed key of the stack's queues, when there is one. */
+  encryptionKey?: kms.IKey;
 }
 
 export class RecordEvents extends Construct {
@@ -46,7 +49,9 @@ export class RecordEvents extends Construct {
 
     // The example rule: results a clinician should look at first wait in a queue.
     this.reviewQueue = new sqs.Queue(this, 'ReviewQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...(props.encryptionKey
+        ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+        : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });

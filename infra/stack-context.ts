@@ -23,6 +23,7 @@
  * | `alarmTopicArn`               | SNS topic the alarms notify                                       |
  * | `maxQueueAgeSeconds`          | oldest-upload alarm threshold; default 900                        |
  * | `maxTransientFailures`        | transient-failure alarm threshold per 5 minutes; default 5        |
+ * | `encryptionKey`               | `create` (a customer-managed KMS key) or a KMS key ARN; default none |
  * | `webApp`                      | `true`: the workspace Lambda behind a Function URL; default off   |
  * | `oidcIssuer`, `oidcAudience`, `oidcRoleClaim`, `oidcJwksUrl` | OIDC bearer JWTs for it (issuer and audience together) |
  * | `webAllowedHosts`             | comma-separated extra Host names (a custom domain)                |
@@ -30,6 +31,7 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { logLevels } from '../src/ports.js';
+import { isTlsOrLoopbackUrl, plainHttpRefused } from '../src/transport-security.js';
 import type { DdxAssistStackProps, PromptSourceSettings, RecommenderSettings } from './ddx-assist-stack.js';
 import { lambdaCpus } from './lambda-bundle.js';
 import type { WebAppSettings } from './web-app.js';
@@ -47,6 +49,8 @@ const secretArn = z
   .string()
   .regex(/^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
 const wholePositive = z.coerce.number().int().positive();
+// A Lambda has no loopback server to talk to: the LLM and Langfuse are reached under TLS.
+const tlsUrl = z.url().refine(isTlsOrLoopbackUrl, plainHttpRefused);
 
 const contextSchema = z.object({
   stackName: text.default('DdxAssist'),
@@ -60,10 +64,10 @@ const contextSchema = z.object({
   roboflowApiUrl: z.url().optional(),
   recommender: z.enum(['knowledge-base', 'openai', 'bedrock']).default('knowledge-base'),
   llmModel: text.optional(),
-  openAiBaseUrl: z.url().optional(),
+  openAiBaseUrl: tlsUrl.optional(),
   openAiApiKeySecretArn: secretArn.optional(),
   promptSource: z.enum(['files', 'langfuse']).default('files'),
-  langfuseBaseUrl: z.url().optional(),
+  langfuseBaseUrl: tlsUrl.optional(),
   langfusePublicKey: text.optional(),
   langfuseSecretKeySecretArn: secretArn.optional(),
   langfuseLabel: text.optional(),
@@ -75,6 +79,9 @@ const contextSchema = z.object({
     .optional(),
   maxQueueAgeSeconds: wholePositive.optional(),
   maxTransientFailures: wholePositive.optional(),
+  encryptionKey: z
+    .union([z.literal('create'), z.string().regex(/^arn:[^:]+:kms:[^:]+:\d{12}:key\/.+$/, 'a KMS key ARN')])
+    .optional(),
   webApp: z.stringbool().or(z.boolean()).default(false),
   oidcIssuer: z.url().optional(),
   oidcAudience: text.optional(),
@@ -168,6 +175,12 @@ export function stackSettingsFromContext(node: Node): { stackName: string; props
       alarmTopicArn: context.alarmTopicArn,
       maxQueueAgeSeconds: context.maxQueueAgeSeconds,
       maxTransientFailures: context.maxTransientFailures,
+      encryptionKey:
+        context.encryptionKey === undefined
+          ? undefined
+          : context.encryptionKey === 'create'
+            ? { kind: 'create' }
+            : { kind: 'existing', keyArn: context.encryptionKey },
       webApp: webAppSettings(context),
     },
   };

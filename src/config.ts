@@ -21,6 +21,7 @@ import type { LinkSettings } from './outputs/record-links.js';
 import { logLevels } from './ports.js';
 import { defaultRetryPolicy, type RetryPolicy } from './resilience/retry.js';
 import { resolveSecretArns, type SecretReader } from './secrets-from-arns.js';
+import { isTlsOrLoopbackUrl, plainHttpRefused } from './transport-security.js';
 
 /** The package root: one level above `src/` (when run from source) or `dist/` (when built). */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +34,8 @@ const prefix = (fallback: string) =>
     .default(fallback)
     .transform((value) => (value === '' || value.endsWith('/') ? value : `${value}/`));
 const text = z.string().min(1);
+// harden-records (issue 9 item 6): prompts, findings and traces leave the machine under TLS only.
+const tlsOrLoopbackUrl = z.url().refine(isTlsOrLoopbackUrl, plainHttpRefused);
 
 const environmentSchema = z.object({
   DDX_DATA_DIR: text.default('.ddx'),
@@ -50,7 +53,7 @@ const environmentSchema = z.object({
   DDX_PROMPT_VERSION: z.coerce.number().int().positive().optional(),
   DDX_PROMPT_CACHE_TTL_SECONDS: z.coerce.number().int().nonnegative().default(60),
   DDX_PROMPT_FETCH_TIMEOUT_MS: wholePositive(3000),
-  LANGFUSE_BASE_URL: z.url().default('https://cloud.langfuse.com'),
+  LANGFUSE_BASE_URL: tlsOrLoopbackUrl.default('https://cloud.langfuse.com'),
   LANGFUSE_PUBLIC_KEY: text.optional(),
   LANGFUSE_SECRET_KEY: text.optional(),
   DDX_LANGFUSE_TRACING: z.stringbool().default(false),
@@ -58,7 +61,7 @@ const environmentSchema = z.object({
   DDX_LLM_MODEL: text.optional(),
   DDX_LLM_TIMEOUT_MS: wholePositive(30_000),
   DDX_LLM_ATTEMPTS: wholePositive(3),
-  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_BASE_URL: tlsOrLoopbackUrl.optional(),
   OPENAI_API_KEY: text.optional(),
   AWS_REGION: text.optional(),
   ROBOFLOW_API_URL: text.optional(),

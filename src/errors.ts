@@ -23,6 +23,11 @@ export const InputErrorCode = {
   invalidEvent: 'INVALID_EVENT',
   invalidMetadata: 'INVALID_METADATA',
   objectNotFound: 'OBJECT_NOT_FOUND',
+  /**
+   * The object (or its metadata sidecar) was replaced after the event that named it: the version
+   * the event describes can no longer be read, and the newer version has its own event.
+   */
+  objectChanged: 'OBJECT_CHANGED',
   emptyObject: 'EMPTY_OBJECT',
   objectTooLarge: 'OBJECT_TOO_LARGE',
   unsupportedFormat: 'UNSUPPORTED_FORMAT',
@@ -137,8 +142,17 @@ export class DeadlineExceededError extends DdxError {
  * that run's record (or take over its claim if it crashed).
  */
 export class InProgressError extends DdxError {
-  constructor(recordId: string) {
-    super(`record ${recordId} is being processed by another run`, {
+  /**
+   * `holder` says who and until when, when the store can tell: "being processed by pid 4242 on
+   * ward-pc until 14:03:12 UTC", so a user knows whether to wait or look for a stuck process.
+   */
+  constructor(recordId: string, holder?: { pid?: number; host?: string; expiresAt: number }) {
+    const who =
+      holder?.pid === undefined
+        ? 'another run'
+        : `pid ${holder.pid}${holder.host ? ` on ${holder.host}` : ''}`;
+    const until = holder ? ` until ${new Date(holder.expiresAt).toISOString().slice(11, 19)} UTC` : '';
+    super(`record ${recordId} is being processed by ${who}${until}`, {
       code: ServiceErrorCode.inProgress,
       step: PipelineStep.loadContext,
       retriable: true,

@@ -37,12 +37,32 @@ export interface BlobHead {
   metadata: Record<string, unknown>;
 }
 
+/**
+ * One exact version of an object, as an event names it: S3's `versionId` (versioned buckets) or
+ * its ETag (unversioned). A read given a version returns that version's bytes and metadata, or
+ * fails with OBJECT_CHANGED when it was replaced: never the newer bytes under the older name.
+ */
+export interface ObjectVersion {
+  versionId?: string;
+  etag?: string;
+}
+
+export interface ReadOptions extends CallOptions {
+  version?: ObjectVersion;
+}
+
 export interface PutOptions extends CallOptions {
   contentType: string;
   metadata?: Record<string, string>;
+  /**
+   * The upload's metadata sidecar JSON (uploads/metadata-sidecar.ts), stored with the object as
+   * one unit: a read of the object's version always returns this sidecar's metadata, even after
+   * a later upload replaced the sidecar.
+   */
+  sidecar?: Uint8Array;
 }
 
-export interface GetOptions extends CallOptions {
+export interface GetOptions extends ReadOptions {
   /** Refuse objects larger than this before reading them. */
   maxBytes: number;
 }
@@ -51,9 +71,10 @@ export interface BlobStore {
   readonly name: string;
   /** The bucket (or folder) name that goes into record ids. */
   readonly bucket: string;
-  head(key: string, options?: CallOptions): Promise<BlobHead>;
+  head(key: string, options?: ReadOptions): Promise<BlobHead>;
   get(key: string, options: GetOptions): Promise<Uint8Array>;
-  put(key: string, body: Uint8Array, options: PutOptions): Promise<void>;
+  /** Stores a new version of the object and names it, for the job that analyses it. */
+  put(key: string, body: Uint8Array, options: PutOptions): Promise<ObjectVersion>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,6 +123,29 @@ export interface SaveOptions extends CallOptions {
   events?: readonly PendingEvent[];
 }
 
+/** The process that holds a claim (concurrency/claim-process.ts): pid, host and start (epoch ms). */
+export interface ClaimProcess {
+  pid: number;
+  host: string;
+  startedAt: number;
+}
+
+export interface RecordClaimOptions extends CallOptions {
+  owner: string;
+  leaseMs: number;
+  /** The process taking the claim, stored with it so another run can tell whether it is alive. */
+  process?: ClaimProcess;
+  /** Take the claim over from this owner even though its lease is live (its process is gone). */
+  takeOverFrom?: string;
+}
+
+export interface ClaimHolder {
+  owner: string;
+  /** Epoch ms at which the lease ends. */
+  expiresAt: number;
+  process?: ClaimProcess;
+}
+
 export interface ResultStore {
   readonly name: string;
   /**
@@ -120,9 +164,15 @@ export interface ResultStore {
   /**
    * Claims a record id for one run for `leaseMs`, so two concurrent deliveries of the same object
    * do not both run the models. False while another run's claim is live; an expired claim (a run
-   * that crashed) can be taken over.
+   * that crashed) can be taken over, and so can the claim of `takeOverFrom` (a holder whose
+   * process is gone) while it is still that holder's.
    */
-  claim(id: string, options: { owner: string; leaseMs: number } & CallOptions): Promise<boolean>;
+  claim(id: string, options: RecordClaimOptions): Promise<boolean>;
+  /**
+   * Who holds the claim on a record id now, if anyone: for the message a refused run gives, and
+   * to take over a claim whose process is gone. Stores that cannot tell leave it out.
+   */
+  claimHolder?(id: string, options?: CallOptions): Promise<ClaimHolder | undefined>;
   /** Gives a claim back once the record is stored. */
   release(id: string, owner: string, options?: CallOptions): Promise<void>;
   /** Newest first. */

@@ -33,13 +33,13 @@ export async function runBatch(
     const item: BatchItem = { file };
     const imagePath = join(folder, file);
     try {
-      const key = await uploadLocalImage(deps.blobStore, {
+      const source = await uploadLocalImage(deps.blobStore, {
         imagePath,
         metadataPath: await metadataFileBeside(imagePath),
         inputPrefix: options.inputPrefix,
         name: file,
       });
-      const job: Job = { source: { key }, requestId: `${options.requestId}-${index + 1}`, trigger: 'batch' };
+      const job: Job = { source, requestId: `${options.requestId}-${index + 1}`, trigger: 'batch' };
       const outcome = await runInference(job, deps);
       item.record = outcome.record;
       item.reused = outcome.reused;

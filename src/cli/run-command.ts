@@ -43,13 +43,13 @@ export const runCommand: Command = {
     // Read before anything is composed: a missing file is a usage error, whatever the configuration.
     const upload = await readLocalUpload({ imagePath, metadataPath });
     const dependencies = await deps();
-    const key = await uploadLocalImage(
+    const source = await uploadLocalImage(
       dependencies.blobStore,
       { imagePath, metadataPath, inputPrefix: config().inputPrefix, name: basename(imagePath) },
       upload,
     );
     const { record, reused } = await runInference(
-      { source: { key }, requestId: randomUUID(), trigger: 'cli' },
+      { source, requestId: randomUUID(), trigger: 'cli' },
       dependencies,
     );
     out.write(

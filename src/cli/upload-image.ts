@@ -4,7 +4,7 @@
  * (uploads/content-upload-key.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { BlobStore } from '../ports.js';
+import type { BlobStore, ObjectVersion } from '../ports.js';
 import { contentUploadKey } from '../uploads/content-upload-key.js';
 import { metadataSidecarKey } from '../uploads/metadata-sidecar.js';
 import { noMetadata, storeUpload } from '../uploads/store-upload.js';
@@ -38,26 +38,33 @@ export async function readLocalUpload(files: LocalFiles): Promise<LocalUpload> {
   };
 }
 
+/** Where an upload was stored: its key and exact version, the source of the job that analyses it. */
+export interface UploadedSource extends ObjectVersion {
+  key: string;
+}
+
 /**
- * Uploads under `<input prefix>cli/<digest of image and metadata>/<name>` and returns that key.
+ * Uploads under `<input prefix>cli/<digest of image and metadata>/<name>` and returns that key
+ * with the version stored.
  *
  * @example
- * const key = await uploadLocalImage(deps.blobStore, { imagePath: 'a.jpg', inputPrefix: 'uploads/', name: 'a.jpg' });
+ * const source = await uploadLocalImage(deps.blobStore, { imagePath: 'a.jpg', inputPrefix: 'uploads/', name: 'a.jpg' });
+ * await runInference({ source, requestId: 'r1', trigger: 'cli' }, deps);
  */
 export async function uploadLocalImage(
   blobStore: BlobStore,
   request: LocalFiles & { inputPrefix: string; name: string },
   upload?: LocalUpload,
-): Promise<string> {
+): Promise<UploadedSource> {
   const content = upload ?? (await readLocalUpload(request));
   const key = contentUploadKey(request.inputPrefix, request.name, content);
-  await storeUpload(blobStore, { key, ...content });
-  return key;
+  return { key, ...(await storeUpload(blobStore, { key, ...content })) };
 }
 
 /** Uploads under a key the caller chose (tests and benchmarks that name their keys). */
-export async function uploadImage(blobStore: BlobStore, request: UploadRequest): Promise<void> {
-  await storeUpload(blobStore, { key: request.key, ...(await readLocalUpload(request)) });
+export async function uploadImage(blobStore: BlobStore, request: UploadRequest): Promise<UploadedSource> {
+  const version = await storeUpload(blobStore, { key: request.key, ...(await readLocalUpload(request)) });
+  return { key: request.key, ...version };
 }
 
 /** `<image>.meta.json` beside a local image, when there is one. */

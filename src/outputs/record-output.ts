@@ -131,9 +131,16 @@ export async function recordImage(
     body = await sources.blobStore.get(key, {
       maxBytes: sources.limits.maxImageBytes,
       signal: options.signal,
+      // The upload's own version: the image the record describes, not a later one under its key.
+      version: which === 'image' ? record.source : undefined,
     });
   } catch (error) {
-    if (error instanceof DdxError && error.code === InputErrorCode.objectNotFound) return null;
+    if (
+      error instanceof DdxError &&
+      (error.code === InputErrorCode.objectNotFound || error.code === InputErrorCode.objectChanged)
+    ) {
+      return null;
+    }
     throw error;
   }
   if (which === 'crop') return { contentType: 'image/jpeg', body };

@@ -10,7 +10,7 @@ import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 import { cropImage } from '../imaging/crop.js';
 import { type DecodeResult, decodeImage, decodeRegion } from '../imaging/decode-image.js';
 import type { StepTimer } from '../observability/step-timer.js';
-import type { BlobStore } from '../ports.js';
+import type { BlobStore, ObjectVersion } from '../ports.js';
 import type { PipelineDeps, StepContext } from './pipeline-deps.js';
 
 const defaultMinImageSide = 32;
@@ -33,12 +33,13 @@ export interface FetchedImage extends DecodeResult {
 export async function fetchImage(
   blobStore: BlobStore,
   key: string,
+  version: ObjectVersion | undefined,
   limits: PipelineDeps['limits'],
   timer: StepTimer,
   step: StepContext,
 ): Promise<FetchedImage> {
   const bytes = await timer.measure('fetch-image.download', () =>
-    blobStore.get(key, { maxBytes: limits.maxImageBytes, signal: step.signal }),
+    blobStore.get(key, { maxBytes: limits.maxImageBytes, signal: step.signal, version }),
   );
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   step.signal.throwIfAborted();

@@ -8,7 +8,7 @@ import { parseClinicalMetadata } from '../clinical/clinical-context.js';
 import { type DeidentifiedNotes, deidentify, deidentifyNotes } from '../clinical/deidentify.js';
 import type { ContextAndPatient } from '../clinical/merge-dicom-context.js';
 import type { ClinicalContext, PatientIdentifiers } from '../domain.js';
-import type { BlobHead, BlobStore } from '../ports.js';
+import type { BlobHead, BlobStore, ObjectVersion } from '../ports.js';
 import type { InferenceRecord } from '../record.js';
 import type { StepContext } from './pipeline-deps.js';
 
@@ -21,9 +21,10 @@ export interface LoadedContext {
 export async function loadContext(
   blobStore: BlobStore,
   key: string,
+  version: ObjectVersion | undefined,
   step: StepContext,
 ): Promise<LoadedContext> {
-  const head = await blobStore.head(key, { signal: step.signal });
+  const head = await blobStore.head(key, { signal: step.signal, version });
   const { context, patient } = parseClinicalMetadata(head.metadata);
   return { head, context, patient };
 }

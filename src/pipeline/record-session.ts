@@ -14,9 +14,10 @@
  *   time left ends the job retriably instead (`step`).
  */
 import { randomUUID } from 'node:crypto';
+import { processIsGone, thisProcess } from '../concurrency/claim-process.js';
 import { asDdxError, DeadlineExceededError, InProgressError, PipelineStep } from '../errors.js';
 import { StepTimer } from '../observability/step-timer.js';
-import type { BlobHead, Logger } from '../ports.js';
+import type { BlobHead, ClaimHolder, Logger, ObjectVersion } from '../ports.js';
 import { type InferenceRecord, isFinal, RecordStatus, recordIdFor, type SourceObject } from '../record.js';
 import { type Deadline, startDeadline } from '../resilience/deadline.js';
 import type { Analysis } from './analyse.js';
@@ -48,6 +49,8 @@ export class RecordSession implements JobContext {
   /** The stored record for this id, when there is one (a retriable failure to replace). */
   private previous: InferenceRecord | undefined;
   private claimed: { id: string; owner: string } | undefined;
+  /** Who held the claim when this run was refused it, when the store can tell. */
+  private holder: ClaimHolder | undefined;
   /** The lookup and claim started before the head, for the id the event named. */
   private early: { id: string; admission: Promise<Admission> } | undefined;
   /** What is stored for this id once the job saved (its record, or a concurrent run's). */
@@ -111,14 +114,33 @@ export class RecordSession implements JobContext {
     return (await this.claim()) ? { kind: 'claimed' } : { kind: 'held' };
   }
 
-  /** Claims the record id for this run; false while another run's claim is live. */
+  /**
+   * Claims the record id for this run; false while another run's claim is live. A claim whose
+   * process is gone (killed, crashed) is taken over at once rather than when its lease ends.
+   */
   private async claim(): Promise<boolean> {
     const id = this.recordId;
+    const { resultStore } = this.deps;
     const owner = `${this.job.requestId}:${randomUUID()}`;
     const leaseMs = this.writeDeadlineEpochMs - Date.now() + claimGraceMs;
-    if (!(await this.deps.resultStore.claim(id, { owner, leaseMs, signal: this.signal }))) return false;
-    this.claimed = { id, owner };
-    return true;
+    const claimOptions = { owner, leaseMs, process: thisProcess(), signal: this.signal };
+    if (await resultStore.claim(id, claimOptions)) {
+      this.claimed = { id, owner };
+      return true;
+    }
+    const holder = await resultStore.claimHolder?.(id, { signal: this.signal });
+    if (holder?.process && processIsGone(holder.process)) {
+      this.logger.warn('taking over the claim of a run whose process is gone', {
+        step: PipelineStep.loadContext,
+        pid: holder.process.pid,
+      });
+      if (await resultStore.claim(id, { ...claimOptions, takeOverFrom: holder.owner })) {
+        this.claimed = { id, owner };
+        return true;
+      }
+    }
+    this.holder = holder;
+    return false;
   }
 
   /** Another run holds the claim: nothing is written, and a later delivery finds that run's record. */
@@ -126,7 +148,17 @@ export class RecordSession implements JobContext {
     this.logger.info('another run holds this record: leaving it to that run', {
       step: PipelineStep.loadContext,
     });
-    return new InProgressError(this.recordId);
+    const holder = this.holder;
+    return new InProgressError(
+      this.recordId,
+      holder && { pid: holder.process?.pid, host: holder.process?.host, expiresAt: holder.expiresAt },
+    );
+  }
+
+  /** The exact version the job names (an event's, or the one an upload stored); undefined for a bare key. */
+  knownVersion(): ObjectVersion | undefined {
+    const { versionId, etag } = this.source;
+    return versionId || etag ? { versionId, etag } : undefined;
   }
 
   /** Starts a step now and awaits it later; an early failure elsewhere must not leave it unhandled. */

@@ -12,6 +12,7 @@
  * ```
  */
 import { PipelineStep } from '../errors.js';
+import type { ObjectVersion } from '../ports.js';
 import { analyse, failedBeforeAnalysis } from './analyse.js';
 import { fetchImage } from './fetch-image.js';
 import { type LoadedContext, loadContext } from './load-context.js';
@@ -35,15 +36,23 @@ import { type Admission, RecordSession } from './record-session.js';
 export async function runInference(job: Job, deps: PipelineDeps): Promise<InferenceOutcome> {
   const session = new RecordSession(job, deps);
   try {
-    // 1 load context and 2 fetch image start together, and with them the record lookup and the
-    // claim when the event named the version: the download waits for nothing.
+    // 1 load context and 2 fetch image read one exact version (DESIGN.md section 1). When the job
+    // names it (an event, an upload), they start together, and with them the record lookup and the
+    // claim: the download waits for nothing. A job that names only a key reads the head first, so
+    // the download is of the version the head found, never a newer upload's bytes.
     const { key } = session.source;
-    const imageFetch = session.startStep(PipelineStep.fetchImage, () =>
-      fetchImage(deps.blobStore, key, deps.limits, session.timer, session),
-    );
+    const known = session.knownVersion();
     const contextLoad = session.startStep(PipelineStep.loadContext, () =>
-      loadContext(deps.blobStore, key, session),
+      loadContext(deps.blobStore, key, known, session),
     );
+    const download = (version: ObjectVersion | undefined) =>
+      session.step(PipelineStep.fetchImage, () =>
+        fetchImage(deps.blobStore, key, version, deps.limits, session.timer, session),
+      );
+    const imageFetch = known
+      ? download(known)
+      : contextLoad.then(({ head }) => download({ versionId: head.versionId, etag: head.etag }));
+    imageFetch.catch(() => undefined);
     const early = session.admitEarly();
     if (early) {
       // A redelivery of a version already finished is answered before the object is read.

@@ -7,6 +7,7 @@
  * | INVALID_EVENT                                     | 400                          |
  * | OBJECT_NOT_FOUND                                  | 404                          |
  * | OBJECT_TOO_LARGE                                  | 413                          |
+ * | OBJECT_CHANGED                                    | 409                          |
  * | other input codes (metadata, image, no route)     | 422                          |
  * | IN_PROGRESS                                       | 409 + Retry-After            |
  * | DEADLINE_EXCEEDED                                 | 504                          |
@@ -37,6 +38,8 @@ export function errorStatus(error: { code: ErrorCode; retriable: boolean }): Err
       return plain(404);
     case 'OBJECT_TOO_LARGE':
       return plain(413);
+    case 'OBJECT_CHANGED':
+      return plain(409);
     case 'INVALID_METADATA':
     case 'EMPTY_OBJECT':
     case 'UNSUPPORTED_FORMAT':

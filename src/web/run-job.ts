@@ -4,12 +4,13 @@
  * (IN_PROGRESS).
  */
 import { PipelineStep } from '../errors.js';
-import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
+import type { Job, PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { runInference } from '../pipeline/run-inference.js';
 import { type Reply, replyForOutcome, replyForThrownError } from './inference-reply.js';
 
-export async function runJob(deps: PipelineDeps, key: string, requestId: string): Promise<Reply> {
-  const job = { source: { key }, requestId, trigger: 'http' } as const;
+/** `source` names the version an upload stored, so the job reads it whatever lands on the key since. */
+export async function runJob(deps: PipelineDeps, source: Job['source'], requestId: string): Promise<Reply> {
+  const job: Job = { source, requestId, trigger: 'http' };
   try {
     return replyForOutcome(await runInference(job, deps));
   } catch (error) {

@@ -768,6 +768,21 @@ const eventCases: EventCase[] = [
     'uploads/corpus-events/event-object-missing/deleted.jpg',
     { records: [failed(InputErrorCode.objectNotFound, PipelineStep.loadContext)] },
   ),
+  eventCase({
+    id: 'event-object-changed',
+    description: 'a late event for a version replaced since: an ETag the object no longer has',
+    objects: [{ key: keyFor('event-object-changed', 'lesion.jpg'), upload: goodUpload }],
+    event: ({ bucket }) =>
+      s3Notification([
+        {
+          bucket,
+          encodedKey: encodeS3EventKey(keyFor('event-object-changed', 'lesion.jpg')),
+          // The MD5 of other bytes: the version this event named was written over.
+          etag: 'd41d8cd98f00b204e9800998ecf8427e',
+        },
+      ]),
+    expected: { records: [failed(InputErrorCode.objectChanged, PipelineStep.loadContext)] },
+  }),
   s3KeyEventCase(
     'event-outside-input-prefix',
     'an event for a key outside the input prefix',

@@ -17,6 +17,8 @@ export function blobStoreContract(
   adapterName: string,
   create: () => Promise<BlobStoreFixture>,
   skip: Partial<Record<'keyEscape', string>> = {},
+  /** Whether an older version stays readable (local folder, versioned buckets) or is OBJECT_CHANGED. */
+  versions: 'kept' | 'replaced' = 'kept',
 ): void {
   describe(`BlobStore contract: ${adapterName}`, () => {
     let fixture: BlobStoreFixture;
@@ -104,6 +106,51 @@ export function blobStoreContract(
       const head = await fixture.store.head('derived/crops/c.jpg');
       assert.equal(head.metadata['record-id'], 'rec_1');
       assert.equal(head.metadata['source-key'], 'uploads%2Fa.jpg');
+    });
+
+    it('stores an upload with its sidecar as one version, read back as that version', async () => {
+      const key = 'uploads/versions.jpg';
+      const first = await fixture.store.put(key, Buffer.from('image one'), {
+        contentType: 'image/jpeg',
+        sidecar: Buffer.from('{"age": 41}'),
+      });
+      const second = await fixture.store.put(key, Buffer.from('image two'), {
+        contentType: 'image/jpeg',
+        sidecar: Buffer.from('{"age": 72}'),
+      });
+      assert.notEqual(first.etag, second.etag);
+      const current = await fixture.store.head(key);
+      assert.deepEqual([current.metadata, current.etag], [{ age: 72 }, second.etag]);
+      const latest = await fixture.store.head(key, { version: second });
+      assert.deepEqual(latest.metadata, { age: 72 });
+      assert.equal(
+        Buffer.from(await fixture.store.get(key, { maxBytes: 100, version: second })).toString(),
+        'image two',
+      );
+      if (versions === 'kept') {
+        assert.deepEqual((await fixture.store.head(key, { version: first })).metadata, { age: 41 });
+        assert.equal(
+          Buffer.from(await fixture.store.get(key, { maxBytes: 100, version: first })).toString(),
+          'image one',
+        );
+      } else {
+        // Never the newer bytes or metadata under the older version.
+        await rejectsWith(fixture.store.head(key, { version: first }), 'OBJECT_CHANGED');
+        await rejectsWith(fixture.store.get(key, { maxBytes: 100, version: first }), 'OBJECT_CHANGED');
+      }
+    });
+
+    it('names the version it stored: the same content is the same version', async () => {
+      const stored = await fixture.store.put('uploads/named.jpg', Buffer.from('named'), {
+        contentType: 'image/jpeg',
+        sidecar: Buffer.from('{}'),
+      });
+      assert.equal((await fixture.store.head('uploads/named.jpg')).etag, stored.etag);
+      const again = await fixture.store.put('uploads/named-2.jpg', Buffer.from('named'), {
+        contentType: 'image/jpeg',
+        sidecar: Buffer.from('{}'),
+      });
+      assert.equal(again.etag, stored.etag);
     });
 
     it('reports a missing object as OBJECT_NOT_FOUND', async () => {

@@ -4,7 +4,7 @@
  * with its WAL files, in a 0700 folder; an older, looser file is tightened when the store opens.
  */
 import assert from 'node:assert/strict';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +32,17 @@ describe('local data files are private', () => {
     await store.put('uploads/ward/photo.jpg', Buffer.from('image'), {
       contentType: 'image/jpeg',
       metadata: { age: '54' },
+      sidecar: Buffer.from('{"age": 54}'),
     });
+    // Every folder and file of the store (version folders: local-folder.ts), the root included.
+    const entries = readdirSync(join(root, 'objects'), { recursive: true, encoding: 'utf8' });
+    const files = entries.filter((entry) => statSync(join(root, 'objects', entry)).isFile());
+    assert.ok(files.some((entry) => entry.endsWith('sidecar.json')) && files.length >= 4, files.join(', '));
     assert.equal(modeOf(join(root, 'objects')), 0o700);
-    assert.equal(modeOf(join(root, 'objects/uploads/ward')), 0o700);
-    assert.equal(modeOf(join(root, 'objects/uploads/ward/photo.jpg')), 0o600);
-    assert.equal(modeOf(join(root, 'objects/uploads/ward/photo.jpg.meta.json')), 0o600);
+    for (const entry of entries) {
+      const path = join(root, 'objects', entry);
+      assert.equal(modeOf(path), statSync(path).isFile() ? 0o600 : 0o700, entry);
+    }
   });
 
   it('creates the SQLite store 0600 in a 0700 folder, WAL included, and tightens an older file', async () => {

@@ -109,6 +109,33 @@ export function resultStoreContract(adapterName: string, create: () => Promise<R
       );
     });
 
+    it('names the holder of a claim, and lets a dead holder be taken over only by name', async (t) => {
+      const { store } = fixture;
+      if (!store.claimHolder) return t.skip('this store judges claims by their lease alone');
+      const process = { pid: 4242, host: 'ward-pc', startedAt: 1_700_000_000_000 };
+      assert.equal(await store.claim('rec_held', { owner: 'run-a', leaseMs: 60_000, process }), true);
+      const holder = await store.claimHolder('rec_held');
+      assert.deepEqual([holder?.owner, holder?.process], ['run-a', process]);
+      assert.ok((holder?.expiresAt ?? 0) > Date.now() + 50_000);
+      assert.equal(
+        await store.claim('rec_held', { owner: 'run-b', leaseMs: 60_000, takeOverFrom: 'run-x' }),
+        false,
+        'a takeover names the holder it replaces',
+      );
+      assert.equal(
+        await store.claim('rec_held', { owner: 'run-b', leaseMs: 60_000, takeOverFrom: 'run-a' }),
+        true,
+      );
+      assert.equal((await store.claimHolder('rec_held'))?.owner, 'run-b');
+      assert.equal(
+        await store.claim('rec_held', { owner: 'run-c', leaseMs: 60_000, takeOverFrom: 'run-a' }),
+        false,
+        'a takeover of a holder already replaced fails',
+      );
+      await store.release('rec_held', 'run-b');
+      assert.equal(await store.claimHolder('rec_held'), undefined);
+    });
+
     it('never lists claims as records', async () => {
       await fixture.store.claim('rec_claim_only', { owner: 'run-a', leaseMs: 60_000 });
       const listed = await fixture.store.list({ limit: 1000 });

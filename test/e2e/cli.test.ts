@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { createLocalFolderBlobStore } from '../../src/adapters/blob-store/local-folder.js';
 import { packageRoot } from '../../src/config.js';
 import type { InferenceRecord } from '../../src/record.js';
 import {
@@ -51,7 +52,8 @@ describe('ddx CLI on the embedded defaults', () => {
     const cropKey = record.localization.cropKey;
     assert.ok(typeof cropKey === 'string');
     assert.ok(cropKey.startsWith('derived/crops/'));
-    const crop = await sharp(join(dataDir, 'blobs', cropKey)).metadata();
+    const blobs = createLocalFolderBlobStore({ root: join(dataDir, 'blobs') });
+    const crop = await sharp(await blobs.get(cropKey, { maxBytes: 10_000_000 })).metadata();
     assert.deepEqual(
       [crop.width, crop.height],
       [record.localization.roi.paddedBox.width, record.localization.roi.paddedBox.height],
@@ -551,7 +553,8 @@ describe('ddx run: a changed sidecar is a new upload, same-named files never col
     ) as InferenceRecord;
     assert.equal(stored.classification?.labels[0]?.label, 'melanoma');
     assert.equal(right.classification?.labels[0]?.label, 'plaque-psoriasis');
-    const blob = await readFile(join(environment.DDX_DATA_DIR ?? '', 'blobs', left.source.key));
+    const blobs = createLocalFolderBlobStore({ root: join(environment.DDX_DATA_DIR ?? '', 'blobs') });
+    const blob = Buffer.from(await blobs.get(left.source.key, { maxBytes: 10_000_000 }));
     assert.deepEqual(blob, await readFile(localizedSample), 'the first upload was not overwritten');
   });
 });

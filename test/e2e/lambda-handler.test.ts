@@ -167,7 +167,8 @@ describe('Lambda handler on the embedded defaults', { skip }, () => {
     assert.equal(record?.requestId, requestId);
     const cropKey = record?.localization?.cropKey;
     assert.ok(typeof cropKey === 'string' && cropKey.startsWith('derived/crops/'), 'a crop was saved');
-    assert.ok(existsSync(join(blobDir, cropKey)), 'the crop is in the blob folder');
+    const stored = await createLocalFolderBlobStore({ root: blobDir }).head(cropKey);
+    assert.equal(stored.contentType, 'image/jpeg', 'the crop is in the blob folder');
 
     assert.ok(stdout.includes(`"requestId":"${requestId}"`), 'the logs carry the request id');
     assert.match(stdout, /"Namespace":"DDxAssist".*"RecordsProcessed":1/, 'the metrics were flushed');

@@ -10,11 +10,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { createLocalFolderBlobStore } from '../../src/adapters/blob-store/local-folder.js';
 import { packageRoot } from '../../src/config.js';
 import type { InferenceRecord } from '../../src/record.js';
 import { createDataDir, runCli } from '../support/cli.js';
@@ -171,15 +172,17 @@ describe('ddx run, then every output format and one signed event per record', ()
     assert.equal(dump.status, 0, dump.stderr);
     assert.match(dump.stdout, /Imaging Measurement Report/);
     // The SR archive sink stored the same document under derived/sr/.
-    const archived = await readFile(join(dataDir, 'blobs', 'derived', 'sr', `${dicomRecord.id}.dcm`));
-    assert.deepEqual(archived, result.stdout);
+    const blobs = createLocalFolderBlobStore({ root: join(dataDir, 'blobs') });
+    const archived = await blobs.get(`derived/sr/${dicomRecord.id}.dcm`, { maxBytes: 10_000_000 });
+    assert.deepEqual(Buffer.from(archived), result.stdout);
   });
 
   it('refuses an SR of the photo', async () => {
     const result = await runCliBytes(['results', 'get', photoRecord.id, '--format', 'dicom-sr'], environment);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /not of a DICOM input/);
-    await assert.rejects(access(join(dataDir, 'blobs', 'derived', 'sr', `${photoRecord.id}.dcm`)));
+    const blobs = createLocalFolderBlobStore({ root: join(dataDir, 'blobs') });
+    await assert.rejects(blobs.head(`derived/sr/${photoRecord.id}.dcm`), { code: 'OBJECT_NOT_FOUND' });
   });
 
   it('gives a PDF report that renders, with findings and the disclaimer', {

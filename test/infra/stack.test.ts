@@ -194,6 +194,50 @@ describe('DdxAssistStack with remote models and Bedrock', () => {
     }
   });
 
+  it('lists key names under the input and derived prefixes only', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'TellMissingFromForbidden',
+            Action: 's3:ListBucket',
+            Condition: { StringLike: { 's3:prefix': ['uploads/*', 'derived/*'] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps S3 server access logs in a bucket of their own, private, encrypted, expiring', () => {
+    const logBucketId = logicalIdOf(template, 'AWS::S3::Bucket', 'AccessLogBucket');
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: { Ref: logBucketId }, LogFilePrefix: 'image-bucket/' },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 365, Status: 'Enabled' })] },
+        PublicAccessBlockConfiguration: Match.objectLike({
+          BlockPublicAcls: true,
+          RestrictPublicBuckets: true,
+        }),
+      }),
+    });
+    // Log delivery may write there; nothing else is granted on it.
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logBucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 's3:PutObject', Principal: { Service: 'logging.s3.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
   it('grants no wildcard action in any identity policy', () => {
     assert.ok(statements.length > 0);
     for (const statement of statements) {
@@ -345,6 +389,83 @@ describe('DdxAssistStack with the defaults', () => {
   });
 });
 
+describe('DdxAssistStack with a customer-managed KMS key', () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  it('creates rotating keys: one for the bucket and the table, one for every queue', () => {
+    const template = synthesise({ encryptionKey: { kind: 'create' } });
+    const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'EncryptionKey');
+    const queueKeyId = logicalIdOf(template, 'AWS::KMS::Key', 'QueueEncryptionKey');
+    for (const key of Object.values(template.findResources('AWS::KMS::Key'))) {
+      assert.deepEqual([key.DeletionPolicy, key.Properties?.EnableKeyRotation], ['Retain', true]);
+    }
+    const keyArnRef = { 'Fn::GetAtt': [keyId, 'Arn'] };
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArnRef },
+          },
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArnRef },
+    });
+    const queues = Object.entries(template.findResources('AWS::SQS::Queue'));
+    assert.equal(queues.length, 3);
+    for (const [id, queue] of queues) {
+      assert.deepEqual(
+        queue.Properties?.KmsMasterKeyId,
+        { 'Fn::GetAtt': [queueKeyId, 'Arn'] },
+        `${id} uses the key`,
+      );
+    }
+    // S3 notifications and the EventBridge rule can still deliver to the encrypted queues.
+    for (const service of ['s3.amazonaws.com', 'events.amazonaws.com']) {
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: Match.arrayWith(['kms:Decrypt']), Principal: { Service: service } }),
+          ]),
+        },
+      });
+    }
+    const useKey = identityAllowStatements(template).filter((statement) => statement.sid === 'UseDataKey');
+    assert.deepEqual(
+      useKey.map((statement) => [statement.actions, statement.resources]),
+      [
+        [
+          ['kms:Decrypt', 'kms:GenerateDataKey'],
+          [`${keyId}.Arn`, `${queueKeyId}.Arn`],
+        ],
+      ],
+    );
+  });
+
+  it('uses an existing key by ARN, granting the function that key only', () => {
+    const template = synthesise({ encryptionKey: { kind: 'existing', keyArn } });
+    assert.equal(Object.keys(template.findResources('AWS::KMS::Key')).length, 0);
+    template.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { KMSMasterKeyId: keyArn } });
+    for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) {
+      assert.equal(queue.Properties?.KmsMasterKeyId, keyArn);
+    }
+    const useKey = identityAllowStatements(template).filter((statement) => statement.sid === 'UseDataKey');
+    assert.deepEqual(
+      useKey.map((statement) => statement.resources),
+      [[keyArn]],
+    );
+  });
+
+  it('keeps S3- and SQS-managed keys, and no key grant, by default', () => {
+    const template = synthesise();
+    assert.equal(Object.keys(template.findResources('AWS::KMS::Key')).length, 0);
+    const actions = identityAllowStatements(template).flatMap((statement) => statement.actions);
+    assert.ok(!actions.some((action) => action.startsWith('kms:')));
+  });
+});
+
 describe('DdxAssistStack refuses a deployment that cannot work', () => {
   it('refuses a derived prefix inside the input prefix (crops would trigger the function)', () => {
     assert.throws(() => synthesise({ derivedPrefix: 'uploads/derived/' }), /must not overlap/);
@@ -443,7 +564,19 @@ describe('stack parameters from CDK context', () => {
     assert.equal(props.lambdaBundleDirectory, 'dist-lambda');
   });
 
+  it('reads the encryption key setting', () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    assert.deepEqual(settingsFor({ encryptionKey: 'create' }).props.encryptionKey, { kind: 'create' });
+    assert.deepEqual(settingsFor({ encryptionKey: keyArn }).props.encryptionKey, {
+      kind: 'existing',
+      keyArn,
+    });
+    assert.throws(() => settingsFor({ encryptionKey: 'alias/ddx' }), /KMS key ARN/);
+  });
+
   it('refuses settings that would fail only after deployment', () => {
+    assert.throws(() => settingsFor({ openAiBaseUrl: 'http://llm.internal.example/v1' }), /https/);
+    assert.throws(() => settingsFor({ langfuseBaseUrl: 'http://langfuse.internal.example' }), /https/);
     assert.throws(() => settingsFor({ recommender: 'bedrock' }), /llmModel/);
     assert.throws(() => settingsFor({ recommender: 'gpt' }), /recommender/);
     assert.throws(() => settingsFor({ roboflowApiKeySecretArn: 'my-roboflow-key' }), /Secrets Manager/);

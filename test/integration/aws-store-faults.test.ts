@@ -23,7 +23,12 @@ import {
 import { sampleRecord } from '../support/records.js';
 import { createS3rverClient, type RunningS3rver, startS3rver } from '../support/s3rver.js';
 
-const tinyPolicy = { attempts: 3, timeoutMs: 300, baseDelayMs: 1, maxDelayMs: 5 };
+/**
+ * The per-attempt timeout is what ends a hung request, and it also bounds every healthy one: it
+ * is set well above what s3rver and dynalite need on a machine with every core busy, so that the
+ * tests count attempts and outcomes, never how fast an emulator answered.
+ */
+const faultPolicy = { attempts: 3, timeoutMs: 1_500, baseDelayMs: 1, maxDelayMs: 5 };
 
 /** One operation of one adapter: which requests it sends, and a run that checks its result. */
 interface Operation {
@@ -96,7 +101,6 @@ function runCells(proxy: () => FaultProxy, operations: Operation[], cells: Cell[
       for (const cell of cells) {
         it(cell.name, async () => {
           proxy().inject(cell.fault, { times: cell.times, when: operation.sends });
-          const started = performance.now();
           if (cell.expect.succeeds) {
             await operation.runAndCheck();
           } else {
@@ -110,7 +114,6 @@ function runCells(proxy: () => FaultProxy, operations: Operation[], cells: Cell[
           const tries = proxy().seen.filter(operation.sends);
           assert.equal(tries.length, cell.tries);
           assert.equal(tries[0]?.outcome, cell.fault.kind);
-          if (cell.fault.kind === 'hang') assert.ok(performance.now() - started >= tinyPolicy.timeoutMs);
         });
       }
     });
@@ -132,7 +135,7 @@ describe('S3 blob store through faults', () => {
     store = createS3BlobStore({
       bucket: s3.bucket,
       client: createS3rverClient(proxy.url),
-      policy: tinyPolicy,
+      policy: faultPolicy,
     });
     await s3.client.send(
       new PutObjectCommand({
@@ -223,14 +226,14 @@ describe('S3 blob store through faults', () => {
 
   it('ends at the job deadline, mid-request, without retrying', async () => {
     proxy.inject({ kind: 'hang' });
-    const started = performance.now();
+    // DEADLINE_EXCEEDED, not DEPENDENCY_TIMEOUT: the job's signal ended the call, long before the
+    // attempt's own timeout would have, and nothing was retried after it.
     await assert.rejects(
       store.get('uploads/seeded.jpg', { maxBytes: 1000, signal: AbortSignal.timeout(50) }),
       {
         code: 'DEADLINE_EXCEEDED',
       },
     );
-    assert.ok(performance.now() - started < tinyPolicy.timeoutMs);
     assert.equal(proxy.seen.length, 1);
   });
 
@@ -266,7 +269,7 @@ describe('DynamoDB result store through faults', () => {
     store = createDynamoDbResultStore({
       table: dynamo.table,
       client: createDynaliteClient(proxy.url),
-      policy: tinyPolicy,
+      policy: faultPolicy,
     });
     direct = createDynamoDbResultStore({ table: dynamo.table, client: dynamo.client });
     await direct.save(seededRecord);
@@ -337,7 +340,7 @@ describe('DynamoDB result store through faults', () => {
     const missing = createDynamoDbResultStore({
       table: 'no-such-table',
       client: createDynaliteClient(proxy.url),
-      policy: tinyPolicy,
+      policy: faultPolicy,
     });
     await assert.rejects(missing.get('rec_x'), { code: 'STORAGE_ERROR', retriable: false });
     assert.equal(proxy.seen.length, 1);

@@ -34,16 +34,13 @@ describe('routing without metadata on the shared photos', {
   });
 
   const routeOf = async (file: string) => {
-    const key = await uploadLocalImage(deps.blobStore, {
+    const source = await uploadLocalImage(deps.blobStore, {
       imagePath: join(photos, file),
       metadataPath: undefined,
       inputPrefix: 'uploads/',
       name: file,
     });
-    const { record } = await runInference(
-      { source: { key }, requestId: `route-${file}`, trigger: 'cli' },
-      deps,
-    );
+    const { record } = await runInference({ source, requestId: `route-${file}`, trigger: 'cli' }, deps);
     return record;
   };
 

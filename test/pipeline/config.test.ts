@@ -70,6 +70,33 @@ describe('configuration', () => {
     }
   });
 
+  it('refuses a plain-HTTP LLM or Langfuse URL, except to a server on this machine', () => {
+    for (const name of ['OPENAI_BASE_URL', 'LANGFUSE_BASE_URL']) {
+      for (const url of [
+        'http://llm.internal.example/v1',
+        'http://10.0.0.5:8000/v1',
+        'http://127.evil.example',
+      ]) {
+        assert.throws(
+          () => loadConfig({ [name]: url }),
+          (error: unknown) =>
+            error instanceof ConfigurationError &&
+            error.message.includes(name) &&
+            /https/.test(error.message),
+          `${name}=${url}`,
+        );
+      }
+      for (const url of [
+        'https://llm.example/v1',
+        'http://127.0.0.1:11434/v1',
+        'http://localhost:3000',
+        'http://[::1]:8000',
+      ]) {
+        assert.doesNotThrow(() => loadConfig({ [name]: url }), `${name}=${url}`);
+      }
+    }
+  });
+
   it('names every invalid variable', () => {
     assert.throws(
       () => loadConfig({ DDX_BLOB_STORE: 'ftp', DDX_MAX_IMAGE_PIXELS: '-5' }),

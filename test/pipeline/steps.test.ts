@@ -34,7 +34,7 @@ describe('load-context step', () => {
       age: '91',
       mrn: 'MRN-1',
     });
-    const loaded = await loadContext(blobStore, 'uploads/a.jpg', step());
+    const loaded = await loadContext(blobStore, 'uploads/a.jpg', undefined, step());
     assert.equal(loaded.context.bodySite, 'back');
     assert.equal(loaded.context.ageYears, 91);
     assert.deepEqual(loaded.patient, { patientId: 'MRN-1' });
@@ -51,6 +51,7 @@ describe('fetch-image step', () => {
     const fetched = await fetchImage(
       blobStore,
       'uploads/b.jpg',
+      undefined,
       { maxImageBytes: 1e6, maxImagePixels: 1e6 },
       timer,
       step(),
@@ -71,6 +72,7 @@ describe('fetch-image step', () => {
       fetchImage(
         blobStore,
         'uploads/c.jpg',
+        undefined,
         { maxImageBytes: 1e6, maxImagePixels: 7999 },
         new StepTimer(),
         step(),

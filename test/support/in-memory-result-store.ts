@@ -10,7 +10,7 @@ import {
   pageOrder,
 } from '../../src/adapters/result-store/record-page-cursor.js';
 import type { PatientIdentifiers } from '../../src/domain.js';
-import type { Outbox, PendingEvent, ResultStore, SaveOutcome } from '../../src/ports.js';
+import type { ClaimHolder, Outbox, PendingEvent, ResultStore, SaveOutcome } from '../../src/ports.js';
 import type { InferenceRecord } from '../../src/record.js';
 
 export interface InMemoryResultStore extends ResultStore {
@@ -25,7 +25,7 @@ export interface InMemoryResultStore extends ResultStore {
 export function createInMemoryResultStore(options: { outbox?: Outbox } = {}): InMemoryResultStore {
   const { outbox } = options;
   const records = new Map<string, InferenceRecord>();
-  const claims = new Map<string, { owner: string; expiresAt: number }>();
+  const claims = new Map<string, ClaimHolder>();
   const patients = new Map<string, PatientIdentifiers>();
   const copy = (record: InferenceRecord): InferenceRecord => structuredClone(record);
   const store: InMemoryResultStore = {
@@ -50,11 +50,16 @@ export function createInMemoryResultStore(options: { outbox?: Outbox } = {}): In
       for (const { event, sinks } of options?.events ?? []) await outbox?.append(event, sinks);
       return { written: true };
     },
-    async claim(id, { owner, leaseMs }) {
+    async claim(id, { owner, leaseMs, process, takeOverFrom }) {
       const current = claims.get(id);
-      if (current && current.owner !== owner && current.expiresAt >= Date.now()) return false;
-      claims.set(id, { owner, expiresAt: Date.now() + leaseMs });
+      const live = current && current.owner !== owner && current.expiresAt >= Date.now();
+      if (live && current.owner !== takeOverFrom) return false;
+      claims.set(id, { owner, expiresAt: Date.now() + leaseMs, process });
       return true;
+    },
+    async claimHolder(id) {
+      const holder = claims.get(id);
+      return holder ? structuredClone(holder) : undefined;
     },
     async release(id, owner) {
       if (claims.get(id)?.owner === owner) claims.delete(id);

@@ -31,15 +31,17 @@ export interface S3RecordFields {
   encodedKey: string;
   /** Bare, as S3 sends it (no quotes); absent when the object does not exist. */
   etag?: string;
+  /** Only versioned buckets send one. */
+  versionId?: string;
   eventName?: string;
   /** 1000 when not given: the pipeline reads the size from the store, not the event. */
   size?: number;
   sourceIPAddress?: string;
 }
 
-/** One record of a direct S3 event notification (unversioned bucket). */
+/** One record of a direct S3 event notification. */
 export function s3EventRecord(fields: S3RecordFields): Json {
-  const { bucket, encodedKey, etag, eventName, size = 1000, sourceIPAddress } = fields;
+  const { bucket, encodedKey, etag, versionId, eventName, size = 1000, sourceIPAddress } = fields;
   const record = structuredClone(firstRecord('s3-put-encoded-key.json')) as Json & {
     s3: { bucket: Json; object: Json };
     requestParameters: Json;
@@ -49,6 +51,7 @@ export function s3EventRecord(fields: S3RecordFields): Json {
   record.s3.object = { key: encodedKey, size, sequencer: '0065E5A1B2C3D4E5F6' };
   if (sourceIPAddress !== undefined) record.requestParameters = { sourceIPAddress };
   if (etag !== undefined) record.s3.object.eTag = etag;
+  if (versionId !== undefined) record.s3.object.versionId = versionId;
   if (eventName !== undefined) record.eventName = eventName;
   return record;
 }

@@ -14,6 +14,7 @@ describe('errorStatus', () => {
     ['OBJECT_NOT_FOUND', false, 404, undefined],
     ['EMPTY_OBJECT', false, 422, undefined],
     ['OBJECT_TOO_LARGE', false, 413, undefined],
+    ['OBJECT_CHANGED', false, 409, undefined],
     ['UNSUPPORTED_FORMAT', false, 422, undefined],
     ['CORRUPT_IMAGE', false, 422, undefined],
     ['IMAGE_TOO_LARGE', false, 422, undefined],

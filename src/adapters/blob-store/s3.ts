@@ -4,15 +4,22 @@
  * too long or not ASCII); the sidecar wins. Every call goes through `withRetry`, so the client is
  * created with the SDK's own retries off (`maxAttempts: 1`): one retry policy, counted once.
  *
+ * Reads are version-exact (DESIGN.md section 1): given the event's version, HeadObject and
+ * GetObject send its `VersionId` (versioned buckets) and `If-Match` on its ETag, and check what
+ * came back, so a server that ignores either still cannot hand over newer bytes. An upload stored
+ * with its sidecar (`put` with `sidecar`) names the sidecar's version in its own metadata, and
+ * every read of the upload reads that sidecar version: a later upload's sidecar never pairs with
+ * an earlier image.
+ *
  * @example
  * const store = createS3BlobStore({ bucket: 'derm-uploads', region: 'eu-west-1' });
- * const head = await store.head('uploads/lesion.jpg', { signal });
- * const bytes = await store.get('uploads/lesion.jpg', { maxBytes: 20_000_000, signal });
+ * const head = await store.head('uploads/lesion.jpg', { signal, version: { etag: '"9b2c..."' } });
+ * const bytes = await store.get('uploads/lesion.jpg', { maxBytes: 20_000_000, signal, version: head });
  */
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BadInputError, DdxError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
-import type { BlobHead, BlobStore, CallOptions, GetOptions, PutOptions } from '../../ports.js';
+import type { BlobHead, BlobStore, GetOptions, ObjectVersion, PutOptions, ReadOptions } from '../../ports.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
 import {
   isMetadataSidecar,
@@ -21,6 +28,13 @@ import {
   metadataSidecarTooLarge,
   parseMetadataSidecar,
 } from '../../uploads/metadata-sidecar.js';
+import {
+  objectChanged,
+  sameVersion,
+  sidecarReference,
+  sidecarReferenceMetadata,
+  withoutSidecarReference,
+} from '../../uploads/object-version.js';
 import { awsError, s3Errors } from '../shared/aws/aws-errors.js';
 
 export interface S3BlobStoreSettings {
@@ -33,6 +47,11 @@ export interface S3BlobStoreSettings {
   policy?: RetryPolicy;
   /** Read `<key>.meta.json` on `head` (default true); off saves one GET per job. */
   readSidecar?: boolean;
+}
+
+interface ReadObject {
+  bytes: Uint8Array;
+  found: ObjectVersion;
 }
 
 export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
@@ -53,76 +72,172 @@ export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
       policy,
       signal,
       operation: `S3 ${operation}`,
-      toError: (error) => awsError(s3Errors, error, `S3 ${operation}`, key),
+      toError: (error) =>
+        // 412: If-Match failed, the object was written over since its event.
+        statusOf(error) === 412 ? objectChanged(error) : awsError(s3Errors, error, `S3 ${operation}`, key),
     });
 
-  const readObject = (key: string, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> =>
+  const readObject = (
+    key: string,
+    maxBytes: number,
+    signal: AbortSignal | undefined,
+    version: ObjectVersion | undefined,
+  ): Promise<ReadObject> =>
     call('GetObject', key, signal, async (abortSignal) => {
-      const output = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
-      return readCappedBody(output.Body, output.ContentLength, maxBytes, abortSignal);
+      const output = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ...conditionsFor(version) }),
+        { abortSignal },
+      );
+      const found = { versionId: output.VersionId, etag: output.ETag };
+      if (!sameVersion(version, found)) {
+        destroyBody(output.Body);
+        throw objectChanged();
+      }
+      return { bytes: await readCappedBody(output.Body, output.ContentLength, maxBytes, abortSignal), found };
     });
 
-  async function sidecarMetadata(key: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    let bytes: Uint8Array;
+  /** The sidecar as it is now; undefined when there is none (most uploads). */
+  async function currentSidecar(key: string, signal?: AbortSignal): Promise<ReadObject | undefined> {
     try {
-      bytes = await readObject(metadataSidecarKey(key), maxMetadataSidecarBytes, signal);
+      return await readObject(metadataSidecarKey(key), maxMetadataSidecarBytes, signal, undefined);
     } catch (error) {
-      // Most uploads have no sidecar.
-      if (error instanceof DdxError && error.code === InputErrorCode.objectNotFound) return {};
-      if (error instanceof DdxError && error.code === InputErrorCode.objectTooLarge) {
-        throw metadataSidecarTooLarge();
-      }
-      throw error;
+      if (error instanceof DdxError && error.code === InputErrorCode.objectNotFound) return undefined;
+      throw sidecarError(error);
     }
-    return parseMetadataSidecar(bytes);
+  }
+
+  /**
+   * The sidecar stored with this version of the upload. The current sidecar, read alongside the
+   * head, is it unless a later upload replaced it; then the named version is read (versioned
+   * buckets), or the upload has changed since its event (unversioned: the old sidecar is gone).
+   */
+  async function sidecarOf(
+    key: string,
+    reference: ObjectVersion | undefined,
+    current: PromiseSettledResult<ReadObject | undefined>,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    if (reference === undefined) {
+      // Stored without a reference (another uploader): the current sidecar is all there is.
+      if (current.status === 'rejected') throw current.reason;
+      return current.value ? parseMetadataSidecar(current.value.bytes) : {};
+    }
+    if (current.status === 'fulfilled' && current.value && sameVersion(reference, current.value.found)) {
+      return parseMetadataSidecar(current.value.bytes);
+    }
+    try {
+      const exact = await readObject(metadataSidecarKey(key), maxMetadataSidecarBytes, signal, reference);
+      return parseMetadataSidecar(exact.bytes);
+    } catch (error) {
+      // The sidecar this version was stored with was deleted or written over.
+      if (error instanceof DdxError && error.code === InputErrorCode.objectNotFound)
+        throw objectChanged(error);
+      throw sidecarError(error);
+    }
+  }
+
+  async function putObject(
+    key: string,
+    body: Uint8Array,
+    contentType: string,
+    metadata: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<ObjectVersion> {
+    const output = await call('PutObject', key, signal, (abortSignal) =>
+      client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          Metadata: encodeHeaderMetadata(metadata),
+        }),
+        { abortSignal },
+      ),
+    );
+    return { versionId: output.VersionId, etag: output.ETag };
   }
 
   return {
     name: 's3',
     bucket,
 
-    async head(key: string, options?: CallOptions): Promise<BlobHead> {
+    async head(key: string, options?: ReadOptions): Promise<BlobHead> {
       const signal = options?.signal;
-      // The sidecar is fetched alongside, not after: one round trip of latency instead of two.
+      const version = options?.version;
+      const wantsSidecar = readSidecar && !isMetadataSidecar(key);
+      // The current sidecar is fetched alongside, not after: one round trip of latency instead of
+      // two whenever it is still the one this version was stored with.
       const [headResult, sidecarResult] = await Promise.allSettled([
-        call('HeadObject', key, signal, (abortSignal) =>
-          client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }),
-        ),
-        readSidecar && !isMetadataSidecar(key) ? sidecarMetadata(key, signal) : Promise.resolve({}),
+        call('HeadObject', key, signal, async (abortSignal) => {
+          const output = await client.send(
+            new HeadObjectCommand({ Bucket: bucket, Key: key, ...conditionsFor(version) }),
+            { abortSignal },
+          );
+          if (!sameVersion(version, { versionId: output.VersionId, etag: output.ETag }))
+            throw objectChanged();
+          return output;
+        }),
+        wantsSidecar ? currentSidecar(key, signal) : Promise.resolve(undefined),
       ]);
-      // A missing object is reported before anything its sidecar says.
+      // A missing (or changed) object is reported before anything its sidecar says.
       if (headResult.status === 'rejected') throw headResult.reason;
-      if (sidecarResult.status === 'rejected') throw sidecarResult.reason;
       const output = headResult.value;
+      const userMetadata = decodeHeaderMetadata(output.Metadata ?? {});
+      const sidecar = wantsSidecar
+        ? await sidecarOf(key, sidecarReference(userMetadata), sidecarResult, signal)
+        : {};
       return {
         size: output.ContentLength ?? 0,
         contentType: output.ContentType,
         etag: output.ETag,
         versionId: output.VersionId,
-        metadata: { ...decodeHeaderMetadata(output.Metadata ?? {}), ...sidecarResult.value },
+        metadata: { ...withoutSidecarReference(userMetadata), ...sidecar },
       };
     },
 
-    get(key: string, options: GetOptions): Promise<Uint8Array> {
-      return readObject(key, options.maxBytes, options.signal);
+    async get(key: string, options: GetOptions): Promise<Uint8Array> {
+      return (await readObject(key, options.maxBytes, options.signal, options.version)).bytes;
     },
 
-    async put(key: string, body: Uint8Array, options: PutOptions): Promise<void> {
-      const metadata = encodeHeaderMetadata(options.metadata ?? {});
-      await call('PutObject', key, options.signal, (abortSignal) =>
-        client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            ContentType: options.contentType,
-            Metadata: metadata,
-          }),
-          { abortSignal },
-        ),
-      );
+    async put(key: string, body: Uint8Array, options: PutOptions): Promise<ObjectVersion> {
+      const metadata = { ...options.metadata };
+      if (options.sidecar) {
+        // Sidecar first, then the upload naming it: whoever sees the upload finds its sidecar.
+        const stored = await putObject(
+          metadataSidecarKey(key),
+          options.sidecar,
+          'application/json',
+          {},
+          options.signal,
+        );
+        Object.assign(metadata, sidecarReferenceMetadata(stored));
+      }
+      return putObject(key, body, options.contentType, metadata, options.signal);
     },
   };
+}
+
+/** HeadObject/GetObject parameters that select exactly `version`. */
+function conditionsFor(version: ObjectVersion | undefined): { VersionId?: string; IfMatch?: string } {
+  return {
+    ...(version?.versionId ? { VersionId: version.versionId } : {}),
+    ...(version?.etag ? { IfMatch: version.etag } : {}),
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+}
+
+function sidecarError(error: unknown): unknown {
+  return error instanceof DdxError && error.code === InputErrorCode.objectTooLarge
+    ? metadataSidecarTooLarge()
+    : error;
+}
+
+function destroyBody(body: unknown): void {
+  if (body instanceof Readable) body.destroy();
 }
 
 /**

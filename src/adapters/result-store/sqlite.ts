@@ -8,7 +8,14 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PatientIdentifiers } from '../../domain.js';
 import { DependencyError, ServiceErrorCode } from '../../errors.js';
-import type { ListOptions, PageQuery, PendingEvent, ResultStore, SaveOutcome } from '../../ports.js';
+import type {
+  ClaimProcess,
+  ListOptions,
+  PageQuery,
+  PendingEvent,
+  ResultStore,
+  SaveOutcome,
+} from '../../ports.js';
 import type { InferenceRecord } from '../../record.js';
 import { preparePrivateFile } from '../shared/fs/private-files.js';
 import { decodeCursor, pageOf } from './record-page-cursor.js';
@@ -32,7 +39,8 @@ const schema = `
   CREATE TABLE IF NOT EXISTS claims (
     record_id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    process TEXT
   );
   CREATE TABLE IF NOT EXISTS patient_identifiers (
     record_id TEXT PRIMARY KEY,
@@ -48,6 +56,7 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
   // Several CLI processes may share one file: wait for a writer instead of failing at once.
   database.pragma('busy_timeout = 5000');
   database.exec(schema);
+  addClaimProcessColumn(database);
   database.exec(outboxSchema);
   const appendEvents = outboxAppender(database);
 
@@ -81,12 +90,18 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
      ORDER BY created_at DESC, id LIMIT @limit`,
   );
 
-  // Takes the claim when it is free or expired; a live claim of another owner stays.
+  // Takes the claim when it is free or expired; a live claim of another owner stays, unless it is
+  // the one named to take over (its process is gone).
   const takeClaim = database.prepare(
-    `INSERT INTO claims (record_id, owner, expires_at) VALUES (@id, @owner, @expiresAt)
-     ON CONFLICT(record_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-     WHERE claims.expires_at < @now OR claims.owner = excluded.owner`,
+    `INSERT INTO claims (record_id, owner, expires_at, process) VALUES (@id, @owner, @expiresAt, @process)
+     ON CONFLICT(record_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
+       process = excluded.process
+     WHERE claims.expires_at < @now OR claims.owner = excluded.owner OR claims.owner = @takeOverFrom`,
   );
+  const selectClaim = database.prepare<
+    [string],
+    { owner: string; expires_at: number; process: string | null }
+  >('SELECT owner, expires_at, process FROM claims WHERE record_id = ?');
   const dropClaim = database.prepare('DELETE FROM claims WHERE record_id = ? AND owner = ?');
 
   const saveTransaction = database.transaction(
@@ -137,12 +152,26 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
         return { written: false, existing };
       });
     },
-    async claim(id, { owner, leaseMs }) {
+    async claim(id, { owner, leaseMs, process, takeOverFrom }) {
       const now = Date.now();
-      return guarded(
-        'claim',
-        () => takeClaim.run({ id, owner, expiresAt: now + leaseMs, now }).changes === 1,
-      );
+      const row = {
+        id,
+        owner,
+        expiresAt: now + leaseMs,
+        now,
+        process: process ? JSON.stringify(process) : null,
+        takeOverFrom: takeOverFrom ?? null,
+      };
+      return guarded('claim', () => takeClaim.run(row).changes === 1);
+    },
+    async claimHolder(id) {
+      const row = guarded('claim lookup', () => selectClaim.get(id));
+      if (!row) return undefined;
+      return {
+        owner: row.owner,
+        expiresAt: row.expires_at,
+        process: row.process ? (JSON.parse(row.process) as ClaimProcess) : undefined,
+      };
     },
     async release(id, owner) {
       guarded('release', () => dropClaim.run(id, owner));
@@ -186,4 +215,12 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
       database.close();
     },
   };
+}
+
+/** Files written before claims named their process get the column on first open. */
+function addClaimProcessColumn(database: Database.Database): void {
+  const columns = database.pragma('table_info(claims)') as { name: string }[];
+  if (!columns.some((column) => column.name === 'process')) {
+    database.exec('ALTER TABLE claims ADD COLUMN process TEXT');
+  }
 }

@@ -45,8 +45,8 @@ export function jobRoutes(deps: PipelineDeps, settings: JobRouteSettings): Hono<
         const upload = parseUploadRequest(c.req.raw.headers, new URL(c.req.url).searchParams, scope);
         const image = new Uint8Array(await c.req.arrayBuffer());
         const reply = await slots.run(async () => {
-          await storeUpload(deps.blobStore, { ...upload, image });
-          return runJob(deps, upload.key, c.get('requestId'));
+          const version = await storeUpload(deps.blobStore, { ...upload, image });
+          return runJob(deps, { key: upload.key, ...version }, c.get('requestId'));
         });
         return sendReply(c, reply);
       },
@@ -63,7 +63,7 @@ export function jobRoutes(deps: PipelineDeps, settings: JobRouteSettings): Hono<
       async (c) => {
         const body = new Uint8Array(await c.req.arrayBuffer());
         const key = parseJobRequest(c.req.header('content-type'), body, scope);
-        return sendReply(c, await slots.run(() => runJob(deps, key, c.get('requestId'))));
+        return sendReply(c, await slots.run(() => runJob(deps, { key }, c.get('requestId'))));
       },
     );
 }

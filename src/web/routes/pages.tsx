@@ -203,13 +203,13 @@ export function pageRoutes(
         }
         const key = newUploadKey(settings.scope, contentType);
         const reply = await settings.slots.run(async () => {
-          await storeUpload(deps.blobStore, {
+          const version = await storeUpload(deps.blobStore, {
             key,
             contentType,
             image: new Uint8Array(await file.arrayBuffer()),
             metadata: Buffer.from(JSON.stringify(metadata), 'utf8'),
           });
-          return runJob(deps, key, c.get('requestId'));
+          return runJob(deps, { key, ...version }, c.get('requestId'));
         });
         // A failed record has its page too: it says what went wrong.
         if ('record' in reply.body && reply.body.record) {
