@@ -21,8 +21,8 @@ const escapeSequences = new RegExp(
   ].join('|'),
   'g',
 );
-// Written as a string: the control characters are the point of this pattern.
 const controlCharacters =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the point of this pattern.
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 export function terminalSafeText(text: string): string {
