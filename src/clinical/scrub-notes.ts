@@ -547,8 +547,8 @@ const nameRule = (source: string, nonNames: 'after' | 'before' = 'after'): Scrub
   nonNames,
 });
 
-/** The table, built on first use: compiling it at module load cost every cold start, notes or not. */
-const ruleTable = (): readonly ScrubRule[] => [
+/** Rules, in order: URLs, e-mails and IP addresses; ages over 89; dates. */
+const contactAgeAndDateRules = (): ScrubRule[] => [
   // --- URLs, e-mails, IP addresses: first, because they contain digits, dates and names ---
 
   // URLs with a scheme or "www.": up to the next space, trailing punctuation left to the sentence.
@@ -660,7 +660,10 @@ const ruleTable = (): readonly ScrubRule[] => [
     'date',
     rx`(?<lead>${wordStart}(?:${caseless('in', 'on', 'since', 'from', 'until', 'till', 'during', 'last', 'next', 'early', 'mid', 'late', 'end of', 'beginning of')})${sp}+)${fullMonthName}`,
   ),
+];
 
+/** Rules, in order: phone numbers, record and account numbers, addresses. */
+const numberAndAddressRules = (): ScrubRule[] => [
   // --- Phone numbers with a label: before the id rules, so "Tel no. 0161 496 0000" is a phone ---
 
   // "Tel: 0161 496 0000", "mobile +44 7700 900123", "fax (555) 010-0199": at least 6 digits.
@@ -735,7 +738,10 @@ const ruleTable = (): readonly ScrubRule[] => [
   ),
   // UK postcodes on their own, upper case: "SW1A 1AA", "M1 1AE".
   rule('address', rx`${tokenStart}${ukPostcode}${tokenEnd}`),
+];
 
+/** Rules, in order: names after a label (after the numbers, so a labelled name never swallows a date or id). */
+const nameRules = (): ScrubRule[] => [
   // --- Names (after the numbers, so a labelled name never swallows a date or id) ---
 
   // After a form label: "Patient name: Jane Smith", "Name: SMITH, Jane", "NOK: Mary Smith".
@@ -797,6 +803,10 @@ const ruleTable = (): readonly ScrubRule[] => [
       'last name',
     )})${sp}*[:=]${sp}*${honorificPrefix}?)${anyCaseName}`,
   ),
+];
+
+/** Name rules, in order: after a referral phrase, in sign-offs and copy lists, beside titles, roles, relatives and credentials. */
+const nameInProseRules = (): ScrubRule[] => [
   // After "seen by", "referred by" and the like: "seen by Dr. Zoë Müller", "referred by Jane Smith".
   nameRule(
     rx`(?<lead>${wordStart}(?:${caseless(
@@ -863,6 +873,14 @@ const ruleTable = (): readonly ScrubRule[] => [
   nameRule(rx`(?<lead>${wordStart}(?:${relative}),?${sp}+)${titleCaseName}`),
   // Before a credential: "Jane Smith, MD", "A. Jones RN".
   nameRule(rx`${nameStart}${personName}(?<trail>,?${sp}*${credential}${tokenEnd})`, 'before'),
+];
+
+/** The table, built on first use: compiling it at module load cost every cold start, notes or not. */
+const ruleTable = (): readonly ScrubRule[] => [
+  ...contactAgeAndDateRules(),
+  ...numberAndAddressRules(),
+  ...nameRules(),
+  ...nameInProseRules(),
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -413,7 +413,7 @@ describe('ddx batch on a folder of links, DICOM files and files without extensio
       lines.some((line) => /^notes\.txt +not an image: neither its content nor its name says so$/.test(line)),
     );
     const header = lines.find((line) => line.startsWith('file'));
-    assert.match(header ?? '', /^file +record +status +top label +ms$/);
+    assert.match(header ?? '', /^file +record +status +verdict +top label +ms$/);
     for (const [file, label] of [
       ['linked-melanoma.jpg', 'melanoma'],
       ['series/IM0001', 'melanoma'],
@@ -422,7 +422,9 @@ describe('ddx batch on a folder of links, DICOM files and files without extensio
       const row = lines.find((line) => line.startsWith(`${file} `));
       assert.match(
         row ?? '',
-        new RegExp(`^${file} +rec_[0-9a-f]{32} +succeeded +${label} \\d+% +\\d+$`),
+        new RegExp(
+          `^${file} +rec_[0-9a-f]{32} +succeeded +(confident|uncertain) +${label} (\\d+%|>99%) +\\d+$`,
+        ),
         file,
       );
     }
@@ -597,7 +599,10 @@ describe('ddx with remote models: configuration errors, the AWS SDK notice, the 
       assert.equal(client.code, 0, client.stderr);
       assert.match(client.stdout, /^rec_[0-9a-f]{32} {2}SUCCEEDED\n/);
       assert.match(client.stdout, /ROI +lesion \d+\.\d% at .*\(lesion-detector 1\.0\.0\)/);
-      assert.match(client.stdout, /findings +lesion-classifier 1\.0\.0 on the crop\n +melanoma /);
+      assert.match(
+        client.stdout,
+        /findings +lesion-classifier 1\.0\.0 on the crop\n(?: +[!c].*\n)* +melanoma /,
+      );
       assert.equal(client.stderr, '');
     } finally {
       if (server.pid !== undefined) process.kill(-server.pid, 'SIGTERM');

@@ -25,6 +25,7 @@ export async function writeRemoteRoutingTable(
   }
   const path = join(directory, 'routes.yaml');
   // JSON is YAML.
-  await writeFile(path, JSON.stringify({ models, routes: table.routes }, null, 2));
+  const { routes, extentPrediction } = table;
+  await writeFile(path, JSON.stringify({ models, routes, extentPrediction }, null, 2));
   return path;
 }

@@ -72,58 +72,7 @@ interface VersionDescription {
 export function createLocalFolderBlobStore(settings: LocalFolderBlobStoreSettings): BlobStore {
   const root = resolve(settings.root);
 
-  /** Maps a key to its plain path inside the root; keys that could escape it are refused. */
-  function pathOf(key: string): string {
-    const segments = key.split('/');
-    const unsafe =
-      key.length === 0 ||
-      Buffer.byteLength(key) > 1024 ||
-      key.includes('\0') ||
-      key.includes('\\') ||
-      key.startsWith('/') ||
-      segments[0] === objectsFolder ||
-      segments.some((segment) => segment === '' || segment === '.' || segment === '..');
-    const path = resolve(root, key);
-    if (unsafe || relative(root, path).startsWith('..') || !path.startsWith(root + sep)) {
-      throw new BadInputError(
-        `invalid object key: ${JSON.stringify(key.slice(0, 200))}`,
-        InputErrorCode.invalidEvent,
-      );
-    }
-    return path;
-  }
-
-  /** The folder of a key's versions: named by a digest, so no key can collide with another's. */
-  function versionsOf(key: string): string {
-    pathOf(key);
-    return join(root, objectsFolder, createHash('sha256').update(key).digest('hex'));
-  }
-
-  /** The version to read: the one asked for (by ETag), or the newest. */
-  async function locate(key: string, version: ObjectVersion | undefined): Promise<Located> {
-    const versions = versionsOf(key);
-    const wanted = version?.etag === undefined ? undefined : bareEtag(version.etag);
-    if (
-      wanted !== undefined &&
-      etagPattern.test(wanted) &&
-      (await isFile(join(versions, wanted, 'object')))
-    ) {
-      return { kind: 'version', folder: join(versions, wanted), etag: wanted };
-    }
-    const current = await readCurrent(versions);
-    if (current !== undefined) {
-      // Versions are never removed: a key that has versions but not this one was never stored
-      // as this version, so the one the event named is not there to be read.
-      if (wanted !== undefined && wanted !== current) throw objectChanged();
-      return { kind: 'version', folder: join(versions, current), etag: current };
-    }
-    const path = pathOf(key);
-    await statOrThrow(path, key);
-    const plain: Located = { kind: 'plain', path, sidecarPath: pathOf(metadataSidecarKey(key)) };
-    if (wanted !== undefined && wanted !== (await md5Of([plain.path, plain.sidecarPath])))
-      throw objectChanged();
-    return plain;
-  }
+  const locate = (key: string, version: ObjectVersion | undefined) => locateIn(root, key, version);
 
   /** The metadata of an object stored without a sidecar: the current separate sidecar object's. */
   async function separateSidecar(key: string): Promise<Record<string, unknown>> {
@@ -184,7 +133,7 @@ export function createLocalFolderBlobStore(settings: LocalFolderBlobStoreSetting
     },
 
     async put(key: string, body: Uint8Array, options: PutOptions): Promise<ObjectVersion> {
-      const versions = versionsOf(key);
+      const versions = versionsIn(root, key);
       const etag = versionEtag(body, options.sidecar);
       try {
         await makePrivateDirectory(versions);
@@ -305,4 +254,53 @@ function storageError(error: unknown, message: string): DependencyError {
     retriable: !permanent,
     cause: error,
   });
+}
+
+/** Maps a key to its plain path inside the root; keys that could escape it are refused. */
+function safePathIn(root: string, key: string): string {
+  const segments = key.split('/');
+  const unsafe =
+    key.length === 0 ||
+    Buffer.byteLength(key) > 1024 ||
+    key.includes('\0') ||
+    key.includes('\\') ||
+    key.startsWith('/') ||
+    segments[0] === objectsFolder ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..');
+  const path = resolve(root, key);
+  if (unsafe || relative(root, path).startsWith('..') || !path.startsWith(root + sep)) {
+    throw new BadInputError(
+      `invalid object key: ${JSON.stringify(key.slice(0, 200))}`,
+      InputErrorCode.invalidEvent,
+    );
+  }
+  return path;
+}
+
+/** The folder of a key's versions: named by a digest, so no key can collide with another's. */
+function versionsIn(root: string, key: string): string {
+  safePathIn(root, key);
+  return join(root, objectsFolder, createHash('sha256').update(key).digest('hex'));
+}
+
+/** The version to read: the one asked for (by ETag), or the newest. */
+async function locateIn(root: string, key: string, version: ObjectVersion | undefined): Promise<Located> {
+  const versions = versionsIn(root, key);
+  const wanted = version?.etag === undefined ? undefined : bareEtag(version.etag);
+  if (wanted !== undefined && etagPattern.test(wanted) && (await isFile(join(versions, wanted, 'object')))) {
+    return { kind: 'version', folder: join(versions, wanted), etag: wanted };
+  }
+  const current = await readCurrent(versions);
+  if (current !== undefined) {
+    // Versions are never removed: a key that has versions but not this one was never stored
+    // as this version, so the one the event named is not there to be read.
+    if (wanted !== undefined && wanted !== current) throw objectChanged();
+    return { kind: 'version', folder: join(versions, current), etag: current };
+  }
+  const path = safePathIn(root, key);
+  await statOrThrow(path, key);
+  const plain: Located = { kind: 'plain', path, sidecarPath: safePathIn(root, metadataSidecarKey(key)) };
+  if (wanted !== undefined && wanted !== (await md5Of([plain.path, plain.sidecarPath])))
+    throw objectChanged();
+  return plain;
 }

@@ -17,7 +17,14 @@
  * const bytes = await store.get('uploads/lesion.jpg', { maxBytes: 20_000_000, signal, version: head });
  */
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  type GetObjectCommandInput,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { BadInputError, DdxError, DependencyError, InputErrorCode, ServiceErrorCode } from '../../errors.js';
 import type { BlobHead, BlobStore, GetOptions, ObjectVersion, PutOptions, ReadOptions } from '../../ports.js';
 import { defaultRetryPolicy, type RetryPolicy, withRetry } from '../../resilience/retry.js';
@@ -59,23 +66,8 @@ export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
   const client =
     settings.client ??
     new S3Client({ region: settings.region, forcePathStyle: settings.forcePathStyle, maxAttempts: 1 });
-  const policy = settings.policy ?? defaultRetryPolicy;
   const readSidecar = settings.readSidecar ?? true;
-
-  const call = <T>(
-    operation: string,
-    key: string,
-    signal: AbortSignal | undefined,
-    attempt: (abortSignal: AbortSignal) => Promise<T>,
-  ): Promise<T> =>
-    withRetry(attempt, {
-      policy,
-      signal,
-      operation: `S3 ${operation}`,
-      toError: (error) =>
-        // 412: If-Match failed, the object was written over since its event.
-        statusOf(error) === 412 ? objectChanged(error) : awsError(s3Errors, error, `S3 ${operation}`, key),
-    });
+  const call = retryingCall(settings.policy ?? defaultRetryPolicy);
 
   const readObject = (
     key: string,
@@ -83,18 +75,15 @@ export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
     signal: AbortSignal | undefined,
     version: ObjectVersion | undefined,
   ): Promise<ReadObject> =>
-    call('GetObject', key, signal, async (abortSignal) => {
-      const output = await client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, ...conditionsFor(version) }),
-        { abortSignal },
-      );
-      const found = { versionId: output.VersionId, etag: output.ETag };
-      if (!sameVersion(version, found)) {
-        destroyBody(output.Body);
-        throw objectChanged();
-      }
-      return { bytes: await readCappedBody(output.Body, output.ContentLength, maxBytes, abortSignal), found };
-    });
+    call('GetObject', key, signal, (abortSignal) =>
+      getExactly(
+        client,
+        { Bucket: bucket, Key: key, ...conditionsFor(version) },
+        version,
+        maxBytes,
+        abortSignal,
+      ),
+    );
 
   /** The sidecar as it is now; undefined when there is none (most uploads). */
   async function currentSidecar(key: string, signal?: AbortSignal): Promise<ReadObject | undefined> {
@@ -106,57 +95,37 @@ export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
     }
   }
 
-  /**
-   * The sidecar stored with this version of the upload. The current sidecar, read alongside the
-   * head, is it unless a later upload replaced it; then the named version is read (versioned
-   * buckets), or the upload has changed since its event (unversioned: the old sidecar is gone).
-   */
-  async function sidecarOf(
+  function sidecarOf(
     key: string,
     reference: ObjectVersion | undefined,
     current: PromiseSettledResult<ReadObject | undefined>,
     signal?: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    if (reference === undefined) {
-      // Stored without a reference (another uploader): the current sidecar is all there is.
-      if (current.status === 'rejected') throw current.reason;
-      return current.value ? parseMetadataSidecar(current.value.bytes) : {};
-    }
-    if (current.status === 'fulfilled' && current.value && sameVersion(reference, current.value.found)) {
-      return parseMetadataSidecar(current.value.bytes);
-    }
-    try {
-      const exact = await readObject(metadataSidecarKey(key), maxMetadataSidecarBytes, signal, reference);
-      return parseMetadataSidecar(exact.bytes);
-    } catch (error) {
-      // The sidecar this version was stored with was deleted or written over.
-      if (error instanceof DdxError && error.code === InputErrorCode.objectNotFound)
-        throw objectChanged(error);
-      throw sidecarError(error);
-    }
+    return sidecarOfVersion(reference, current, () =>
+      readObject(metadataSidecarKey(key), maxMetadataSidecarBytes, signal, reference),
+    );
   }
 
-  async function putObject(
+  const putObject = (
     key: string,
     body: Uint8Array,
     contentType: string,
     metadata: Record<string, string>,
     signal: AbortSignal | undefined,
-  ): Promise<ObjectVersion> {
-    const output = await call('PutObject', key, signal, (abortSignal) =>
-      client.send(
-        new PutObjectCommand({
+  ): Promise<ObjectVersion> =>
+    call('PutObject', key, signal, (abortSignal) =>
+      putExactly(
+        client,
+        {
           Bucket: bucket,
           Key: key,
           Body: body,
           ContentType: contentType,
           Metadata: encodeHeaderMetadata(metadata),
-        }),
-        { abortSignal },
+        },
+        abortSignal,
       ),
     );
-    return { versionId: output.VersionId, etag: output.ETag };
-  }
 
   return {
     name: 's3',
@@ -169,15 +138,9 @@ export function createS3BlobStore(settings: S3BlobStoreSettings): BlobStore {
       // The current sidecar is fetched alongside, not after: one round trip of latency instead of
       // two whenever it is still the one this version was stored with.
       const [headResult, sidecarResult] = await Promise.allSettled([
-        call('HeadObject', key, signal, async (abortSignal) => {
-          const output = await client.send(
-            new HeadObjectCommand({ Bucket: bucket, Key: key, ...conditionsFor(version) }),
-            { abortSignal },
-          );
-          if (!sameVersion(version, { versionId: output.VersionId, etag: output.ETag }))
-            throw objectChanged();
-          return output;
-        }),
+        call('HeadObject', key, signal, (abortSignal) =>
+          headExactly(client, bucket, key, version, abortSignal),
+        ),
         wantsSidecar ? currentSidecar(key, signal) : Promise.resolve(undefined),
       ]);
       // A missing (or changed) object is reported before anything its sidecar says.
@@ -334,4 +297,94 @@ function decodeEncodedWords(value: string): string {
       return word;
     }
   });
+}
+
+/**
+ * The sidecar stored with this version of the upload. The current sidecar, read alongside the
+ * head, is it unless a later upload replaced it; then the named version is read (versioned
+ * buckets), or the upload has changed since its event (unversioned: the old sidecar is gone).
+ */
+async function sidecarOfVersion(
+  reference: ObjectVersion | undefined,
+  current: PromiseSettledResult<ReadObject | undefined>,
+  readReferenced: () => Promise<ReadObject>,
+): Promise<Record<string, unknown>> {
+  if (reference === undefined) {
+    // Stored without a reference (another uploader): the current sidecar is all there is.
+    if (current.status === 'rejected') throw current.reason;
+    return current.value ? parseMetadataSidecar(current.value.bytes) : {};
+  }
+  if (current.status === 'fulfilled' && current.value && sameVersion(reference, current.value.found)) {
+    return parseMetadataSidecar(current.value.bytes);
+  }
+  try {
+    return parseMetadataSidecar((await readReferenced()).bytes);
+  } catch (error) {
+    // The sidecar this version was stored with was deleted or written over.
+    if (error instanceof DdxError && error.code === InputErrorCode.objectNotFound) throw objectChanged(error);
+    throw sidecarError(error);
+  }
+}
+
+/** HeadObject of exactly `version`: an answer about any other version is OBJECT_CHANGED. */
+async function headExactly(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  version: ObjectVersion | undefined,
+  abortSignal: AbortSignal,
+) {
+  const output = await client.send(
+    new HeadObjectCommand({ Bucket: bucket, Key: key, ...conditionsFor(version) }),
+    {
+      abortSignal,
+    },
+  );
+  if (!sameVersion(version, { versionId: output.VersionId, etag: output.ETag })) throw objectChanged();
+  return output;
+}
+
+/** PutObject, answering the version it stored. */
+async function putExactly(
+  client: S3Client,
+  input: PutObjectCommandInput,
+  abortSignal: AbortSignal,
+): Promise<ObjectVersion> {
+  const output = await client.send(new PutObjectCommand(input), { abortSignal });
+  return { versionId: output.VersionId, etag: output.ETag };
+}
+
+/** GetObject of exactly `version`, at most `maxBytes`: any other version is OBJECT_CHANGED. */
+async function getExactly(
+  client: S3Client,
+  input: GetObjectCommandInput,
+  version: ObjectVersion | undefined,
+  maxBytes: number,
+  abortSignal: AbortSignal,
+): Promise<ReadObject> {
+  const output = await client.send(new GetObjectCommand(input), { abortSignal });
+  const found = { versionId: output.VersionId, etag: output.ETag };
+  if (!sameVersion(version, found)) {
+    destroyBody(output.Body);
+    throw objectChanged();
+  }
+  return { bytes: await readCappedBody(output.Body, output.ContentLength, maxBytes, abortSignal), found };
+}
+
+/** One S3 operation with the retry policy; a 412 (If-Match failed) is OBJECT_CHANGED. */
+function retryingCall(policy: RetryPolicy) {
+  return <T>(
+    operation: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    attempt: (abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> =>
+    withRetry(attempt, {
+      policy,
+      signal,
+      operation: `S3 ${operation}`,
+      toError: (error) =>
+        // 412: If-Match failed, the object was written over since its event.
+        statusOf(error) === 412 ? objectChanged(error) : awsError(s3Errors, error, `S3 ${operation}`, key),
+    });
 }

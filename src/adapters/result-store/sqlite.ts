@@ -49,60 +49,22 @@ const schema = `
 `;
 
 export function createSqliteResultStore(settings: SqliteResultStoreSettings): ResultStore {
-  // Patient identifiers live in this file: owner only (0600, its folder 0700).
-  if (settings.path !== ':memory:') preparePrivateFile(settings.path, dirname(settings.path));
-  const database = new Database(settings.path);
-  database.pragma('journal_mode = WAL');
-  // Several CLI processes may share one file: wait for a writer instead of failing at once.
-  database.pragma('busy_timeout = 5000');
-  database.exec(schema);
-  addClaimProcessColumn(database);
-  database.exec(outboxSchema);
+  const database = openDatabase(settings.path);
   const appendEvents = outboxAppender(database);
 
-  const insert = database.prepare(
-    'INSERT INTO records (id, status, created_at, updated_at, record) VALUES (@id, @status, @createdAt, @updatedAt, @record) ON CONFLICT(id) DO NOTHING',
-  );
-  const replace = database.prepare(
-    'UPDATE records SET status = @status, updated_at = @updatedAt, record = @record WHERE id = @id AND updated_at = @replacing',
-  );
-  const savePatient = database.prepare(
-    'INSERT INTO patient_identifiers (record_id, identifiers) VALUES (?, ?) ON CONFLICT(record_id) DO UPDATE SET identifiers = excluded.identifiers',
-  );
-  const selectPatient = database.prepare<[string], { identifiers: string }>(
-    'SELECT identifiers FROM patient_identifiers WHERE record_id = ?',
-  );
-  const selectOne = database.prepare<[string], { record: string }>('SELECT record FROM records WHERE id = ?');
-  const selectAll = database.prepare<[number], { record: string }>(
-    'SELECT record FROM records ORDER BY created_at DESC, id LIMIT ?',
-  );
-  const selectByStatus = database.prepare<[string, number], { record: string }>(
-    'SELECT record FROM records WHERE status = ? ORDER BY created_at DESC, id LIMIT ?',
-  );
-
-  const selectPage = database.prepare<Record<string, string | number | null>, { record: string }>(
-    `SELECT record FROM records WHERE
-       (@status IS NULL OR status = @status)
-       AND (@verdict IS NULL OR json_extract(record, '$.assessment.verdict') = @verdict)
-       AND (@review IS NULL OR coalesce(json_extract(record, '$.review.state'), 'preliminary') = @review)
-       AND (@prefix IS NULL OR substr(id, 1, length(@prefix)) = @prefix)
-       AND (@afterTime IS NULL OR created_at < @afterTime OR (created_at = @afterTime AND id > @afterId))
-     ORDER BY created_at DESC, id LIMIT @limit`,
-  );
-
-  // Takes the claim when it is free or expired; a live claim of another owner stays, unless it is
-  // the one named to take over (its process is gone).
-  const takeClaim = database.prepare(
-    `INSERT INTO claims (record_id, owner, expires_at, process) VALUES (@id, @owner, @expiresAt, @process)
-     ON CONFLICT(record_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
-       process = excluded.process
-     WHERE claims.expires_at < @now OR claims.owner = excluded.owner OR claims.owner = @takeOverFrom`,
-  );
-  const selectClaim = database.prepare<
-    [string],
-    { owner: string; expires_at: number; process: string | null }
-  >('SELECT owner, expires_at, process FROM claims WHERE record_id = ?');
-  const dropClaim = database.prepare('DELETE FROM claims WHERE record_id = ? AND owner = ?');
+  const {
+    insert,
+    replace,
+    savePatient,
+    selectPatient,
+    selectOne,
+    selectAll,
+    selectByStatus,
+    selectPage,
+    takeClaim,
+    selectClaim,
+    dropClaim,
+  } = prepareStatements(database);
 
   const saveTransaction = database.transaction(
     (
@@ -126,18 +88,6 @@ export function createSqliteResultStore(settings: SqliteResultStoreSettings): Re
     },
   );
 
-  const guarded = <T>(action: string, work: () => T): T => {
-    try {
-      return work();
-    } catch (error) {
-      const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
-      throw new DependencyError(`SQLite ${action} failed: ${(error as Error).message}`, {
-        code: ServiceErrorCode.storageError,
-        retriable: busy,
-        cause: error,
-      });
-    }
-  };
   const parse = (row: { record: string } | undefined) =>
     row ? (JSON.parse(row.record) as InferenceRecord) : undefined;
 
@@ -222,5 +172,93 @@ function addClaimProcessColumn(database: Database.Database): void {
   const columns = database.pragma('table_info(claims)') as { name: string }[];
   if (!columns.some((column) => column.name === 'process')) {
     database.exec('ALTER TABLE claims ADD COLUMN process TEXT');
+  }
+}
+
+/** The statements the store runs, prepared once per file. */
+function prepareStatements(database: Database.Database) {
+  const insert = database.prepare(
+    'INSERT INTO records (id, status, created_at, updated_at, record) VALUES (@id, @status, @createdAt, @updatedAt, @record) ON CONFLICT(id) DO NOTHING',
+  );
+  const replace = database.prepare(
+    'UPDATE records SET status = @status, updated_at = @updatedAt, record = @record WHERE id = @id AND updated_at = @replacing',
+  );
+  const savePatient = database.prepare(
+    'INSERT INTO patient_identifiers (record_id, identifiers) VALUES (?, ?) ON CONFLICT(record_id) DO UPDATE SET identifiers = excluded.identifiers',
+  );
+  const selectPatient = database.prepare<[string], { identifiers: string }>(
+    'SELECT identifiers FROM patient_identifiers WHERE record_id = ?',
+  );
+  const selectOne = database.prepare<[string], { record: string }>('SELECT record FROM records WHERE id = ?');
+  const selectAll = database.prepare<[number], { record: string }>(
+    'SELECT record FROM records ORDER BY created_at DESC, id LIMIT ?',
+  );
+  const selectByStatus = database.prepare<[string, number], { record: string }>(
+    'SELECT record FROM records WHERE status = ? ORDER BY created_at DESC, id LIMIT ?',
+  );
+
+  const selectPage = database.prepare<Record<string, string | number | null>, { record: string }>(
+    `SELECT record FROM records WHERE
+       (@status IS NULL OR status = @status)
+       AND (@verdict IS NULL OR json_extract(record, '$.assessment.verdict') = @verdict)
+       AND (@review IS NULL OR coalesce(json_extract(record, '$.review.state'), 'preliminary') = @review)
+       AND (@prefix IS NULL OR substr(id, 1, length(@prefix)) = @prefix)
+       AND (@afterTime IS NULL OR created_at < @afterTime OR (created_at = @afterTime AND id > @afterId))
+     ORDER BY created_at DESC, id LIMIT @limit`,
+  );
+
+  // Takes the claim when it is free or expired; a live claim of another owner stays, unless it is
+  // the one named to take over (its process is gone).
+  const takeClaim = database.prepare(
+    `INSERT INTO claims (record_id, owner, expires_at, process) VALUES (@id, @owner, @expiresAt, @process)
+     ON CONFLICT(record_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
+       process = excluded.process
+     WHERE claims.expires_at < @now OR claims.owner = excluded.owner OR claims.owner = @takeOverFrom`,
+  );
+  const selectClaim = database.prepare<
+    [string],
+    { owner: string; expires_at: number; process: string | null }
+  >('SELECT owner, expires_at, process FROM claims WHERE record_id = ?');
+  const dropClaim = database.prepare('DELETE FROM claims WHERE record_id = ? AND owner = ?');
+  return {
+    insert,
+    replace,
+    savePatient,
+    selectPatient,
+    selectOne,
+    selectAll,
+    selectByStatus,
+    selectPage,
+    takeClaim,
+    selectClaim,
+    dropClaim,
+  };
+}
+
+/** The store's file, private, in WAL mode, with its tables. */
+function openDatabase(path: string): Database.Database {
+  // Patient identifiers live in this file: owner only (0600, its folder 0700).
+  if (path !== ':memory:') preparePrivateFile(path, dirname(path));
+  const database = new Database(path);
+  database.pragma('journal_mode = WAL');
+  // Several CLI processes may share one file: wait for a writer instead of failing at once.
+  database.pragma('busy_timeout = 5000');
+  database.exec(schema);
+  addClaimProcessColumn(database);
+  database.exec(outboxSchema);
+  return database;
+}
+
+/** Runs a statement; SQLite's errors as storage errors, a busy file retriable. */
+function guarded<T>(action: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
+    throw new DependencyError(`SQLite ${action} failed: ${(error as Error).message}`, {
+      code: ServiceErrorCode.storageError,
+      retriable: busy,
+      cause: error,
+    });
   }
 }

@@ -72,14 +72,11 @@ const metadataFields = [
 /** Multipart framing and the metadata fields, on top of the image. */
 const formOverheadBytes = 64 * 1024;
 
-export function pageRoutes(
-  deps: PipelineDeps & ReviewDeps & { tokens: TokenStore; audit: AuditLog },
-  settings: PageSettings,
-): Hono<WebEnv> {
+export function pageRoutes(deps: PageDeps, settings: PageSettings): Hono<WebEnv> {
   const secure = settings.session.secure;
   const reviewers = requireRole('reviewer', 'admin');
   const uploaders = requireRole('uploader', 'admin');
-  const page = (c: Context<WebEnv>, html: ReturnType<typeof SignInPage>, status = 200) => {
+  const page: RenderPage = (c, html, status = 200) => {
     c.header('cache-control', 'no-store');
     return c.html(html, status as 200);
   };
@@ -138,21 +135,8 @@ export function pageRoutes(
     })
     .get('/records/:id', requireRole(...readers), (c) => recordPage(c, c.req.param('id')))
     .post('/records/:id/review', reviewers, formPost(formOverheadBytes), async (c) => {
-      const form = await c.req.parseBody();
       const id = c.req.param('id');
-      const text = (name: string) => {
-        const value = form[name];
-        return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-      };
-      const codes = text('codes')
-        ?.split(/[\s,;]+/)
-        .filter(Boolean);
-      const request = reviewRequestSchema.safeParse({
-        decision: text('decision'),
-        diagnosis: text('decision') === 'amend' ? text('diagnosis') : undefined,
-        codes: text('decision') === 'amend' ? codes : undefined,
-        comment: text('comment'),
-      });
+      const request = reviewRequestFromForm(await c.req.parseBody());
       if (!request.success)
         return recordPage(
           c,
@@ -181,43 +165,7 @@ export function pageRoutes(
         await next();
       },
       formPost(deps.limits.maxImageBytes + formOverheadBytes),
-      async (c) => {
-        const form = await c.req.parseBody();
-        const principal = c.get('principal');
-        const refuse = (error: string, status: number) =>
-          page(
-            c,
-            <UploadPage principal={principal} csrfToken={csrfTokenFor(c, secure)} error={error} />,
-            status,
-          );
-        const file = form.image;
-        if (!(file instanceof File) || file.size === 0) return refuse('Choose an image or DICOM file.', 400);
-        if (file.size > deps.limits.maxImageBytes) {
-          return refuse(`The file is over the limit of ${deps.limits.maxImageBytes} bytes.`, 413);
-        }
-        const contentType = uploadContentType(file);
-        const metadata: Record<string, string> = {};
-        for (const name of metadataFields) {
-          const value = form[name];
-          if (typeof value === 'string' && value.trim() !== '') metadata[name] = value.trim();
-        }
-        const key = newUploadKey(settings.scope, contentType);
-        const reply = await settings.slots.run(async () => {
-          const version = await storeUpload(deps.blobStore, {
-            key,
-            contentType,
-            image: new Uint8Array(await file.arrayBuffer()),
-            metadata: Buffer.from(JSON.stringify(metadata), 'utf8'),
-          });
-          return runJob(deps, { key, ...version }, c.get('requestId'));
-        });
-        // A failed record has its page too: it says what went wrong.
-        if ('record' in reply.body && reply.body.record) {
-          return c.redirect(viewPaths.record(reply.body.record.id), 303);
-        }
-        const message = 'error' in reply.body ? reply.body.error.message : 'the upload was not analysed';
-        return refuse(`Not analysed: ${message}`, reply.status);
-      },
+      (c) => uploadFromForm(c, deps, settings, page),
     )
     .get('/sign-in', (c) => page(c, <SignInPage csrfToken={csrfTokenFor(c, secure)} />))
     .post('/sign-in', formPost(formOverheadBytes), async (c) => {
@@ -262,4 +210,73 @@ function uploadContentType(file: File): string {
   const declared = mediaTypeOf(file.type);
   if (declared.startsWith('image/') || declared === 'application/dicom') return declared;
   return file.name.toLowerCase().endsWith('.dcm') ? 'application/dicom' : 'application/octet-stream';
+}
+
+type PageDeps = PipelineDeps & ReviewDeps & { tokens: TokenStore; audit: AuditLog };
+type RenderPage = (
+  c: Context<WebEnv>,
+  html: ReturnType<typeof SignInPage>,
+  status?: number,
+) => Response | Promise<Response>;
+type ParsedForm = Awaited<ReturnType<Context<WebEnv>['req']['parseBody']>>;
+
+/** A form field's trimmed text; undefined when absent or blank. */
+function formText(form: ParsedForm, name: string): string | undefined {
+  const value = form[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** The review form as the API's review request; a diagnosis and codes only with an amendment. */
+function reviewRequestFromForm(form: ParsedForm) {
+  const amend = formText(form, 'decision') === 'amend';
+  return reviewRequestSchema.safeParse({
+    decision: formText(form, 'decision'),
+    diagnosis: amend ? formText(form, 'diagnosis') : undefined,
+    codes: amend
+      ? formText(form, 'codes')
+          ?.split(/[\s,;]+/)
+          .filter(Boolean)
+      : undefined,
+    comment: formText(form, 'comment'),
+  });
+}
+
+/** The upload form: stores the file with its metadata as one upload, runs it, lands on its record. */
+async function uploadFromForm(c: Context<WebEnv>, deps: PageDeps, settings: PageSettings, page: RenderPage) {
+  const form = await c.req.parseBody();
+  const principal = c.get('principal');
+  const refuse = (error: string, status: number) =>
+    page(
+      c,
+      <UploadPage principal={principal} csrfToken={csrfTokenFor(c, settings.session.secure)} error={error} />,
+      status,
+    );
+  const file = form.image;
+  if (!(file instanceof File) || file.size === 0) return refuse('Choose an image or DICOM file.', 400);
+  if (file.size > deps.limits.maxImageBytes) {
+    return refuse(`The file is over the limit of ${deps.limits.maxImageBytes} bytes.`, 413);
+  }
+  const contentType = uploadContentType(file);
+  const metadata = Object.fromEntries(
+    metadataFields.flatMap((name) => {
+      const value = formText(form, name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+  const key = newUploadKey(settings.scope, contentType);
+  const reply = await settings.slots.run(async () => {
+    const version = await storeUpload(deps.blobStore, {
+      key,
+      contentType,
+      image: new Uint8Array(await file.arrayBuffer()),
+      metadata: Buffer.from(JSON.stringify(metadata), 'utf8'),
+    });
+    return runJob(deps, { key, ...version }, c.get('requestId'));
+  });
+  // A failed record has its page too: it says what went wrong.
+  if ('record' in reply.body && reply.body.record) {
+    return c.redirect(viewPaths.record(reply.body.record.id), 303);
+  }
+  const message = 'error' in reply.body ? reply.body.error.message : 'the upload was not analysed';
+  return refuse(`Not analysed: ${message}`, reply.status);
 }

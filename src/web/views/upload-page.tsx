@@ -101,36 +101,37 @@ export function UploadPage(props: UploadPageProps) {
               model sees them and are never stored in the record.
             </p>
           </div>
-          <fieldset>
-            <legend>Patient identifiers (optional)</legend>
-            <p class="muted">
-              Stored apart from the record for the reports that name the patient; never logged, never sent to
-              a model.
-            </p>
-            <div>
-              <label for="upload-patient-name">Patient name</label>
-              <input
-                id="upload-patient-name"
-                name="patientName"
-                type="text"
-                maxlength={200}
-                autocomplete="off"
-              />
-            </div>
-            <div>
-              <label for="upload-patient-id">Patient id (MRN)</label>
-              <input id="upload-patient-id" name="patientId" type="text" maxlength={100} autocomplete="off" />
-            </div>
-            <div>
-              <label for="upload-date-of-birth">Date of birth</label>
-              <input id="upload-date-of-birth" name="dateOfBirth" type="date" autocomplete="off" />
-            </div>
-          </fieldset>
+          <PatientIdentifierFields />
           <button class="primary" type="submit">
             Upload and analyse
           </button>
         </form>
       </section>
     </Layout>
+  );
+}
+
+/** The identifiers a report may name the patient with: kept apart from the record. */
+function PatientIdentifierFields() {
+  return (
+    <fieldset>
+      <legend>Patient identifiers (optional)</legend>
+      <p class="muted">
+        Stored apart from the record for the reports that name the patient; never logged, never sent to a
+        model.
+      </p>
+      <div>
+        <label for="upload-patient-name">Patient name</label>
+        <input id="upload-patient-name" name="patientName" type="text" maxlength={200} autocomplete="off" />
+      </div>
+      <div>
+        <label for="upload-patient-id">Patient id (MRN)</label>
+        <input id="upload-patient-id" name="patientId" type="text" maxlength={100} autocomplete="off" />
+      </div>
+      <div>
+        <label for="upload-date-of-birth">Date of birth</label>
+        <input id="upload-date-of-birth" name="dateOfBirth" type="date" autocomplete="off" />
+      </div>
+    </fieldset>
   );
 }
