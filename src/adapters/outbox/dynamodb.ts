@@ -20,7 +20,7 @@
  * @example
  * const outbox = createDynamoDbOutbox({ table: 'ddx-results' });
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordEvent } from '../../events/record-event.js';
 import type { ClaimOptions, Outbox, OutboxEntry, OutboxState } from '../../ports.js';
 import {
@@ -34,7 +34,11 @@ import {
   stageOutboxItems,
 } from '../result-store/dynamodb-outbox-items.js';
 import { resultTableKeys } from '../result-store/dynamodb-table.js';
-import { connectResultTable, type ResultTableSettings } from '../shared/aws/dynamodb-result-table.js';
+import {
+  connectResultTable,
+  itemsWithStatus,
+  type ResultTableSettings,
+} from '../shared/aws/dynamodb-result-table.js';
 
 export type DynamoDbOutboxSettings = ResultTableSettings;
 
@@ -97,36 +101,11 @@ async function queryStatus(
   status: string,
   options: { limit: number; dueBy?: string; newestFirst: boolean; signal?: AbortSignal },
 ): Promise<OutboxItem[]> {
-  const items: OutboxItem[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const output = await table.call('Query', options.signal, (abortSignal) =>
-      table.documents.send(
-        new QueryCommand({
-          TableName: table.name,
-          IndexName: statusIndex.name,
-          KeyConditionExpression: options.dueBy
-            ? '#status = :status AND #due <= :dueBy'
-            : '#status = :status',
-          ExpressionAttributeNames: {
-            '#status': statusIndex.partitionKey,
-            ...(options.dueBy ? { '#due': statusIndex.sortKey } : {}),
-          },
-          ExpressionAttributeValues: {
-            ':status': status,
-            ...(options.dueBy ? { ':dueBy': options.dueBy } : {}),
-          },
-          ScanIndexForward: !options.newestFirst,
-          Limit: options.limit - items.length,
-          ExclusiveStartKey: startKey,
-        }),
-        { abortSignal },
-      ),
-    );
-    items.push(...((output.Items ?? []) as OutboxItem[]));
-    startKey = output.LastEvaluatedKey;
-  } while (startKey && items.length < options.limit);
-  return items;
+  const { newestFirst, ...query } = options;
+  return (await itemsWithStatus(table, status, {
+    ...query,
+    ascending: !newestFirst,
+  })) as unknown as OutboxItem[];
 }
 
 async function getItem(

@@ -177,61 +177,47 @@ function addClaimProcessColumn(database: Database.Database): void {
 
 /** The statements the store runs, prepared once per file. */
 function prepareStatements(database: Database.Database) {
-  const insert = database.prepare(
-    'INSERT INTO records (id, status, created_at, updated_at, record) VALUES (@id, @status, @createdAt, @updatedAt, @record) ON CONFLICT(id) DO NOTHING',
-  );
-  const replace = database.prepare(
-    'UPDATE records SET status = @status, updated_at = @updatedAt, record = @record WHERE id = @id AND updated_at = @replacing',
-  );
-  const savePatient = database.prepare(
-    'INSERT INTO patient_identifiers (record_id, identifiers) VALUES (?, ?) ON CONFLICT(record_id) DO UPDATE SET identifiers = excluded.identifiers',
-  );
-  const selectPatient = database.prepare<[string], { identifiers: string }>(
-    'SELECT identifiers FROM patient_identifiers WHERE record_id = ?',
-  );
-  const selectOne = database.prepare<[string], { record: string }>('SELECT record FROM records WHERE id = ?');
-  const selectAll = database.prepare<[number], { record: string }>(
-    'SELECT record FROM records ORDER BY created_at DESC, id LIMIT ?',
-  );
-  const selectByStatus = database.prepare<[string, number], { record: string }>(
-    'SELECT record FROM records WHERE status = ? ORDER BY created_at DESC, id LIMIT ?',
-  );
-
-  const selectPage = database.prepare<Record<string, string | number | null>, { record: string }>(
-    `SELECT record FROM records WHERE
-       (@status IS NULL OR status = @status)
-       AND (@verdict IS NULL OR json_extract(record, '$.assessment.verdict') = @verdict)
-       AND (@review IS NULL OR coalesce(json_extract(record, '$.review.state'), 'preliminary') = @review)
-       AND (@prefix IS NULL OR substr(id, 1, length(@prefix)) = @prefix)
-       AND (@afterTime IS NULL OR created_at < @afterTime OR (created_at = @afterTime AND id > @afterId))
-     ORDER BY created_at DESC, id LIMIT @limit`,
-  );
-
-  // Takes the claim when it is free or expired; a live claim of another owner stays, unless it is
-  // the one named to take over (its process is gone).
-  const takeClaim = database.prepare(
-    `INSERT INTO claims (record_id, owner, expires_at, process) VALUES (@id, @owner, @expiresAt, @process)
-     ON CONFLICT(record_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
-       process = excluded.process
-     WHERE claims.expires_at < @now OR claims.owner = excluded.owner OR claims.owner = @takeOverFrom`,
-  );
-  const selectClaim = database.prepare<
-    [string],
-    { owner: string; expires_at: number; process: string | null }
-  >('SELECT owner, expires_at, process FROM claims WHERE record_id = ?');
-  const dropClaim = database.prepare('DELETE FROM claims WHERE record_id = ? AND owner = ?');
   return {
-    insert,
-    replace,
-    savePatient,
-    selectPatient,
-    selectOne,
-    selectAll,
-    selectByStatus,
-    selectPage,
-    takeClaim,
-    selectClaim,
-    dropClaim,
+    insert: database.prepare(
+      'INSERT INTO records (id, status, created_at, updated_at, record) VALUES (@id, @status, @createdAt, @updatedAt, @record) ON CONFLICT(id) DO NOTHING',
+    ),
+    replace: database.prepare(
+      'UPDATE records SET status = @status, updated_at = @updatedAt, record = @record WHERE id = @id AND updated_at = @replacing',
+    ),
+    savePatient: database.prepare(
+      'INSERT INTO patient_identifiers (record_id, identifiers) VALUES (?, ?) ON CONFLICT(record_id) DO UPDATE SET identifiers = excluded.identifiers',
+    ),
+    selectPatient: database.prepare<[string], { identifiers: string }>(
+      'SELECT identifiers FROM patient_identifiers WHERE record_id = ?',
+    ),
+    selectOne: database.prepare<[string], { record: string }>('SELECT record FROM records WHERE id = ?'),
+    selectAll: database.prepare<[number], { record: string }>(
+      'SELECT record FROM records ORDER BY created_at DESC, id LIMIT ?',
+    ),
+    selectByStatus: database.prepare<[string, number], { record: string }>(
+      'SELECT record FROM records WHERE status = ? ORDER BY created_at DESC, id LIMIT ?',
+    ),
+    selectPage: database.prepare<Record<string, string | number | null>, { record: string }>(
+      `SELECT record FROM records WHERE
+         (@status IS NULL OR status = @status)
+         AND (@verdict IS NULL OR json_extract(record, '$.assessment.verdict') = @verdict)
+         AND (@review IS NULL OR coalesce(json_extract(record, '$.review.state'), 'preliminary') = @review)
+         AND (@prefix IS NULL OR substr(id, 1, length(@prefix)) = @prefix)
+         AND (@afterTime IS NULL OR created_at < @afterTime OR (created_at = @afterTime AND id > @afterId))
+       ORDER BY created_at DESC, id LIMIT @limit`,
+    ),
+    // Takes the claim when it is free or expired; a live claim of another owner stays, unless it is
+    // the one named to take over (its process is gone).
+    takeClaim: database.prepare(
+      `INSERT INTO claims (record_id, owner, expires_at, process) VALUES (@id, @owner, @expiresAt, @process)
+       ON CONFLICT(record_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
+         process = excluded.process
+       WHERE claims.expires_at < @now OR claims.owner = excluded.owner OR claims.owner = @takeOverFrom`,
+    ),
+    selectClaim: database.prepare<[string], { owner: string; expires_at: number; process: string | null }>(
+      'SELECT owner, expires_at, process FROM claims WHERE record_id = ?',
+    ),
+    dropClaim: database.prepare('DELETE FROM claims WHERE record_id = ? AND owner = ?'),
   };
 }
 

@@ -42,13 +42,17 @@ export function connectResultTable(
   };
 }
 
-/** Every item of one `status` in the by-status index, in `createdAt` order, page after page. */
+/**
+ * Items of one `status` in the by-status index, in `createdAt` order, page after page: every one,
+ * or the first `limit`; with `dueBy`, only those whose `createdAt` is at most that.
+ */
 export async function itemsWithStatus(
   table: OutboxItemTable,
   status: string,
-  options: { ascending: boolean; signal?: AbortSignal },
+  options: { ascending: boolean; limit?: number; dueBy?: string; signal?: AbortSignal },
 ): Promise<Record<string, unknown>[]> {
   const { statusIndex } = resultTableKeys;
+  const { limit, dueBy } = options;
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -57,10 +61,14 @@ export async function itemsWithStatus(
         new QueryCommand({
           TableName: table.name,
           IndexName: statusIndex.name,
-          KeyConditionExpression: '#status = :status',
-          ExpressionAttributeNames: { '#status': statusIndex.partitionKey },
-          ExpressionAttributeValues: { ':status': status },
+          KeyConditionExpression: dueBy ? '#status = :status AND #due <= :dueBy' : '#status = :status',
+          ExpressionAttributeNames: {
+            '#status': statusIndex.partitionKey,
+            ...(dueBy ? { '#due': statusIndex.sortKey } : {}),
+          },
+          ExpressionAttributeValues: { ':status': status, ...(dueBy ? { ':dueBy': dueBy } : {}) },
           ScanIndexForward: options.ascending,
+          Limit: limit === undefined ? undefined : limit - items.length,
           ExclusiveStartKey: startKey,
         }),
         { abortSignal },
@@ -68,7 +76,7 @@ export async function itemsWithStatus(
     );
     items.push(...(output.Items ?? []));
     startKey = output.LastEvaluatedKey;
-  } while (startKey);
+  } while (startKey && (limit === undefined || items.length < limit));
   return items;
 }
 
