@@ -48,7 +48,7 @@ export interface RouteDecision {
   prompt: string;
   /** Why this route was chosen, in words a reviewer understands. */
   reason: string;
-  /** Set when the context gave no extent and the image decided (routing table `predictedExtent`). */
+  /** What the image suggested when the context gave no extent (routing table `extentPrediction`). */
   predictedExtent?: { extent: 'localized' | 'widespread'; by: 'rule' | 'model'; reason: string };
 }
 

@@ -157,10 +157,15 @@ export function selectRoute(
   for (const route of table.routes) {
     const reasons = matchReasons(route, context, predicted);
     if (reasons) {
+      // A prediction the route did not ask for is still recorded: the record says what the image
+      // suggested (a photo read as one lesion stays visible as the image's call, not the uploader's).
+      if (predicted && route.when.predictedExtent === undefined) {
+        reasons.push(`the image suggested ${predicted.extent} (${predicted.reason})`);
+      }
       return {
         name: route.name,
         extent: route.when.predictedExtent && predicted ? predicted.extent : context.extent,
-        ...(route.when.predictedExtent && predicted && { predictedExtent: predicted }),
+        ...(predicted && { predictedExtent: predicted }),
         detector: route.detector ?? null,
         classifier: route.classifier,
         prompt: route.prompt,
