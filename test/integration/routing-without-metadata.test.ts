@@ -64,14 +64,18 @@ describe('routing without metadata on the shared photos', {
     assert.equal(record.classification?.model.id, 'lesion-classifier');
     assert.equal(record.route?.extent, 'unspecified');
     assert.equal(record.route?.predictedExtent?.extent, 'localized');
-    assert.match(record.route?.reason ?? '', /the image suggested localized \(lesion-detector found a region at \d+%/);
+    assert.match(
+      record.route?.reason ?? '',
+      /the image suggested localized \(lesion-detector found a region at \d+%/,
+    );
   });
 
-  it('routes a photo on the rule\'s threshold by what the image suggested, and says so', async () => {
+  it("routes a photo on the rule's threshold by what the image suggested, and says so", async () => {
     const record = await routeOf('herpes-zoster-dermatomo.jpg');
     const predicted = record.route?.predictedExtent;
     assert.ok(predicted, 'the prediction is in the record');
-    const expectedRoute = predicted.extent === 'widespread' ? 'unspecified-extent-widespread' : 'unspecified-extent';
+    const expectedRoute =
+      predicted.extent === 'widespread' ? 'unspecified-extent-widespread' : 'unspecified-extent';
     assert.equal(record.route?.name, expectedRoute);
     assert.ok(record.route?.reason.includes(predicted.reason));
   });
