@@ -3,9 +3,9 @@
  * process: the resident set after start-up and a small warm-up image, then the peak after the
  * large one. Ends with `{"peakRssMb": N}` for bench/pipeline.bench.ts.
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { uploadImage } from '../src/cli/upload-image.js';
 import { composeDependencies } from '../src/compose.js';
 import { loadConfig, packageRoot } from '../src/config.js';
@@ -30,6 +30,8 @@ async function main() {
   // Placed by the kernel (copy_file_range), not read into this process: only the job is measured.
   if (config.blobStore.kind !== 'fs') throw new Error('peak-memory needs the local folder blob store');
   const target = join(config.blobStore.root, 'uploads/large.jpg');
+  // Uploads through the store live in version folders: the plain uploads/ folder may not exist yet.
+  await mkdir(dirname(target), { recursive: true });
   await copyFile(large, target);
   await copyFile(metadataPath, `${target}.meta.json`);
   const baseline = process.resourceUsage().maxRSS;
