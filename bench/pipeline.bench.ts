@@ -6,11 +6,12 @@
  *
  * - P1 orchestration overhead per image: a pass's wall time minus the union of every interval
  *   spent outside the orchestrator (each store call: blob head/get/put, record get/claim/release/
- *   save, prompt reads; and the timed sub-steps: download, decode, model inference, crop save).
+ *   save, prompt reads; and the timed sub-steps: download, decode, model inference, crop save,
+ *   the assessment's image measurements).
  *   Work done side by side counts once, so overlap never makes the figure negative.
  * - P3 throughput: the pipeline against a bare loop that calls the same functions directly
- *   (download, decode at the working size, detector, crop at full resolution, its encode and
- *   save, classifier, record write), at the same
+ *   (download, decode at the working size, the assessment's image measurements, detector, crop at
+ *   full resolution, its encode and save, classifier, record write), one after another, at the same
  *   concurrency; and, beside it, against the models alone on images decoded beforehand.
  * - P5 peak RSS for a 12 MP and a 48 MP photo, each in a fresh process (bench/peak-memory.ts).
  *
@@ -23,6 +24,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { measureImage } from '../src/assessment/image-measures.js';
 import { uploadImage } from '../src/cli/upload-image.js';
 import { composeDependencies } from '../src/compose.js';
 import { mapWithConcurrency } from '../src/concurrency/map-with-concurrency.js';
@@ -96,6 +98,7 @@ async function main() {
     const bytes = await deps.blobStore.get(key, { maxBytes: deps.limits.maxImageBytes });
     const working = { ...decodeLimits, maxSide: defaultWorkingMaxSide };
     const { image, original } = await decodeImage(bytes, working);
+    await measureImage(image);
     if (routes[index] === 'widespread') await rashClassifier.classify(image);
     else {
       const roi = pickRegionOfInterest(await detector.detect(image));
@@ -209,7 +212,7 @@ async function main() {
   );
   console.log(`  pipeline / models      ${median(ratios.models).toFixed(2)}`);
   console.log(
-    `  orchestration overhead ${median(overheads).toFixed(2)} ms/image (wall minus the union of store calls, download, decode, inference, crop save)`,
+    `  orchestration overhead ${median(overheads).toFixed(2)} ms/image (wall minus the union of store calls, download, decode, inference, crop save, image measurements)`,
   );
   console.log('  median step timings (ms):');
   for (const [name, values] of Object.entries(stepTotals))

@@ -16,8 +16,8 @@ export interface ClippedFractions {
   under: number;
 }
 
-export function clippedPixelFraction(image: DecodedImage): ClippedFractions {
-  const grey = luminance(image);
+/** `grey`: the image's luminance when the caller already has it. */
+export function clippedPixelFraction(image: DecodedImage, grey = luminance(image)): ClippedFractions {
   let over = 0;
   let under = 0;
   for (const value of grey) {

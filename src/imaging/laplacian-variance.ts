@@ -6,10 +6,10 @@
 import type { DecodedImage } from '../domain.js';
 import { luminance } from './luminance.js';
 
-export function laplacianVariance(image: DecodedImage): number {
+/** `grey`: the image's luminance when the caller already has it. */
+export function laplacianVariance(image: DecodedImage, grey = luminance(image)): number {
   const { width, height } = image;
   if (width < 3 || height < 3) return 0;
-  const grey = luminance(image);
   let sum = 0;
   let sumOfSquares = 0;
   let count = 0;

@@ -14,6 +14,7 @@ import type { FetchedImage } from './fetch-image.js';
 import { type LoadedContext, recordedContext } from './load-context.js';
 import { regionToClassify } from './localize.js';
 import type { JobContext, PipelineDeps } from './pipeline-deps.js';
+import { startImageMeasures } from './measure-image.js';
 import { predictExtent } from './predict-extent.js';
 import { recommendFromFindings } from './recommend.js';
 import { withCodesInTable } from './recommendation-codes.js';
@@ -67,6 +68,7 @@ export async function analyse(
     // 2 fetch image (started beside step 1): DICOM tags fill what the metadata left out and may
     // change the route
     const image = await imageFetch;
+    const imageMeasures = startImageMeasures(image.image, job);
     if (image.dicom) {
       subject = mergeDicomContext(subject, image.dicom);
       recorded = recordedContext(subject);
@@ -100,7 +102,7 @@ export async function analyse(
       ? { modality: image.dicom.modality, bodyPartExamined: image.dicom.context.bodySite }
       : null;
     const assessment = await assessStep(
-      { image: image.image, region, classified, dicom: dicomHeader, route: route.decision },
+      { measures: await imageMeasures, region, classified, dicom: dicomHeader, route: route.decision },
       deps.assessment,
       job,
     );

@@ -1,6 +1,7 @@
 /**
- * Step 5a: how far the findings can be trusted. The image is measured (skin colour, blur,
- * exposure), the crop and the DICOM header checked, and the classifier's output scored
+ * Step 5a: how far the findings can be trusted. The image's measurements (skin colour, blur,
+ * exposure: pipeline/measure-image.ts, taken while the models ran) are judged, the crop and the
+ * DICOM header checked, and the classifier's output scored
  * (out-of-distribution score against its card's threshold, calibrated probability, margin, the
  * malignancy rule, whether the knowledge base can act on it). Every gate that fails adds a reason;
  * the verdict follows (assessment/verdict.ts). Thresholds: models/assessment.json and the card.
@@ -13,6 +14,7 @@ import { type DicomHeader, dicomGate } from '../assessment/dicom-gate.js';
 import { exposureGates } from '../assessment/exposure-gate.js';
 import { extentGuessGate } from '../assessment/extent-guess-gate.js';
 import type { GateFinding } from '../assessment/gate-finding.js';
+import type { ImageMeasures } from '../assessment/image-measures.js';
 import { lesionFoundGate } from '../assessment/lesion-found-gate.js';
 import { malignancyRule } from '../assessment/malignancy-rule.js';
 import { marginGate } from '../assessment/margin-gate.js';
@@ -21,12 +23,7 @@ import { outOfDistributionScore } from '../assessment/out-of-distribution-score.
 import { probabilityGate } from '../assessment/probability-gate.js';
 import { skinGate } from '../assessment/skin-gate.js';
 import { verdictOf } from '../assessment/verdict.js';
-import type { DecodedImage } from '../domain.js';
 import { PipelineStep } from '../errors.js';
-import { analysisThumbnail } from '../imaging/analysis-thumbnail.js';
-import { clippedPixelFraction } from '../imaging/clipped-pixel-fraction.js';
-import { laplacianVariance } from '../imaging/laplacian-variance.js';
-import { skinPixelFraction } from '../imaging/skin-pixel-fraction.js';
 import type { Assessment, RouteDecision } from '../record.js';
 import type { Classified } from './classify.js';
 import type { RegionToClassify } from './localize.js';
@@ -40,7 +37,7 @@ export interface AssessmentSettings {
 }
 
 export interface AssessmentInputs {
-  image: DecodedImage;
+  measures: ImageMeasures;
   region: RegionToClassify;
   classified: Classified;
   /** The DICOM header's modality and body part; null for other formats. */
@@ -54,17 +51,14 @@ export function assessStep(
   settings: AssessmentSettings,
   job: JobContext,
 ): Promise<Assessment> {
-  return job.step(PipelineStep.assess, () => assess(inputs, settings));
+  return job.step(PipelineStep.assess, async () => assess(inputs, settings));
 }
 
-export async function assess(inputs: AssessmentInputs, settings: AssessmentSettings): Promise<Assessment> {
+export function assess(inputs: AssessmentInputs, settings: AssessmentSettings): Assessment {
   const { thresholds } = settings;
   const { classification, card, modelOutput } = inputs.classified;
   const { region } = inputs;
-  const thumbnail = await analysisThumbnail(inputs.image);
-  const skin = skinPixelFraction(thumbnail);
-  const sharpness = laplacianVariance(thumbnail);
-  const clipped = clippedPixelFraction(thumbnail);
+  const { skin, sharpness, clipped } = inputs.measures;
   const ood = outOfDistributionScore(modelOutput, card.outOfDistribution?.score ?? 'energy');
   const decision = decisionFor(thresholds, card.id);
   const labels = classification.labels;
