@@ -3,7 +3,7 @@
  * issue's Done-when checks, and every image's result (so thresholds can be refitted from it).
  */
 import type { EvalItem } from './eval-item.js';
-import type { EvalMetrics } from './eval-metrics.js';
+import { computeMetrics, type EvalMetrics, headline } from './eval-metrics.js';
 
 export interface DoneWhenCheck {
   name: string;
@@ -24,17 +24,57 @@ export interface EvalReport {
 
 const shown = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
 
-/** Issue 10's Done-when figures, measured on this folder. */
-export function doneWhenChecks(metrics: EvalMetrics): DoneWhenCheck[] {
+/** A row of a non-skin set: its label says so (scripts/assessment/render_fitting_sets.py). */
+const isNonSkin = (item: EvalItem) => item.dx.toLowerCase() === 'not-skin';
+/** A good-quality image of the project's own synthetic held-out set. */
+const isSyntheticHeldOut = (item: EvalItem) =>
+  item.metadata.set === 'synthetic' && (item.metadata.quality ?? 'good') === 'good';
+
+/**
+ * Issue 10's Done-when figures, each on the images it is about: the answer checks on labelled
+ * skin images (all of derm-eval), the refusal check on non-skin rows, the coverage check on the
+ * project's synthetic held-out set. A check with no images of its kind in the folder is left out.
+ */
+export function doneWhenChecks(
+  items: readonly EvalItem[],
+  malignantModelLabels: readonly string[],
+): DoneWhenCheck[] {
+  const nonSkin = items.filter(isNonSkin);
+  const synthetic = items.filter(isSyntheticHeldOut);
+  const skin = items.filter((item) => !isNonSkin(item) && item.metadata.set !== 'synthetic');
+  return [
+    ...(skin.length > 0 ? answerChecks(computeMetrics(skin, malignantModelLabels)) : []),
+    ...(nonSkin.length > 0
+      ? [
+          check(
+            'out of scope or refused (non-skin images)',
+            headline(nonSkin).refusedShare,
+            '≥ 95%',
+            (v) => v >= 0.95,
+          ),
+        ]
+      : []),
+    ...(synthetic.length > 0
+      ? [
+          check(
+            'answered confident (synthetic held-out)',
+            headline(synthetic).confidentShare,
+            '≥ 80%',
+            (v) => v >= 0.8,
+          ),
+        ]
+      : []),
+  ];
+}
+
+function check(name: string, value: number | null, target: string, met: (v: number) => boolean) {
+  return { name, value: shown(value), target, met: value !== null && met(value) };
+}
+
+function answerChecks(metrics: EvalMetrics): DoneWhenCheck[] {
   const h = metrics.headline;
   const gap =
     h.accuracyConfident !== null && h.accuracyAll !== null ? h.accuracyConfident - h.accuracyAll : null;
-  const check = (name: string, value: number | null, target: string, met: (v: number) => boolean) => ({
-    name,
-    value: shown(value),
-    target,
-    met: value !== null && met(value),
-  });
   return [
     check('confident and wrong, of all images', h.confidentAndWrongShare, '≤ 5%', (v) => v <= 0.05),
     {
@@ -46,7 +86,5 @@ export function doneWhenChecks(metrics: EvalMetrics): DoneWhenCheck[] {
     check('wrong answers not confident', h.wrongNotConfidentShare, '≥ 70%', (v) => v >= 0.7),
     check('confident accuracy minus all-answer accuracy', gap, '≥ 10 points', (v) => v >= 0.1),
     check('answered confident', h.confidentShare, '≥ 10%', (v) => v >= 0.1),
-    check('out of scope or refused (non-skin sets)', h.refusedShare, '≥ 95% on non-skin', (v) => v >= 0.95),
-    check('answered confident (synthetic held-out)', h.confidentShare, '≥ 80% on synthetic', (v) => v >= 0.8),
   ];
 }

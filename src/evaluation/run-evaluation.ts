@@ -62,7 +62,7 @@ export async function runEvaluation(config: Config, settings: EvaluationSettings
       models,
       thresholdsVersion: deps.assessment.thresholds.version,
       metrics,
-      doneWhen: doneWhenChecks(metrics),
+      doneWhen: doneWhenChecks(items, malignantLabels),
       items,
     };
   } finally {
