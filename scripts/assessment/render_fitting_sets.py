@@ -7,7 +7,10 @@ derm-eval's (file, dx, box fractions) plus metadata columns (`set`, `kind`, `qua
   synthetic-<split>/  held-out synthetic lesion photos (training/synthetic_skin.py, seeds the
                       training sets never use) and widespread-rash photos; in the `fit` split also
                       degraded copies (blurred, over- and under-exposed) and dermatoscope-style
-                      vignetted copies (usable: dermoscopy photos have a dark rim)
+                      vignetted copies (usable: dermoscopy photos have a dark rim), and
+                      domain-randomised lesion scenes (training/domain_random.py: dermoscopy
+                      fields of view, apertures, colour casts, hair, gel, clinical close-ups and
+                      distant photos; quality `randomised`), in scope though harder
   nonskin-<split>/    rendered scenes that are not skin: landscapes, buildings, documents, charts,
                       textures, radiograph-like greyscale frames, animals, food, flags
 
@@ -26,6 +29,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "training"))
+import datasets as D  # noqa: E402
 import synthetic_skin as S  # noqa: E402
 
 LESION_LABELS = ["melanocytic-nevus", "melanoma", "seborrheic-keratosis", "basal-cell-carcinoma", "vascular-lesion"]
@@ -54,6 +58,17 @@ def lesion_photo(rng, cls):
 def rash_photo(rng, cls):
     w, h = native_size(rng, 300, 700)
     return S.render_widespread(rng, w, h, cls)
+
+
+def randomised_lesion_photo(rng, index, cls):
+    """A domain-randomised scene with one lesion of class `cls`, and its box as fractions."""
+    w, h = native_size(rng)
+    while True:
+        img, boxes = D.localized_scene(rng, index, w, h, classes=[cls])
+        if boxes:
+            x0, y0, x1, y1, _ = boxes[0]
+            ih, iw = img.shape[:2]
+            return img, [f"{v:.4f}" for v in (x0 / iw, y0 / ih, x1 / iw, y1 / ih)]
 
 
 def blurred(rng, img):
@@ -219,7 +234,7 @@ def save(folder, name, arr, quality=90):
     Image.fromarray(arr).save(os.path.join(folder, name), quality=quality)
 
 
-def render(out, split, lesions, rashes, nonskin):
+def render(out, split, lesions, rashes, nonskin, randomised):
     split_id = SPLIT_IDS[split]
     syn = os.path.join(out, f"synthetic-{split}")
     non = os.path.join(out, f"nonskin-{split}")
@@ -240,6 +255,13 @@ def render(out, split, lesions, rashes, nonskin):
                 vname = f"lesion-{i:04d}-{quality}.jpg"
                 save(syn, vname, variant)
                 rows.append([vname, LESION_LABELS[cls], *[f"{v:.4f}" for v in box], "synthetic", "lesion", quality])
+    for i in range(randomised):
+        rng = np.random.default_rng([SEED, split_id, 4, i])
+        cls = i % 5
+        img, boxes = randomised_lesion_photo(rng, i, cls)
+        name = f"randomised-{i:04d}.jpg"
+        save(syn, name, img)
+        rows.append([name, LESION_LABELS[cls], *boxes, "synthetic", "lesion", "randomised"])
     for i in range(rashes):
         rng = np.random.default_rng([SEED, split_id, 2, i])
         cls = i % 4
@@ -278,9 +300,10 @@ def main():
     parser.add_argument("--lesions", type=int, default=200)
     parser.add_argument("--rashes", type=int, default=100)
     parser.add_argument("--nonskin", type=int, default=180)
+    parser.add_argument("--randomised", type=int, default=200)
     args = parser.parse_args()
     for split in ("fit", "test"):
-        render(args.out, split, args.lesions, args.rashes, args.nonskin)
+        render(args.out, split, args.lesions, args.rashes, args.nonskin, args.randomised)
         print(f"rendered {split}", flush=True)
 
 

@@ -113,6 +113,22 @@ export function fhirPatient(
 }
 
 /**
+ * The analysed upload as people see it (display-image.ts), for viewers that cannot show its
+ * format; null when the upload is gone or holds other bytes.
+ */
+export async function recordPreview(
+  record: InferenceRecord,
+  sources: Pick<OutputSources, 'blobStore' | 'limits'>,
+  options: CallOptions = {},
+): Promise<{ contentType: string; body: Uint8Array } | null> {
+  const upload = await recordImage(record, 'image', sources, options);
+  if (!upload) return null;
+  const { displayImageOf } = await import('./display-image.js');
+  const preview = await displayImageOf(upload.body, { maxPixels: sources.limits.maxImagePixels });
+  return { contentType: 'image/jpeg', body: preview.bytes };
+}
+
+/**
  * The analysed upload or the crop, as stored; null when there is none. The upload is served only
  * while it still has the bytes the record describes (`inputSha256`): a key written over since
  * holds another image.

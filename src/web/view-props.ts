@@ -58,6 +58,8 @@ export interface RecordPageProps {
   audit: AuditEntryView[];
   /** Where the image and the crop are served (signed-in only): `/v1/records/:id/image`, `/crop`. */
   imageUrl: string;
+  /** The upload re-encoded as a JPEG, for formats a browser cannot show. */
+  previewUrl: string;
   cropUrl: string | null;
   /** Set after a refused review form: what was wrong. */
   error?: string;

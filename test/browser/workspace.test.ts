@@ -412,7 +412,7 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     await context.close();
   });
 
-  it('an uploader uploads a DICOM photograph: boxes on a blank frame, the crop, the SR, no patient name', async () => {
+  it('an uploader uploads a DICOM photograph: shown as decoded with its boxes, the crop, the SR, no patient name', async () => {
     const context = await browser.newContext({ viewport: desktop });
     const page = await signIn(context, serve.url, uploaderToken);
     await page.goto(`${serve.url}/upload`);
@@ -427,9 +427,24 @@ describe('the workspace in a real browser', { skip, timeout: 300_000 }, () => {
     await page.waitForURL(/\/records\/rec_[0-9a-f]+$/, { timeout: 120_000 });
     const dicomId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
 
-    assert.equal(await page.locator('svg.overlay image').count(), 0, 'a browser cannot show DICOM');
-    assert.match((await page.locator('figcaption').textContent()) ?? '', /A browser cannot show dicom/);
-    assert.equal(await page.locator('g.detection.roi').count(), 1, 'the ROI is drawn on the blank frame');
+    // A browser cannot show DICOM: the viewer shows the preview JPEG, decoded as the pipeline did.
+    const previewPath = `/v1/records/${dicomId}/preview.jpg`;
+    assert.equal(await page.locator('svg.overlay image').getAttribute('href'), previewPath);
+    assert.match((await page.locator('figcaption').textContent()) ?? '', /shown as the pipeline decoded it/);
+    assert.equal(await page.locator('g.detection.roi').count(), 1, 'the ROI is drawn over it');
+    const preview = await context.request.get(`${serve.url}${previewPath}`);
+    assert.equal(preview.status(), 200);
+    assert.equal(preview.headers()['content-type'], 'image/jpeg');
+    const previewJpeg = sharp(await preview.body());
+    const { width = 0, height = 0 } = await previewJpeg.metadata();
+    const [, , gridWidth = 0, gridHeight = 1] = (
+      (await page.locator('svg.overlay').getAttribute('viewBox')) ?? ''
+    )
+      .split(' ')
+      .map(Number);
+    assert.ok(Math.abs(width / height - gridWidth / gridHeight) < 0.01, 'the aspect of the analysed image');
+    const { channels } = await previewJpeg.stats();
+    assert.ok((channels[0]?.stdev ?? 0) > 5, 'the photograph, not a blank frame');
     const cropWidth = await page
       .locator('section.crop img')
       .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);

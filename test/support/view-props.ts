@@ -18,6 +18,7 @@ export function recordPageProps(
     csrfToken: 'csrf-token-123',
     audit: [],
     imageUrl: `/v1/records/${record.id}/image`,
+    previewUrl: `/v1/records/${record.id}/preview.jpg`,
     cropUrl: record.localization?.cropKey ? `/v1/records/${record.id}/crop` : null,
     ...overrides,
   };

@@ -298,15 +298,22 @@ describe('record page view', () => {
     assert.match(await html(RecordPage(recordPageProps({ ...record, dicom }))), /dicom-sr">DICOM SR</);
   });
 
-  it('draws the boxes on a blank frame when the browser cannot show the image (DICOM)', async () => {
+  it('shows a DICOM upload as the pipeline decoded it (the preview JPEG), with the boxes over it', async () => {
     const record = localizedFinalRecord();
     assert.ok(record.image);
     const page = await html(
       RecordPage(recordPageProps({ ...record, image: { ...record.image, format: 'dicom' } })),
     );
-    assert.doesNotMatch(page, /<image href=/);
-    assert.match(page, /A browser cannot show dicom/);
+    assert.match(page, new RegExp(`<image href="/v1/records/${record.id}/preview.jpg"`));
+    assert.doesNotMatch(page, new RegExp(`/v1/records/${record.id}/image"`));
+    assert.match(page, /A browser cannot show dicom: shown as the pipeline decoded it \(windowed\)/);
     assert.match(page, /<g class="detection roi"/);
+  });
+
+  it('shows a JPEG upload as it was uploaded', async () => {
+    const record = localizedFinalRecord();
+    const page = await html(RecordPage(recordPageProps(record)));
+    assert.match(page, new RegExp(`<image href="/v1/records/${record.id}/image"`));
   });
 
   it('escapes hostile strings from every part of the record', async () => {

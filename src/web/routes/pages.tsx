@@ -94,6 +94,7 @@ export function pageRoutes(deps: PageDeps, settings: PageSettings): Hono<WebEnv>
         csrfToken={csrfTokenFor(c, secure)}
         audit={audit}
         imageUrl={`/v1/records/${encodeURIComponent(record.id)}/image`}
+        previewUrl={`/v1/records/${encodeURIComponent(record.id)}/preview.jpg`}
         cropUrl={record.localization?.cropKey ? `/v1/records/${encodeURIComponent(record.id)}/crop` : null}
         error={error}
       />,

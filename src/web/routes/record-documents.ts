@@ -8,6 +8,7 @@
  * GET /v1/records/:id/report.pdf  application/pdf         PDF report
  * GET /v1/records/:id/image       the upload's type       the analysed image (what FHIR Media points to)
  * GET /v1/records/:id/crop        image/jpeg              the region of interest the classifier saw
+ * GET /v1/records/:id/preview.jpg image/jpeg              the analysed image as decoded (DICOM windowed)
  * ```
  *
  * Every answer is `cache-control: no-store` (patient data; a review changes the documents), and
@@ -19,6 +20,7 @@ import {
   type OutputSources,
   recordImage,
   recordOutput,
+  recordPreview,
 } from '../../outputs/record-output.js';
 import { HttpError, RequestErrorCode } from '../http-error.js';
 import { isPlausibleRecordId } from '../records-query.js';
@@ -30,6 +32,7 @@ const documents = {
   'report.pdf': 'pdf',
   image: 'image',
   crop: 'crop',
+  'preview.jpg': 'preview',
 } as const;
 type Document = (typeof documents)[keyof typeof documents];
 
@@ -63,8 +66,11 @@ async function recordDocument(
   }
   const record = isPlausibleRecordId(id) ? await sources.resultStore.get(id) : undefined;
   if (!record) throw new HttpError(404, RequestErrorCode.recordNotFound, 'no record with this id');
-  if (document === 'image' || document === 'crop') {
-    const image = await recordImage(record, document, sources);
+  if (document === 'image' || document === 'crop' || document === 'preview') {
+    const image =
+      document === 'preview'
+        ? await recordPreview(record, sources)
+        : await recordImage(record, document, sources);
     if (!image) {
       throw new HttpError(
         404,

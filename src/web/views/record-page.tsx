@@ -22,24 +22,24 @@ import { viewPaths } from './view-paths.js';
 /** Formats every browser shows in an <image>; DICOM and JPEG 2000 are not among them. */
 const browserImageFormats = new Set(['jpeg', 'jpg', 'png', 'webp', 'gif']);
 
-function ImageSection({ record, imageUrl }: { record: ReportableRecord; imageUrl: string }) {
-  const image = record.image;
+function ImageSection(props: { record: ReportableRecord; imageUrl: string; previewUrl: string }) {
+  const image = props.record.image;
   if (!image) return <p class="muted">No image was decoded, so there is nothing to show.</p>;
   const shown = browserImageFormats.has(image.format.toLowerCase());
-  const localization = record.localization;
+  const localization = props.record.localization;
   return (
     <>
       <figure>
         <DetectionOverlay
           width={image.width}
           height={image.height}
-          imageUrl={shown ? imageUrl : null}
+          imageUrl={shown ? props.imageUrl : props.previewUrl}
           localization={localization}
         />
         <figcaption class="muted">
           {image.width} × {image.height} px {image.format}.{' '}
           {!shown &&
-            `A browser cannot show ${image.format}: the boxes are drawn on a blank frame of its size. `}
+            `A browser cannot show ${image.format}: shown as the pipeline decoded it${image.format === 'dicom' ? ' (windowed)' : ''}. `}
           {localization ? localization.note : 'This route has no detector: the whole image was classified.'}
         </figcaption>
       </figure>
@@ -116,7 +116,7 @@ export function RecordPage(props: RecordPageProps) {
         <div>
           <section class="card" aria-labelledby="image-heading">
             <h2 id="image-heading">Image and detections</h2>
-            <ImageSection record={record} imageUrl={props.imageUrl} />
+            <ImageSection record={record} imageUrl={props.imageUrl} previewUrl={props.previewUrl} />
           </section>
           {props.cropUrl && (
             <section class="card crop" aria-labelledby="crop-heading">

@@ -10,7 +10,7 @@ import { percent } from '../../../outputs/reportable-record.js';
 export interface DetectionOverlayProps {
   width: number;
   height: number;
-  /** Null when the browser cannot show the format (DICOM): the boxes are drawn on a blank frame. */
+  /** Null draws the boxes on a blank frame of the image's size. */
   imageUrl: string | null;
   localization: ReportableLocalization | null;
 }
