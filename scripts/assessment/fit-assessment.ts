@@ -127,7 +127,7 @@ const thresholds = {
   malignancyRule: previous.malignancyRule,
   dicom: previous.dicom,
   fits: {
-    data: 'scripts/assessment/render_fitting_sets.py, fit split: held-out synthetic lesion and rash photos (training/synthetic_skin.py, seeds no training set uses), degraded and vignetted copies, rendered non-skin scenes. Never derm-eval.',
+    data: 'scripts/assessment/render_fitting_sets.py, fit split: held-out synthetic lesion and rash photos (training/synthetic_skin.py, seeds no training set uses), degraded and vignetted copies, rendered non-skin scenes; domain-randomised lesion scenes measured, not fitted on. Never derm-eval.',
     fittedAt,
     images: { synthetic: synthetic.items.length, usable: usable.length, nonskin: nonskin.items.length },
     minSkinFraction: {
@@ -156,6 +156,7 @@ const thresholds = {
         (item) => (score(item, 'underexposedFraction') ?? 0) > maxUnderexposedFraction,
       ),
     },
+    randomisedScenes: randomisedSceneFigures(),
     minCropSide:
       'policy, not fitted: a crop under 32 px is upsampled 4x or more into the 128 px classifier input',
     decision: {
@@ -218,6 +219,27 @@ function calibrate(item: EvalItem, temperature: number) {
     top: probabilities[0] ?? 0,
     margin: (probabilities[0] ?? 0) - (probabilities[1] ?? 0),
     correct: rawTop.label === item.expected,
+  };
+}
+
+/**
+ * What the image gates keep of the domain-randomised lesion scenes (training/domain_random.py):
+ * in scope, never fitted on. They show how far the thresholds fitted on the clean photos reach
+ * toward real photos' fields of view, apertures and colour casts.
+ */
+function randomisedSceneFigures() {
+  const scenes = ofQuality('randomised');
+  const kept = (name: string, keep: (value: number) => boolean) =>
+    share(scenes, (item) => {
+      const value = score(item, name);
+      return value === undefined || keep(value);
+    });
+  return {
+    images: scenes.length,
+    keptBySkinFraction: kept('skinFraction', (value) => value >= minSkinFraction),
+    keptBySharpness: kept('laplacianVariance', (value) => value >= minLaplacianVariance),
+    keptByOverexposure: kept('overexposedFraction', (value) => value <= maxOverexposedFraction),
+    keptByUnderexposure: kept('underexposedFraction', (value) => value <= maxUnderexposedFraction),
   };
 }
 
