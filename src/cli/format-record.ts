@@ -3,7 +3,9 @@
  */
 import type { InferenceRecord, RecommendationRecord } from '../record.js';
 
-const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+/** One decimal, never "100.0%" or "0.0%": a saturated softmax is not certainty. */
+const percent = (value: number) =>
+  value > 0.999 ? '>99.9%' : value < 0.001 ? '<0.1%' : `${(value * 100).toFixed(1)}%`;
 const bar = (value: number) => '█'.repeat(Math.round(value * 20));
 
 export function formatRecordSummary(record: InferenceRecord, reused: boolean): string {
