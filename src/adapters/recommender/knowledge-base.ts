@@ -12,6 +12,7 @@ import type {
   Recommendation,
   RecommendationRequest,
 } from '../../domain.js';
+import { percent } from '../../outputs/reportable-record.js';
 import type { RecommendationResult, Recommender } from '../../ports.js';
 
 export const decisionThresholdsSchema = z.object({
@@ -30,8 +31,6 @@ export function likelihoodOf(probability: number): Likelihood {
   if (probability >= 0.25) return 'moderate';
   return 'low';
 }
-
-const percent = (probability: number) => `${Math.round(probability * 100)}%`;
 
 export function createKnowledgeBaseRecommender(knowledgeBase: KnowledgeBase): Recommender {
   return {
