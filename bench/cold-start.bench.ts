@@ -12,7 +12,9 @@
  * warm-up of each (disk cache, model sessions in the server).
  *
  * Environment: BENCH_RUNS (default 5 each); BENCH_ROUTES, a routing table of local ONNX models to
- * serve (default models/routes.yaml: train the demo models first, training/README.md).
+ * serve (default models/routes.yaml: train the demo models first, training/README.md);
+ * BENCH_CPU_PROFILE, a folder: every handler process writes a V8 CPU profile there (`--cpu-prof`,
+ * for finding where the start-up goes; profiling slows the handler, so its figures are not P4).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -45,6 +47,7 @@ import { photoLike } from './photo-like.js';
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const localRoutes = resolve(process.env.BENCH_ROUTES ?? join(repositoryRoot, 'models/routes.yaml'));
+const cpuProfileDirectory = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
 
 interface Sample {
   /** Importing the entry module (and what it imports statically). */
@@ -115,7 +118,8 @@ async function main(): Promise<void> {
   const dynamo = await startDynalite('ddx-bench-results');
   try {
     const remoteRoutes = await writeRemoteRoutingTable(table, join(workspace, 'routing'));
-    const handlerBundle = join(workspace, 'handler');
+    // A profiled handler's bundle stays beside its profiles: their source maps name the sources.
+    const handlerBundle = join(cpuProfileDirectory ?? workspace, 'handler');
     const handlerReport = await bundleLambda({
       ...defaultBundleOptions,
       outDirectory: handlerBundle,
@@ -220,9 +224,13 @@ async function main(): Promise<void> {
           },
         ],
       };
+      const profiling =
+        cpuProfileDirectory !== undefined && bundle === handlerBundle
+          ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDirectory}`]
+          : [];
       const started = performance.now();
       const { stdout } = await runNode(
-        [probe, join(bundle, lambdaBundleLayout.entryFile), JSON.stringify(event)],
+        [...profiling, probe, join(bundle, lambdaBundleLayout.entryFile), JSON.stringify(event)],
         {
           cwd: bundle,
           env: environment,
@@ -242,6 +250,9 @@ async function main(): Promise<void> {
     }
 
     console.log(`cold start: ${runs} fresh processes each, alternating, after one warm-up each`);
+    if (cpuProfileDirectory !== undefined) {
+      console.log(`  CPU profiles of the handler in ${cpuProfileDirectory}: its figures are slowed by profiling`);
+    }
     await sample(handlerBundle, plain);
     await sample(baselineBundle, plain);
     const handlerSamples: Sample[] = [];
