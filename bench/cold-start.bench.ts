@@ -47,7 +47,9 @@ import { photoLike } from './photo-like.js';
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const localRoutes = resolve(process.env.BENCH_ROUTES ?? join(repositoryRoot, 'models/routes.yaml'));
-const cpuProfileDirectory = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
+const cpuProfileDirectory = process.env.BENCH_CPU_PROFILE
+  ? resolve(process.env.BENCH_CPU_PROFILE)
+  : undefined;
 
 interface Sample {
   /** Importing the entry module (and what it imports statically). */
@@ -251,7 +253,9 @@ async function main(): Promise<void> {
 
     console.log(`cold start: ${runs} fresh processes each, alternating, after one warm-up each`);
     if (cpuProfileDirectory !== undefined) {
-      console.log(`  CPU profiles of the handler in ${cpuProfileDirectory}: its figures are slowed by profiling`);
+      console.log(
+        `  CPU profiles of the handler in ${cpuProfileDirectory}: its figures are slowed by profiling`,
+      );
     }
     await sample(handlerBundle, plain);
     await sample(baselineBundle, plain);

@@ -3,9 +3,10 @@
  * windowed) and re-encoded as a JPEG, so the ROI drawn from the record's pixel coordinates lands
  * on the lesion; and the stored crop as it is. Large images are scaled down for the page.
  */
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { decodeImage } from '../../imaging/decode-image.js';
 import type { DecodeLimits } from '../../imaging/pixel-limits.js';
+import { loadSharp } from '../../imaging/sharp-library.js';
 import type { ReportImage, ReportImages } from './images-section.js';
 
 const maxSide = 1200;
@@ -23,6 +24,7 @@ export async function reportImages(
   crop: Uint8Array | null,
   limits: DecodeLimits,
 ): Promise<ReportImages> {
+  const sharp = await loadSharp();
   let image: ReportImage | null = null;
   if (upload) {
     const decoded = await decodeImage(upload, limits);
