@@ -16,7 +16,8 @@
  * runs it, with the events it delivers before returning and the loopback servers' own time. What
  * it does not: Node's process start (the "whole process" column adds it), Lambda's own init (the
  * runtime, fetching the code package), real network latency to AWS (every service is on loopback
- * here). The baseline is not the same work: it makes one call per client (the object's GET, one
+ * here), and Lambda's CPU share: these processes may use both cores of the machine, where a
+ * 1536 MB function gets less than one vCPU (libvips' decoding threads gain less there). The baseline is not the same work: it makes one call per client (the object's GET, one
  * DynamoDB read, one InvokeEndpoint with the uploaded JPEG as it is), where the handler also reads
  * the head and the sidecar, calls the detector and the classifier, writes the crop, and claims and
  * writes the record; and it decodes nothing. So the ratio holds the job's own image work and extra
@@ -374,7 +375,8 @@ async function main(): Promise<void> {
       return { load, total, processTotal };
     };
     // The job's own timed steps (the record's `timings.total`): download, decode, model calls,
-    // crop, recommendation, storage. The rest of the first invocation is start-up work.
+    // crop, recommendation, storage. The rest of the first invocation is the container's start-up
+    // (configuration, clients) and the delivery of the job's events (outbox, DICOM SR archive).
     const describeJobs = (variant: string, samples: Sample[]) => {
       // The warm-up's and the warm diagnostic's records are not of the measured runs.
       const jobs = records.filter(
@@ -383,7 +385,7 @@ async function main(): Promise<void> {
       const jobMs = median(jobs.map((record) => record.timings.total ?? Number.NaN));
       const invocationMs = median(samples.map((item) => item.invokeMs));
       console.log(
-        `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), start-up work in the invocation ~${milliseconds(invocationMs - jobMs)}`,
+        `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), the rest ~${milliseconds(invocationMs - jobMs)} (configuration and clients before the job, its events delivered after it)`,
       );
       const steps = [...new Set(jobs.flatMap((record) => Object.keys(record.timings)))].filter(
         (step) => step !== 'total',
