@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     /** Uploads the photo under a new key and answers the SQS-wrapped S3 notification for it. */
     async function uploadEvent({ photo, metadata }: Upload): Promise<{ key: string; event: unknown }> {
       const key = `uploads/bench ${metadata.notes ? 'realistic' : 'plain'} photo ${uploads++}.jpg`;
-      await s3.client.send(
+      const put = await s3.client.send(
         new PutObjectCommand({
           Bucket: s3.bucket,
           Key: key,
@@ -231,6 +231,8 @@ async function main(): Promise<void> {
               object: {
                 key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/'),
                 size: photo.length,
+                // S3 sends the ETag unquoted: the handler reads that exact object beside its head.
+                eTag: (put.ETag ?? '').replace(/"/g, ''),
               },
             },
           },
