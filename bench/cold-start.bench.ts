@@ -11,8 +11,23 @@
  * call per client for the same upload. Runs alternate handler and baseline, after one discarded
  * warm-up of each (disk cache, model sessions in the server).
  *
+ * What P4 (handler load + first invocation over the baseline's) includes: the module load, the
+ * configuration and clients made on the first invocation, and the whole first job as the stack
+ * runs it, with the events it delivers before returning and the loopback servers' own time. What
+ * it does not: Node's process start (the "whole process" column adds it), Lambda's own init (the
+ * runtime, fetching the code package), real network latency to AWS (every service is on loopback
+ * here), and Lambda's CPU share: these processes may use both cores of the machine, where a
+ * 1536 MB function gets less than one vCPU (libvips' decoding threads gain less there). The baseline is not the same work: it makes one call per client (the object's GET, one
+ * DynamoDB read, one InvokeEndpoint with the uploaded JPEG as it is), where the handler also reads
+ * the head and the sidecar, calls the detector and the classifier, writes the crop, and claims and
+ * writes the record; and it decodes nothing. So the ratio holds the job's own image work and extra
+ * calls as well as the orchestrator's start-up; the job's step timings are printed to tell them
+ * apart.
+ *
  * Environment: BENCH_RUNS (default 5 each); BENCH_ROUTES, a routing table of local ONNX models to
- * serve (default models/routes.yaml: train the demo models first, training/README.md).
+ * serve (default models/routes.yaml: train the demo models first, training/README.md);
+ * BENCH_CPU_PROFILE, a folder: every handler process writes a V8 CPU profile there (`--cpu-prof`,
+ * for finding where the start-up goes; profiling slows the handler, so its figures are not P4).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -45,6 +60,9 @@ import { photoLike } from './photo-like.js';
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const localRoutes = resolve(process.env.BENCH_ROUTES ?? join(repositoryRoot, 'models/routes.yaml'));
+const cpuProfileDirectory = process.env.BENCH_CPU_PROFILE
+  ? resolve(process.env.BENCH_CPU_PROFILE)
+  : undefined;
 
 interface Sample {
   /** Importing the entry module (and what it imports statically). */
@@ -53,23 +71,34 @@ interface Sample {
   invokeMs: number;
   /** Process start to exit, seen from here: adds Node's own start-up. */
   processMs: number;
+  /** CPU time (user + system, every thread) from process start to the first invocation's end. */
+  cpuMs: number;
+  /** The uploaded object's key. */
+  key: string;
 }
 
 /**
  * The child: imports the entry, invokes the handler once, prints one JSON line. Plain JavaScript,
  * so no loader adds to the measured time.
  */
-const probeSource = `const [entry, eventJson] = process.argv.slice(2);
+const probeSource = `const [entry, eventJson, warmEventJson] = process.argv.slice(2);
 const started = performance.now();
 const { handler } = await import(entry);
 const loaded = performance.now();
-const context = { awsRequestId: 'bench-' + process.pid, functionName: 'ddx-bench', functionVersion: '$LATEST',
+const context = (id) => ({ awsRequestId: 'bench-' + process.pid + '-' + id, functionName: 'ddx-bench', functionVersion: '$LATEST',
   memoryLimitInMB: '1536', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:ddx-bench',
   logGroupName: 'bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 120000 };
-const response = await handler(JSON.parse(eventJson), context);
+  getRemainingTimeInMillis: () => 120000 });
+const responses = [await handler(JSON.parse(eventJson), context(1))];
 const invoked = performance.now();
-console.log(JSON.stringify({ bench: { loadMs: loaded - started, invokeMs: invoked - loaded, response } }));
+const { user, system } = process.cpuUsage();
+let warmInvokeMs;
+if (warmEventJson !== undefined) {
+  const again = performance.now();
+  responses.push(await handler(JSON.parse(warmEventJson), context(2)));
+  warmInvokeMs = performance.now() - again;
+}
+console.log(JSON.stringify({ bench: { loadMs: loaded - started, invokeMs: invoked - loaded, cpuMs: (user + system) / 1000, warmInvokeMs, responses } }));
 `;
 
 /** A 12-megapixel photo of one dark lesion on flat skin: small to send, quick to decode. */
@@ -115,7 +144,8 @@ async function main(): Promise<void> {
   const dynamo = await startDynalite('ddx-bench-results');
   try {
     const remoteRoutes = await writeRemoteRoutingTable(table, join(workspace, 'routing'));
-    const handlerBundle = join(workspace, 'handler');
+    // A profiled handler's bundle stays beside its profiles: their source maps name the sources.
+    const handlerBundle = join(cpuProfileDirectory ?? workspace, 'handler');
     const handlerReport = await bundleLambda({
       ...defaultBundleOptions,
       outDirectory: handlerBundle,
@@ -176,9 +206,10 @@ async function main(): Promise<void> {
     };
 
     let uploads = 0;
-    async function sample(bundle: string, { photo, metadata }: Upload): Promise<Sample> {
+    /** Uploads the photo under a new key and answers the SQS-wrapped S3 notification for it. */
+    async function uploadEvent({ photo, metadata }: Upload): Promise<{ key: string; event: unknown }> {
       const key = `uploads/bench ${metadata.notes ? 'realistic' : 'plain'} photo ${uploads++}.jpg`;
-      await s3.client.send(
+      const put = await s3.client.send(
         new PutObjectCommand({
           Bucket: s3.bucket,
           Key: key,
@@ -200,6 +231,8 @@ async function main(): Promise<void> {
               object: {
                 key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/'),
                 size: photo.length,
+                // S3 sends the ETag unquoted: the handler reads that exact object beside its head.
+                eTag: (put.ETag ?? '').replace(/"/g, ''),
               },
             },
           },
@@ -220,9 +253,28 @@ async function main(): Promise<void> {
           },
         ],
       };
+      return { key, event };
+    }
+
+    /**
+     * One fresh process: load, first invocation. With `warmAgain`, a second upload is invoked in
+     * the same process afterwards (a warm container): a diagnostic, never part of P4.
+     */
+    async function sample(
+      bundle: string,
+      upload: Upload,
+      { warmAgain = false } = {},
+    ): Promise<Sample & { warmInvokeMs?: number; keys: string[] }> {
+      const first = await uploadEvent(upload);
+      const second = warmAgain ? await uploadEvent(upload) : undefined;
+      const profiling =
+        cpuProfileDirectory !== undefined && bundle === handlerBundle
+          ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDirectory}`]
+          : [];
+      const events = [first, ...(second ? [second] : [])].map(({ event }) => JSON.stringify(event));
       const started = performance.now();
       const { stdout } = await runNode(
-        [probe, join(bundle, lambdaBundleLayout.entryFile), JSON.stringify(event)],
+        [...profiling, probe, join(bundle, lambdaBundleLayout.entryFile), ...events],
         {
           cwd: bundle,
           env: environment,
@@ -233,16 +285,35 @@ async function main(): Promise<void> {
       const line = stdout.split('\n').find((text) => text.startsWith('{"bench":'));
       if (line === undefined) throw new Error(`the probe printed no result:\n${stdout.slice(-2000)}`);
       const { bench } = JSON.parse(line) as {
-        bench: { loadMs: number; invokeMs: number; response: { batchItemFailures: unknown[] } };
+        bench: {
+          loadMs: number;
+          invokeMs: number;
+          cpuMs: number;
+          warmInvokeMs?: number;
+          responses: { batchItemFailures: unknown[] }[];
+        };
       };
-      if (bench.response.batchItemFailures.length > 0) {
-        throw new Error(`the handler reported failures: ${JSON.stringify(bench.response)}`);
+      if (bench.responses.some((response) => response.batchItemFailures.length > 0)) {
+        throw new Error(`the handler reported failures: ${JSON.stringify(bench.responses)}`);
       }
-      return { loadMs: bench.loadMs, invokeMs: bench.invokeMs, processMs };
+      return {
+        loadMs: bench.loadMs,
+        invokeMs: bench.invokeMs,
+        cpuMs: bench.cpuMs,
+        warmInvokeMs: bench.warmInvokeMs,
+        processMs,
+        key: first.key,
+        keys: [first.key, ...(second ? [second.key] : [])],
+      };
     }
 
     console.log(`cold start: ${runs} fresh processes each, alternating, after one warm-up each`);
-    await sample(handlerBundle, plain);
+    if (cpuProfileDirectory !== undefined) {
+      console.log(
+        `  CPU profiles of the handler in ${cpuProfileDirectory}: its figures are slowed by profiling`,
+      );
+    }
+    const warmUp = await sample(handlerBundle, plain);
     await sample(baselineBundle, plain);
     const handlerSamples: Sample[] = [];
     const baselineSamples: Sample[] = [];
@@ -254,6 +325,19 @@ async function main(): Promise<void> {
       realisticHandler.push(await sample(handlerBundle, realistic));
       realisticBaseline.push(await sample(baselineBundle, realistic));
     }
+    // What the same jobs cost once the container is warm: how much of a first invocation is the
+    // job itself (a diagnostic of one process each; none of it is in P4).
+    const warmRuns = {
+      handlerPlain: await sample(handlerBundle, plain, { warmAgain: true }),
+      baselinePlain: await sample(baselineBundle, plain, { warmAgain: true }),
+      handlerRealistic: await sample(handlerBundle, realistic, { warmAgain: true }),
+      baselineRealistic: await sample(baselineBundle, realistic, { warmAgain: true }),
+    };
+    const unmeasured = new Set([
+      ...warmUp.keys,
+      ...warmRuns.handlerPlain.keys,
+      ...warmRuns.handlerRealistic.keys,
+    ]);
 
     // Every handler run must have done the whole job, or the comparison means nothing.
     const scan = await dynamo.client.send(new ScanCommand({ TableName: dynamo.table }));
@@ -276,8 +360,9 @@ async function main(): Promise<void> {
         return tally;
       }, {}),
     );
-    if (statuses.length !== 2 * runs + 1 || statuses.some((status) => status === 'failed')) {
-      throw new Error(`expected ${2 * runs + 1} usable records, found: ${JSON.stringify(counts)}`);
+    const expectedRecords = 2 * runs + unmeasured.size;
+    if (statuses.length !== expectedRecords || statuses.some((status) => status === 'failed')) {
+      throw new Error(`expected ${expectedRecords} usable records, found: ${JSON.stringify(counts)}`);
     }
 
     const describe = (name: string, samples: Sample[]) => {
@@ -285,19 +370,24 @@ async function main(): Promise<void> {
       const invoke = median(samples.map((item) => item.invokeMs));
       const total = median(samples.map((item) => item.loadMs + item.invokeMs));
       const processTotal = median(samples.map((item) => item.processMs));
+      const cpu = median(samples.map((item) => item.cpuMs));
       console.log(
-        `  ${name.padEnd(9)} load ${milliseconds(load).padStart(7)}   first invocation ${milliseconds(invoke).padStart(7)}   load + invocation ${milliseconds(total).padStart(7)}   whole process ${milliseconds(processTotal).padStart(7)}   (medians)`,
+        `  ${name.padEnd(9)} load ${milliseconds(load).padStart(7)}   first invocation ${milliseconds(invoke).padStart(7)}   load + invocation ${milliseconds(total).padStart(7)}   whole process ${milliseconds(processTotal).padStart(7)}   CPU ${milliseconds(cpu).padStart(7)}   (medians)`,
       );
       return { load, total, processTotal };
     };
     // The job's own timed steps (the record's `timings.total`): download, decode, model calls,
-    // crop, recommendation, storage. The rest of the first invocation is start-up work.
+    // crop, recommendation, storage. The rest of the first invocation is the container's start-up
+    // (configuration, clients) and the delivery of the job's events (outbox, DICOM SR archive).
     const describeJobs = (variant: string, samples: Sample[]) => {
-      const jobs = records.filter((record) => record.source.key.includes(` ${variant} `));
+      // The warm-up's and the warm diagnostic's records are not of the measured runs.
+      const jobs = records.filter(
+        (record) => record.source.key.includes(` ${variant} `) && !unmeasured.has(record.source.key),
+      );
       const jobMs = median(jobs.map((record) => record.timings.total ?? Number.NaN));
       const invocationMs = median(samples.map((item) => item.invokeMs));
       console.log(
-        `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), start-up work in the invocation ~${milliseconds(invocationMs - jobMs)}`,
+        `  handler   of which the job itself ${milliseconds(jobMs)} (record timings.total), the rest ~${milliseconds(invocationMs - jobMs)} (configuration and clients before the job, its events delivered after it)`,
       );
       const steps = [...new Set(jobs.flatMap((record) => Object.keys(record.timings)))].filter(
         (step) => step !== 'total',
@@ -325,6 +415,10 @@ async function main(): Promise<void> {
           return paired ? (item.loadMs + item.invokeMs) / (paired.loadMs + paired.invokeMs) : Number.NaN;
         }),
       );
+    const warmMs = (run: { warmInvokeMs?: number }) => milliseconds(run.warmInvokeMs ?? Number.NaN);
+    console.log(
+      `  warm container (one process each, not in P4): second invocation, handler ${warmMs(warmRuns.handlerPlain)} plain, ${warmMs(warmRuns.handlerRealistic)} realistic; baseline ${warmMs(warmRuns.baselinePlain)} plain, ${warmMs(warmRuns.baselineRealistic)} realistic`,
+    );
     console.log(`  handler records: ${counts.map(([status, count]) => `${count} ${status}`).join(', ')}`);
     const sizes = (name: string, report: BundleSizes) =>
       console.log(

@@ -4,7 +4,6 @@
  * identifiers, dates of birth, addresses and contact details never leave.
  */
 import type { ClinicalContext, DeidentifiedContext, PatientIdentifiers } from '../domain.js';
-import { scrubNotes } from './scrub-notes.js';
 
 export function deidentify(context: ClinicalContext): DeidentifiedContext {
   return {
@@ -25,19 +24,22 @@ export interface DeidentifiedNotes {
 
 /**
  * Notes with identifiers removed, every identifier the upload gave first (the sidecar's, and a
- * conflicting DICOM header's: `others`); null without notes.
+ * conflicting DICOM header's: `others`); null without notes. The scrub gives the event loop turns
+ * (`scrubNotesBetweenEvents`), so it can run beside the job's downloads and model calls.
  */
-export function deidentifyNotes(
+export async function deidentifyNotes(
   notes: string | null,
   patient: PatientIdentifiers,
   others?: PatientIdentifiers,
-): DeidentifiedNotes | null {
+): Promise<DeidentifiedNotes | null> {
   if (notes === null) return null;
   const sources = [patient, ...(others ? [others] : [])];
   const names = sources.flatMap((source) => (source.name ? [source.name] : []));
   const identifiers = sources.flatMap((source) =>
     [source.patientId, source.dateOfBirth].filter((value) => value !== undefined),
   );
-  const { text, removed } = scrubNotes(notes, { names, identifiers });
+  // Loaded with the first notes: the scrubber and its name list are 175 KB a job without notes never needs.
+  const { scrubNotesBetweenEvents } = await import('./scrub-notes.js');
+  const { text, removed } = await scrubNotesBetweenEvents(notes, { names, identifiers });
   return { text, removed: Object.fromEntries(Object.entries(removed).filter(([, count]) => count > 0)) };
 }

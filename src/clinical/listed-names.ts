@@ -8,9 +8,12 @@
 import { ambiguousNames, familyNames, givenNames } from './person-names.js';
 
 const toSet = (names: string) => new Set(names.split(' '));
-const given = toSet(givenNames);
-const family = toSet(familyNames);
-const ambiguous = toSet(ambiguousNames);
+/** The lists as sets, made on first use (20,000 names: milliseconds a process need not pay at load). */
+let nameSets: { given: Set<string>; family: Set<string>; ambiguous: Set<string> } | undefined;
+function listedNames() {
+  nameSets ??= { given: toSet(givenNames), family: toSet(familyNames), ambiguous: toSet(ambiguousNames) };
+  return nameSets;
+}
 
 export interface NameSpan {
   start: number;
@@ -29,6 +32,7 @@ interface Word {
 }
 
 function isUnambiguous(word: string): boolean {
+  const { given, family } = listedNames();
   const lower = word.toLowerCase();
   if (!given.has(lower) && !family.has(lower)) return false;
   // Lower case: from 4 letters. Capitalised: from 3 (Title case) or 4 (capitals, acronyms).
@@ -37,6 +41,7 @@ function isUnambiguous(word: string): boolean {
 }
 
 export function listedNameSpans(text: string, notAName: (word: string) => boolean): NameSpan[] {
+  const { given, ambiguous } = listedNames();
   const found: Word[] = [...text.matchAll(words)].map((match) => ({
     text: match[0],
     start: match.index,

@@ -23,7 +23,8 @@
  * boundary (a lookbehind that fails at once inside a word or number), repetitions are bounded or
  * separated by a mandatory delimiter, and no quantified group can match the same text two ways.
  * A 4000-character note takes about a millisecond. The first call in a process also pays for
- * compiling the patterns (a few hundred milliseconds on a laptop, once).
+ * compiling the patterns (a few hundred milliseconds on a laptop, once): the pipeline calls
+ * `scrubNotesBetweenEvents`, which does that work in steps between the job's other work.
  *
  * Scrubbing is not injection defence: instructions in the notes stay as text. The prompt's
  * delimiters and the schema check on the model's answer are what defend against them.
@@ -875,12 +876,15 @@ const nameInProseRules = (): ScrubRule[] => [
   nameRule(rx`${nameStart}${personName}(?<trail>,?${sp}*${credential}${tokenEnd})`, 'before'),
 ];
 
-/** The table, built on first use: compiling it at module load cost every cold start, notes or not. */
-const ruleTable = (): readonly ScrubRule[] => [
-  ...contactAgeAndDateRules(),
-  ...numberAndAddressRules(),
-  ...nameRules(),
-  ...nameInProseRules(),
+/**
+ * The table in its groups, each built on first use: compiling it at module load cost every cold
+ * start, notes or not; built a group at a time, a yielding scrub lets other work run in between.
+ */
+const ruleGroups: readonly (() => ScrubRule[])[] = [
+  contactAgeAndDateRules,
+  numberAndAddressRules,
+  nameRules,
+  nameInProseRules,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -952,10 +956,21 @@ function knownIdentifierPatterns(identifier: string, withParts: boolean): string
   return patterns;
 }
 
-let builtRules: readonly ScrubRule[] | undefined;
+const builtGroups: ScrubRule[][] = [];
+/** Builds the next group not built yet; false once the whole table is built. */
+function buildNextGroup(): boolean {
+  const group = ruleGroups[builtGroups.length];
+  if (group === undefined) return false;
+  builtGroups.push(group());
+  return true;
+}
+let table: readonly ScrubRule[] | undefined;
 function rules(): readonly ScrubRule[] {
-  builtRules ??= ruleTable();
-  return builtRules;
+  if (table === undefined) {
+    while (buildNextGroup());
+    table = builtGroups.flat();
+  }
+  return table;
 }
 
 /** The date rules, anchored: a known identifier that is a date (a date of birth) counts as a date. */
@@ -1076,6 +1091,32 @@ function removeListedNames(text: string, removed: Record<ScrubKind, number>): st
   return result + text.slice(copiedUpTo);
 }
 
+const selfDelimiting: ReadonlySet<ScrubKind> = new Set(['email', 'url', 'ip']);
+
+/**
+ * One scrub as steps: each builds a group of rules or applies one rule, the last answers. In a
+ * fresh process each rule's first use also compiles its pattern, so one step is at most a few tens
+ * of milliseconds there and well under one afterwards.
+ */
+function* scrubSteps(notes: string, known: KnownIdentifiers | undefined): Generator<void, ScrubResult> {
+  const removed = Object.fromEntries(scrubKinds.map((kind) => [kind, 0])) as Record<ScrubKind, number>;
+  // Placeholder characters in the input itself would be read as removed values: neutralise them.
+  // NFKC, every script's digits and mixed-script look-alikes first: "ＭＲＮ ４４７１", "МRN ٤٤٧١".
+  let text = normaliseForScrubbing(notes).replace(invisibles, '').replace(placeholders, '\uFFFD');
+  while (buildNextGroup()) yield;
+  // Self-delimiting identifiers (emails, URLs, IP addresses) go first: a known name inside an
+  // email address must not break the address apart before it is recognised whole.
+  const whole = rules().filter((scrubRule) => selfDelimiting.has(scrubRule.kind));
+  const rest = rules().filter((scrubRule) => !selfDelimiting.has(scrubRule.kind));
+  for (const scrubRule of [...whole, ...knownRules(known), ...rest]) {
+    text = applyRule(text, scrubRule, removed);
+    yield;
+  }
+  text = removeListedNames(text, removed);
+  const tagOf = new Map(scrubKinds.map((kind) => [placeholderOf(kind), scrubTags[kind]]));
+  return { text: text.replace(placeholders, (placeholder) => tagOf.get(placeholder) ?? ''), removed };
+}
+
 /**
  * Removes identifiers from clinical free text and counts them by kind.
  *
@@ -1086,20 +1127,28 @@ function removeListedNames(text: string, removed: Record<ScrubKind, number>): st
  * // removed: { name: 1, date: 1, id: 1, phone: 0, ... }
  * ```
  */
-const selfDelimiting: ReadonlySet<ScrubKind> = new Set(['email', 'url', 'ip']);
-
 export function scrubNotes(notes: string, known?: KnownIdentifiers): ScrubResult {
-  const removed = Object.fromEntries(scrubKinds.map((kind) => [kind, 0])) as Record<ScrubKind, number>;
-  // Placeholder characters in the input itself would be read as removed values: neutralise them.
-  // NFKC, every script's digits and mixed-script look-alikes first: "ＭＲＮ ４４７１", "МRN ٤٤٧١".
-  let text = normaliseForScrubbing(notes).replace(invisibles, '').replace(placeholders, '\uFFFD');
-  // Self-delimiting identifiers (emails, URLs, IP addresses) go first: a known name inside an
-  // email address must not break the address apart before it is recognised whole.
-  const whole = rules().filter((scrubRule) => selfDelimiting.has(scrubRule.kind));
-  const rest = rules().filter((scrubRule) => !selfDelimiting.has(scrubRule.kind));
-  for (const scrubRule of [...whole, ...knownRules(known), ...rest])
-    text = applyRule(text, scrubRule, removed);
-  text = removeListedNames(text, removed);
-  const tagOf = new Map(scrubKinds.map((kind) => [placeholderOf(kind), scrubTags[kind]]));
-  return { text: text.replace(placeholders, (placeholder) => tagOf.get(placeholder) ?? ''), removed };
+  const steps = scrubSteps(notes, known);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `scrubNotes`, giving the event loop a turn between its steps. The first scrub in a process
+ * compiles every pattern (a few hundred milliseconds of main thread on a cold Lambda); taken in
+ * steps, that work fills the job's waits for downloads and model calls instead of holding them.
+ *
+ * @example
+ * const scrubbing = scrubNotesBetweenEvents(notes, { names: ['Jane Smith'] }); // beside the image fetch
+ * const { text } = await scrubbing; // before the recommendation needs it
+ */
+export async function scrubNotesBetweenEvents(notes: string, known?: KnownIdentifiers): Promise<ScrubResult> {
+  const steps = scrubSteps(notes, known);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -16,6 +16,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
+import { z } from 'zod';
 import { powertoolsLogger } from '../adapters/logger/powertools.js';
 import { type ComposedDependencies, composeDependencies } from '../compose.js';
 import { loadConfigWithSecrets } from '../config.js';
@@ -29,6 +30,11 @@ import {
   processEvent,
   TransientFailuresError,
 } from '../triggers/process-event.js';
+
+// A container parses each schema a few times per invocation. zod's JIT (code generated per object
+// schema on its first parse) costs a cold start about 0.8 ms per schema, 17 ms for the
+// configuration files alone, and saves about 3 µs per later parse: not worth it here.
+z.config({ jitless: true });
 
 /** Powertools spells levels in capitals. */
 const powertoolsLogLevels = {

@@ -3,13 +3,15 @@
  * pixels. Blur, exposure and skin measurements then mean the same on a 640 px dermoscopy image
  * and a 4000 px phone photo, and cost the same few milliseconds.
  */
-import sharp from 'sharp';
+
 import type { DecodedImage } from '../domain.js';
+import { loadSharp } from './sharp-library.js';
 
 export const analysisSide = 256;
 
 export async function analysisThumbnail(image: DecodedImage): Promise<DecodedImage> {
   if (Math.max(image.width, image.height) <= analysisSide) return image;
+  const sharp = await loadSharp();
   const { data, info } = await sharp(image.pixels, {
     raw: { width: image.width, height: image.height, channels: 3 },
   })

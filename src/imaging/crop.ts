@@ -2,8 +2,9 @@
  * Region-of-interest cropping: pad a detection box for context, clamp it to the image and cut it
  * out of the decoded pixels.
  */
-import sharp from 'sharp';
+
 import type { Box, DecodedImage } from '../domain.js';
+import { loadSharp } from './sharp-library.js';
 
 /** Grows a box by `padding` of its size on each side, rounds outwards and clamps to the image. */
 export function padBox(box: Box, padding: number, imageWidth: number, imageHeight: number): Box {
@@ -32,7 +33,8 @@ export function cropImage(image: DecodedImage, box: Box): DecodedImage {
 }
 
 /** JPEG bytes of a decoded image, for saving crops; output carries no metadata. */
-export function encodeJpeg(image: DecodedImage, quality = 90): Promise<Buffer> {
+export async function encodeJpeg(image: DecodedImage, quality = 90): Promise<Buffer> {
+  const sharp = await loadSharp();
   return sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
     .jpeg({ quality })
     .toBuffer();

@@ -6,7 +6,7 @@
  * from its bytes afterwards (`decodeRegion`): the full image is never held in memory.
  * DICOM goes to its own decoder (imaging/dicom), loaded only when a DICOM file arrives.
  */
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import type { Box, DecodedImage } from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 import { claimedDimensions } from './claimed-dimensions.js';
@@ -20,6 +20,7 @@ import {
 import type { DicomFacts } from './dicom/decode-dicom.js';
 import { type SupportedFormat, sniffImageFormat } from './image-format.js';
 import { assertLargeEnough, assertWithinPixelLimit, type DecodeLimits } from './pixel-limits.js';
+import { loadSharp, type SharpConstructor } from './sharp-library.js';
 
 export type { DecodeLimits } from './pixel-limits.js';
 
@@ -60,6 +61,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
   const claimed = claimedDimensions(bytes, sniffed.format);
   if (claimed) assertWithinPixelLimit(claimed.width, claimed.height, limits);
 
+  const sharp = await loadSharp();
   let header: Metadata;
   try {
     // limitInputPixels is off here on purpose: reading the header is cheap and lets the error
@@ -91,7 +93,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
   const original = (header.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height };
   const shrink = limits.maxSide !== undefined && Math.max(original.width, original.height) > limits.maxSide;
   try {
-    const upright = safeDecoder(bytes, limits).autoOrient();
+    const upright = safeDecoder(sharp, bytes, limits).autoOrient();
     const sized = shrink
       ? upright.resize({ width: limits.maxSide, height: limits.maxSide, fit: 'inside' })
       : upright;
@@ -120,9 +122,10 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
  * below the box are never decoded, and nothing but the box is held.
  */
 export async function decodeRegion(bytes: Uint8Array, box: Box, limits: DecodeLimits): Promise<DecodedImage> {
+  const sharp = await loadSharp();
   try {
     return await toSrgbPixels(
-      safeDecoder(bytes, limits)
+      safeDecoder(sharp, bytes, limits)
         .autoOrient()
         .extract({ left: box.x, top: box.y, width: box.width, height: box.height }),
     );
@@ -140,7 +143,7 @@ export async function decodeRegion(bytes: Uint8Array, box: Box, limits: DecodeLi
   }
 }
 
-function safeDecoder(bytes: Uint8Array, limits: DecodeLimits): Sharp {
+function safeDecoder(sharp: SharpConstructor, bytes: Uint8Array, limits: DecodeLimits): Sharp {
   return (
     sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error', pages: 1 })
       // libvips runs off the event loop already; the timeout bounds how long a worker thread is held.

@@ -2,9 +2,10 @@
  * Turns a decoded image into the float tensor a model card asks for: resized (stretched or
  * letterboxed), scaled, normalised with the card's mean and std, in NCHW or NHWC order.
  */
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import type { DecodedImage } from '../domain.js';
 import type { ModelInput } from '../models/model-card.js';
+import { loadSharp } from './sharp-library.js';
 
 /** How the model input maps back to the original image: x = (inputX - padX) / scaleX, likewise y. */
 export interface Letterbox {
@@ -22,6 +23,7 @@ export interface ModelTensor {
 
 export async function prepareModelInput(image: DecodedImage, input: ModelInput): Promise<ModelTensor> {
   const { width: targetWidth, height: targetHeight } = input;
+  const sharp = await loadSharp();
   const source = sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } });
 
   let letterbox: Letterbox;

@@ -7,9 +7,10 @@
  * the byte cap only re-encodes an image that still does not. Boxes come back in the sent image's
  * pixels, so the sizes are returned for mapping them to the original image.
  */
-import sharp from 'sharp';
+
 import type { DecodedImage } from '../domain.js';
 import { encodeJpeg } from './crop.js';
+import { loadSharp } from './sharp-library.js';
 
 export interface PayloadLimits {
   /** Longest side of the sent image; larger images are downscaled. */
@@ -72,8 +73,9 @@ export function payloadSize(
   return maxSide === undefined ? { modelInput: card.input } : { maxSide };
 }
 
-function encodeScaled(image: DecodedImage, width: number, height: number): Promise<Buffer> {
+async function encodeScaled(image: DecodedImage, width: number, height: number): Promise<Buffer> {
   if (width === image.width && height === image.height) return encodeJpeg(image, quality);
+  const sharp = await loadSharp();
   return sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(width, height, { fit: 'fill' })
     .jpeg({ quality })

@@ -4,9 +4,10 @@
  * land on the lesion whatever the upload's format; the PDF report and the workspace's viewer
  * (`GET /v1/records/:id/preview.jpg`) both show this, since no browser shows DICOM or JPEG 2000.
  */
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { decodeImage } from '../imaging/decode-image.js';
 import type { DecodeLimits } from '../imaging/pixel-limits.js';
+import { loadSharp } from '../imaging/sharp-library.js';
 
 export interface DisplayImage {
   /** JPEG bytes. */
@@ -27,5 +28,6 @@ export async function displayJpeg(input: Sharp): Promise<DisplayImage> {
 
 export async function displayImageOf(upload: Uint8Array, limits: DecodeLimits): Promise<DisplayImage> {
   const { image } = await decodeImage(upload, { ...limits, maxSide });
+  const sharp = await loadSharp();
   return displayJpeg(sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } }));
 }

@@ -53,14 +53,14 @@ export async function analyse(
 ): Promise<Analysis> {
   const findings = noFindings();
   let subject = { context: loaded.context, patient: loaded.patient };
+  // The notes are scrubbed beside the image fetch and the model calls, awaited where needed: on a
+  // cold start the scrubber's first use is hundreds of milliseconds of pattern compiling.
   let recorded = recordedContext(subject);
-  findings.context = recorded.context;
-  const ended = (status: RecordStatus, error: DdxError | null): Analysis => ({
-    findings,
-    patient: subject.patient,
-    status,
-    error,
-  });
+  recorded.catch(() => undefined);
+  const ended = async (status: RecordStatus, error: DdxError | null): Promise<Analysis> => {
+    findings.context = (await recorded).context;
+    return { findings, patient: subject.patient, status, error };
+  };
   try {
     // 3 route; its prompt downloads meanwhile
     let route = await chooseRoute(subject.context, deps, job);
@@ -71,8 +71,9 @@ export async function analyse(
     const imageMeasures = startImageMeasures(image.image, job);
     if (image.dicom) {
       subject = mergeDicomContext(subject, image.dicom);
+      // The scrub of the metadata's identifiers alone is superseded (it finishes unread).
       recorded = recordedContext(subject);
-      findings.context = recorded.context;
+      recorded.catch(() => undefined);
       route = reroute(route, subject.context, deps, job);
       findings.route = route.decision;
     }
@@ -109,14 +110,14 @@ export async function analyse(
     findings.assessment = assessment;
     // Out of scope: no differentials are asked for and no code is suggested; the assessment's
     // reasons and action are the answer.
-    if (assessment.verdict === Verdict.outOfScope) return ended(RecordStatus.succeeded, null);
+    if (assessment.verdict === Verdict.outOfScope) return await ended(RecordStatus.succeeded, null);
     // 6 recommend, then billing from the findings and every recommendation, once
     const recommended = await recommendFromFindings(
       {
         classification,
         lesionFound: region.localization ? region.input === 'crop' : null,
         context: subject.context,
-        notes: recorded.notes?.text ?? null,
+        notes: (await recorded).notes?.text ?? null,
         prompt: route.prompt,
         systemStatements: systemStatements(assessment, classification),
       },
@@ -138,10 +139,13 @@ export async function analyse(
       findings.recommendation = withCodesInTable(findings.recommendation, deps.codeTable);
     }
     // An LLM that failed leaves the clinician the findings and the knowledge base's answer.
-    return ended(recommended.failure ? RecordStatus.degraded : RecordStatus.succeeded, recommended.failure);
+    return await ended(
+      recommended.failure ? RecordStatus.degraded : RecordStatus.succeeded,
+      recommended.failure,
+    );
   } catch (error) {
     // Every step above runs inside `job.step`, so the error already names its step.
-    return ended(RecordStatus.failed, asDdxError(error, PipelineStep.route));
+    return await ended(RecordStatus.failed, asDdxError(error, PipelineStep.route));
   }
 }
 

@@ -9,6 +9,7 @@ import type { Box, DecodedImage } from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 import { cropImage } from '../imaging/crop.js';
 import { type DecodeResult, decodeImage, decodeRegion } from '../imaging/decode-image.js';
+import { preloadSharp } from '../imaging/sharp-library.js';
 import type { StepTimer } from '../observability/step-timer.js';
 import type { BlobStore, ObjectVersion } from '../ports.js';
 import type { PipelineDeps, StepContext } from './pipeline-deps.js';
@@ -38,9 +39,12 @@ export async function fetchImage(
   timer: StepTimer,
   step: StepContext,
 ): Promise<FetchedImage> {
-  const bytes = await timer.measure('fetch-image.download', () =>
+  const download = timer.measure('fetch-image.download', () =>
     blobStore.get(key, { maxBytes: limits.maxImageBytes, signal: step.signal, version }),
   );
+  // A cold process loads the decoder's library while the bytes are on their way.
+  preloadSharp();
+  const bytes = await download;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   step.signal.throwIfAborted();
   const decodeLimits = {

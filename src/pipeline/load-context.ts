@@ -36,8 +36,12 @@ export interface RecordedContext {
   notes: DeidentifiedNotes | null;
 }
 
-export function recordedContext({ context, patient, otherIdentifiers }: ContextAndPatient): RecordedContext {
-  const notes = deidentifyNotes(context.notes, patient, otherIdentifiers);
+export async function recordedContext({
+  context,
+  patient,
+  otherIdentifiers,
+}: ContextAndPatient): Promise<RecordedContext> {
+  const notes = await deidentifyNotes(context.notes, patient, otherIdentifiers);
   return {
     context: {
       ...deidentify(context),

@@ -137,18 +137,7 @@ describe('the Lambda bundle', () => {
     for (const name of excludedPackages) {
       assert.ok(!existsSync(join(bundle, 'node_modules', name)), `${name} is not shipped`);
     }
-    // Walk the static imports from the entry, as Node loads them when the handler module loads.
-    const reached = new Set<string>();
-    const pending: string[] = [lambdaBundleLayout.entryFile];
-    const staticExternals = new Set<string>();
-    for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
-      if (reached.has(path)) continue;
-      reached.add(path);
-      for (const specifier of staticImportSpecifiers(files.get(path) ?? '')) {
-        if (specifier.startsWith('.')) pending.push(join(dirname(path), specifier));
-        else staticExternals.add(specifier);
-      }
-    }
+    const { reached, staticExternals } = loadedAtStartUp(files);
     assert.ok(reached.size > 1, 'the entry imports chunks');
     for (const name of excludedPackages) {
       assert.ok(
@@ -165,6 +154,20 @@ describe('the Lambda bundle', () => {
       for (const path of paths)
         assert.ok(!reached.has(path), `${path} (imports ${name}) is loaded at start-up`);
     }
+  });
+
+  it('loads sharp and the notes scrubber when a job first needs them, not with the handler (cold start)', async () => {
+    const files = await javascriptFiles(bundle);
+    const { reached, staticExternals } = loadedAtStartUp(files);
+    assert.ok(
+      ![...staticExternals].some((specifier) => specifier.startsWith('sharp')),
+      'sharp loads at start-up',
+    );
+    // The name list is the scrubber's largest part: a word from it marks the chunk.
+    const scrubber = [...files].filter(([, code]) => code.includes('abagael abagail'));
+    assert.equal(scrubber.length, 1, 'one chunk holds the name list');
+    for (const [path] of scrubber)
+      assert.ok(!reached.has(path), `${path} (the scrubber) is loaded at start-up`);
   });
 
   it("ships sharp with its Linux glibc binary for the stack's CPU and no other platform's", async () => {
@@ -409,3 +412,19 @@ describe('bundle checks', () => {
     }
   });
 });
+
+/** Walks the static imports from the entry, as Node loads them when the handler module loads. */
+function loadedAtStartUp(files: Map<string, string>): { reached: Set<string>; staticExternals: Set<string> } {
+  const reached = new Set<string>();
+  const pending: string[] = [lambdaBundleLayout.entryFile];
+  const staticExternals = new Set<string>();
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    if (reached.has(path)) continue;
+    reached.add(path);
+    for (const specifier of staticImportSpecifiers(files.get(path) ?? '')) {
+      if (specifier.startsWith('.')) pending.push(join(dirname(path), specifier));
+      else staticExternals.add(specifier);
+    }
+  }
+  return { reached, staticExternals };
+}

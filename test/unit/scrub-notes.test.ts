@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ScrubKind, scrubNotes, scrubTags } from '../../src/clinical/scrub-notes.js';
+import {
+  type ScrubKind,
+  scrubNotes,
+  scrubNotesBetweenEvents,
+  scrubTags,
+} from '../../src/clinical/scrub-notes.js';
 import { adversarialNotes } from '../support/adversarial-notes.js';
 
 /** Every kind at zero, with the given counts on top. */
@@ -338,6 +343,28 @@ describe('scrubNotes: edges', () => {
 
   it('has one tag per kind', () => {
     assert.deepEqual(Object.keys(scrubNotes('x').removed).sort(), Object.keys(scrubTags).sort());
+  });
+});
+
+describe('scrubNotesBetweenEvents: the same scrub in steps', () => {
+  it('answers what scrubNotes answers, with and without known identifiers', async () => {
+    for (const [input] of cases) assert.deepEqual(await scrubNotesBetweenEvents(input), scrubNotes(input));
+    const note = "Pt: José O'Brien-Smith, DOB 03/07/1931, MRN A1234567; jose.obrien@example.com";
+    const known = { names: ["José O'Brien-Smith"], identifiers: ['A1234567', '03/07/1931'] };
+    assert.deepEqual(await scrubNotesBetweenEvents(note, known), scrubNotes(note, known));
+  });
+
+  it('gives the event loop turns while it works', async () => {
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns += 1;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    await scrubNotesBetweenEvents('Seen by Dr. Jones on 5 Mar 2024, MRN 12345678.');
+    counting = false;
+    assert.ok(turns > 1, `other callbacks ran ${turns} times during the scrub`);
   });
 });
 

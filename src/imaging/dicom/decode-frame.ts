@@ -6,7 +6,7 @@
  * tiles, levels, scans), and the untrusted codecs run in a worker within the decode budget
  * (decode-in-worker.ts). Codecs load on first use: a service that never sees DICOM never loads them.
  */
-import sharp from 'sharp';
+
 import { jpegFrameHeader } from '../claimed-dimensions.js';
 import {
   assertJpegScansWithinBudget,
@@ -17,6 +17,7 @@ import {
   sharpTimeoutSeconds,
 } from '../decode-budget.js';
 import { type Jpeg2000Header, jpeg2000Header } from '../jpeg2000-header.js';
+import { loadSharp } from '../sharp-library.js';
 import { decodeInWorker } from './decode-in-worker.js';
 import { corruptDicom, thrownMessage, unsupportedDicom } from './dicom-failure.js';
 import type { ImagePixelModule } from './image-pixel-module.js';
@@ -116,6 +117,7 @@ async function decodeJpegDct(
   }
   assertJpegScansWithinBudget(frame, budget);
   try {
+    const sharp = await loadSharp();
     const { data, info } = await sharp(frame, { limitInputPixels: maxPixels, failOn: 'error' })
       .timeout({ seconds: sharpTimeoutSeconds(budget) })
       .raw({ depth: 'uchar' })
