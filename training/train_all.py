@@ -50,8 +50,8 @@ SAMPLES = os.path.join(ROOT, "samples")
 PARITY = os.path.join(HERE, ".cache", "parity")
 
 FULL = dict(det_train=3000, det_test=300, lesion_train=4000, lesion_test=1000, rash_train=1600, rash_test=400,
-            extent_train=1200, extent_test=400, non_skin=600, det_epochs=10, lesion_epochs=8, rash_epochs=6,
-            extent_epochs=6)
+            extent_train=1200, extent_test=400, non_skin=600, det_epochs=10, lesion_epochs=8, rash_epochs=30,
+            extent_epochs=30)
 QUICK = dict(det_train=200, det_test=40, lesion_train=300, lesion_test=100, rash_train=200, rash_test=80,
              extent_train=200, extent_test=80, non_skin=80, det_epochs=1, lesion_epochs=1, rash_epochs=1,
              extent_epochs=1)

@@ -1,7 +1,7 @@
 /**
- * The candidate routing table (models/candidates/routes.yaml) runs as it is documented: the
- * retrained detector 2.0.0 finds the sample lesion and the shipped classifiers classify its crop,
- * with no code change.
+ * The candidate routing tables (models/candidates/) run as documented, with no code change: the
+ * retrained detector 2.0.0 finds the sample lesion, and the extent classifier 2.0.0 decides the
+ * route of a photo uploaded without an extent.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,8 +12,9 @@ import { uploadLocalImage } from '../../src/cli/upload-image.js';
 import { type ComposedDependencies, composeDependencies } from '../../src/compose.js';
 import { loadConfig, packageRoot } from '../../src/config.js';
 import { runInference } from '../../src/pipeline/run-inference.js';
+import type { InferenceRecord } from '../../src/record.js';
 
-describe('the candidate routing table', () => {
+function candidateTable(file: string) {
   let dataDir: string;
   let deps: ComposedDependencies;
   before(async () => {
@@ -22,7 +23,7 @@ describe('the candidate routing table', () => {
       loadConfig({
         DDX_DATA_DIR: dataDir,
         DDX_LOG_LEVEL: 'error',
-        DDX_ROUTES: join(packageRoot, 'models', 'candidates', 'routes.yaml'),
+        DDX_ROUTES: join(packageRoot, 'models', 'candidates', file),
       }),
     );
   });
@@ -30,16 +31,22 @@ describe('the candidate routing table', () => {
     await deps.close();
     await rm(dataDir, { recursive: true, force: true });
   });
-
-  it('finds the sample lesion with the retrained detector and classifies the crop', async () => {
-    const imagePath = join(packageRoot, 'samples', 'localized-melanoma-back.jpg');
+  return async (sample: string, withMetadata: boolean): Promise<InferenceRecord> => {
+    const imagePath = join(packageRoot, 'samples', sample);
     const source = await uploadLocalImage(deps.blobStore, {
       imagePath,
-      metadataPath: `${imagePath}.meta.json`,
+      metadataPath: withMetadata ? `${imagePath}.meta.json` : undefined,
       inputPrefix: 'uploads/',
-      name: 'localized-melanoma-back.jpg',
+      name: sample,
     });
-    const { record } = await runInference({ source, requestId: 'candidate', trigger: 'cli' }, deps);
+    return (await runInference({ source, requestId: `candidate-${sample}`, trigger: 'cli' }, deps)).record;
+  };
+}
+
+describe('models/candidates/routes.yaml', () => {
+  const run = candidateTable('routes.yaml');
+  it('finds the sample lesion with the retrained detector and classifies the crop', async () => {
+    const record = await run('localized-melanoma-back.jpg', true);
     assert.equal(record.status, 'succeeded');
     assert.deepEqual(
       { id: record.localization?.detector.id, version: record.localization?.detector.version },
@@ -47,6 +54,20 @@ describe('the candidate routing table', () => {
     );
     assert.ok(record.localization?.roi, 'a region of interest');
     assert.equal(record.classification?.input, 'crop');
-    assert.equal(record.classification?.model.version, '1.0.0');
+  });
+});
+
+describe('models/candidates/routes.extent-model.yaml', () => {
+  const run = candidateTable('routes.extent-model.yaml');
+  it('lets the extent classifier route photos uploaded without an extent, saying so', async () => {
+    for (const [sample, extent] of [
+      ['widespread-psoriasis-trunk.jpg', 'widespread'],
+      ['localized-melanoma-back.jpg', 'localized'],
+    ] as const) {
+      const record = await run(sample, false);
+      assert.equal(record.route?.predictedExtent?.by, 'model', sample);
+      assert.equal(record.route?.predictedExtent?.extent, extent, sample);
+      assert.match(record.route?.predictedExtent?.reason ?? '', /^extent-classifier 2\.0\.0 gave /);
+    }
   });
 });
