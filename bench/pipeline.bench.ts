@@ -6,12 +6,13 @@
  *
  * - P1 orchestration overhead per image: a pass's wall time minus the union of every interval
  *   spent outside the orchestrator (each store call: blob head/get/put, record get/claim/release/
- *   save, prompt reads; and the timed sub-steps: download, decode, model inference, crop save,
- *   the assessment's image measurements).
+ *   save, prompt reads, the recommender; and the timed sub-steps: download, decode, model
+ *   inference, crop save, the notes' de-identification, the assessment's image measurements).
  *   Work done side by side counts once, so overlap never makes the figure negative.
  * - P3 throughput: the pipeline against a bare loop that calls the same functions directly
- *   (download, decode at the working size, the assessment's image measurements, detector, crop at
- *   full resolution, its encode and save, classifier, record write), one after another, at the same
+ *   (head and metadata, the notes' de-identification, download, decode at the working size, the
+ *   assessment's image measurements, detector, crop at full resolution, its encode and save,
+ *   classifier, record write), one after another, at the same
  *   concurrency; and, beside it, against the models alone on images decoded beforehand.
  * - P5 peak RSS for a 12 MP and a 48 MP photo, each in a fresh process (bench/peak-memory.ts).
  *
@@ -26,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureImage } from '../src/assessment/image-measures.js';
 import { uploadImage } from '../src/cli/upload-image.js';
+import { parseClinicalMetadata } from '../src/clinical/clinical-context.js';
 import { composeDependencies } from '../src/compose.js';
 import { mapWithConcurrency } from '../src/concurrency/map-with-concurrency.js';
 import { loadConfig, packageRoot } from '../src/config.js';
@@ -33,6 +35,7 @@ import { cropImage, encodeJpeg, padBox } from '../src/imaging/crop.js';
 import { decodeImage, decodeRegion } from '../src/imaging/decode-image.js';
 import { type StepSpan, stepSpans } from '../src/observability/step-timer.js';
 import { defaultWorkingMaxSide } from '../src/pipeline/fetch-image.js';
+import { recordedContext } from '../src/pipeline/load-context.js';
 import { pickRegionOfInterest } from '../src/pipeline/localize.js';
 import { runInference } from '../src/pipeline/run-inference.js';
 import type { InferenceRecord } from '../src/record.js';
@@ -55,6 +58,7 @@ async function main() {
   recordCalls(deps.blobStore, ['head', 'get', 'put'], outside);
   recordCalls(deps.resultStore, ['get', 'claim', 'release', 'save', 'patientIdentifiers'], outside);
   recordCalls(deps.promptSource, ['get'], outside);
+  recordCalls(deps.recommender, ['recommend'], outside);
   subscribe(stepSpans.name, (message) => {
     const span = message as StepSpan;
     // `fetch-image.decode`, `localize.inference`...: the steps themselves include orchestration.
@@ -95,6 +99,8 @@ async function main() {
   let bareCounter = 0;
   async function bare(key: string, index: number) {
     const serial = bareCounter++;
+    const { metadata } = await deps.blobStore.head(key);
+    await recordedContext(parseClinicalMetadata(metadata));
     const bytes = await deps.blobStore.get(key, { maxBytes: deps.limits.maxImageBytes });
     const working = { ...decodeLimits, maxSide: defaultWorkingMaxSide };
     const { image, original } = await decodeImage(bytes, working);
@@ -212,7 +218,7 @@ async function main() {
   );
   console.log(`  pipeline / models      ${median(ratios.models).toFixed(2)}`);
   console.log(
-    `  orchestration overhead ${median(overheads).toFixed(2)} ms/image (wall minus the union of store calls, download, decode, inference, crop save, image measurements)`,
+    `  orchestration overhead ${median(overheads).toFixed(2)} ms/image (wall minus the union of store calls, download, decode, inference, crop save, de-identification, image measurements, recommender)`,
   );
   console.log('  median step timings (ms):');
   for (const [name, values] of Object.entries(stepTotals))

@@ -1144,11 +1144,21 @@ export function scrubNotes(notes: string, known?: KnownIdentifiers): ScrubResult
  * const scrubbing = scrubNotesBetweenEvents(notes, { names: ['Jane Smith'] }); // beside the image fetch
  * const { text } = await scrubbing; // before the recommendation needs it
  */
-export async function scrubNotesBetweenEvents(notes: string, known?: KnownIdentifiers): Promise<ScrubResult> {
+export async function scrubNotesBetweenEvents(
+  notes: string,
+  known?: KnownIdentifiers,
+  { sliceMs = 4 }: { sliceMs?: number } = {},
+): Promise<ScrubResult> {
   const steps = scrubSteps(notes, known);
+  // Steps run back to back for `sliceMs`, then the loop gets its turn: a warm scrub (about a
+  // millisecond) never waits for one, a cold one gives a turn every few milliseconds.
+  let sliceStart = performance.now();
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    await new Promise((resolve) => setImmediate(resolve));
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
   }
 }

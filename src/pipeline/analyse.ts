@@ -45,6 +45,11 @@ export interface Analysis {
   error: DdxError | null;
 }
 
+/** The context and notes de-identified for the record and the recommender, timed as work of its own. */
+function deidentifyStep(subject: Parameters<typeof recordedContext>[0], job: JobContext) {
+  return job.timer.measure('load-context.deidentify', () => recordedContext(subject));
+}
+
 export async function analyse(
   loaded: LoadedContext,
   imageFetch: Promise<FetchedImage>,
@@ -55,7 +60,7 @@ export async function analyse(
   let subject = { context: loaded.context, patient: loaded.patient };
   // The notes are scrubbed beside the image fetch and the model calls, awaited where needed: on a
   // cold start the scrubber's first use is hundreds of milliseconds of pattern compiling.
-  let recorded = recordedContext(subject);
+  let recorded = deidentifyStep(subject, job);
   recorded.catch(() => undefined);
   const ended = async (status: RecordStatus, error: DdxError | null): Promise<Analysis> => {
     findings.context = (await recorded).context;
@@ -72,7 +77,7 @@ export async function analyse(
     if (image.dicom) {
       subject = mergeDicomContext(subject, image.dicom);
       // The scrub of the metadata's identifiers alone is superseded (it finishes unread).
-      recorded = recordedContext(subject);
+      recorded = deidentifyStep(subject, job);
       recorded.catch(() => undefined);
       route = reroute(route, subject.context, deps, job);
       findings.route = route.decision;
