@@ -116,13 +116,15 @@ export async function uploadPlanned(
     const expected: Expectation = bad
       ? { status: 'failed', code: bad.code, problem: bad.problem }
       : { status: 'usable' };
-    // The local folder's ETag: the MD5 of the object and its sidecar together (local-folder.ts).
-    const etag = createHash('md5').update(body).update(metadata).digest('hex');
+    // An object never stored has no ETag of the store's: its event names the bytes' MD5.
+    let etag = createHash('md5').update(body).digest('hex');
     if (!bad?.missing) {
       const imagePath = join(settings.stagingDirectory, name);
       const metadataPath = `${imagePath}.meta.json`;
       await Promise.all([writeFile(imagePath, body), writeFile(metadataPath, metadata)]);
-      await uploadImage(blobStore, { imagePath, metadataPath, key });
+      // The event names the version the store wrote, as S3's notification would.
+      const stored = await uploadImage(blobStore, { imagePath, metadataPath, key });
+      etag = stored.etag?.replaceAll('"', '') ?? etag;
     }
     return { key, etag, size: body.length, sample: sample.name, expected };
   });
