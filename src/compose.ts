@@ -365,6 +365,10 @@ async function createDetector(
         policy,
       });
     }
+    case 'lesion-outline': {
+      const { createLesionOutlineDetector } = await import('./adapters/detector/lesion-outline.js');
+      return createLesionOutlineDetector(card);
+    }
   }
 }
 
@@ -384,6 +388,8 @@ async function createClassifier(
     }
     case 'roboflow':
       throw new ConfigurationError(`model "${model.id}": Roboflow serves detectors only`);
+    case 'lesion-outline':
+      throw new ConfigurationError(`model "${model.id}": the lesion outline is a detector`);
     case 'kserve': {
       const { createKServeClassifier } = await import('./adapters/classifier/kserve.js');
       return createKServeClassifier({ ...kserveSettings(config), card, policy });

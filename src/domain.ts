@@ -70,6 +70,8 @@ export interface ModelIdentity {
 
 export type Extent = 'localized' | 'widespread' | 'unspecified';
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
+/** How the image was taken, when the uploader says: through a dermatoscope, or a clinical photo. */
+export type ImageType = 'dermoscopy' | 'clinical';
 
 /** The clinical context after validation. Free-text notes may carry identifiers: never log them. */
 export interface ClinicalContext {
@@ -80,6 +82,7 @@ export interface ClinicalContext {
   specialty: string | null;
   durationDays: number | null;
   notes: string | null;
+  imageType: ImageType | null;
   /** Why a field was dropped (clinical/context-warnings.ts): codes only, never the dropped text. */
   warnings?: ContextWarningCode[];
 }

@@ -454,6 +454,8 @@ def classifier_card(mid, desc, labels, icd, report, cal, ood, derm, epochs, n_tr
         "calibration": cal,
         "outOfDistribution": ood,
         "training": training_block(epochs, n_train, framework, today),
+        # The domain-randomised sets (datasets.py) render dermoscopy fields of view and clinical photos.
+        "imageTypes": ["clinical", "dermoscopy"],
         "intendedUse": INTENDED,
     }
 

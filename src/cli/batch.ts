@@ -1,6 +1,7 @@
 /**
  * `ddx batch <folder>`: every image of a folder (batch-files.ts) through the pipeline with bounded
- * concurrency, metadata from `<image>.meta.json` beside each image when present, and a report that
+ * concurrency, metadata from `<image>.meta.json` beside each image when present (else a default
+ * file, when given), and a report that
  * fits the terminal: what was skipped and why, one row per image, the totals.
  */
 import { join } from 'node:path';
@@ -26,7 +27,13 @@ export async function runBatch(
   folder: string,
   images: readonly string[],
   deps: PipelineDeps,
-  options: { concurrency: number; inputPrefix: string; requestId: string },
+  options: {
+    concurrency: number;
+    inputPrefix: string;
+    requestId: string;
+    /** Metadata for the images without a `<image>.meta.json` of their own. */
+    defaultMetadataPath?: string;
+  },
 ): Promise<BatchItem[]> {
   const progress = createProgressBar(images.length);
   const results = await mapWithConcurrency(images, options.concurrency, async (file, index) => {
@@ -35,7 +42,7 @@ export async function runBatch(
     try {
       const source = await uploadLocalImage(deps.blobStore, {
         imagePath,
-        metadataPath: await metadataFileBeside(imagePath),
+        metadataPath: (await metadataFileBeside(imagePath)) ?? options.defaultMetadataPath,
         inputPrefix: options.inputPrefix,
         name: file,
       });

@@ -32,6 +32,12 @@ export const evalCommand: Command = {
       value: 'FILE',
       description: 'JSON { labels: { datasetLabel: modelLabel }, malignant: [datasetLabel] }',
     },
+    metadata: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'clinical metadata (JSON) for the images without a <image>.meta.json, e.g. {"imageType": "dermoscopy"}',
+    },
     out: {
       type: 'string',
       value: 'DIR',
@@ -57,6 +63,7 @@ export const evalCommand: Command = {
   examples: [
     'ddx eval ~/data/derm-eval --label-map data/derm-eval-label-map.json --out reports/derm-eval',
     'ddx eval my-set --baseline reports/previous/report.json',
+    'ddx eval ~/data/derm-eval --metadata dermoscopy.meta.json --out reports/derm-eval-dermoscopy',
   ],
   async run({ args, options, config, out, err }) {
     const [folder = ''] = args;
@@ -71,6 +78,12 @@ export const evalCommand: Command = {
     }
     const mapPath = options.text('label-map');
     const baselinePath = options.text('baseline');
+    const metadataPath = options.text('metadata');
+    if (metadataPath) {
+      await access(metadataPath).catch(() => {
+        throw new UsageError(`no metadata file at ${metadataPath}`);
+      });
+    }
     const baseline = baselinePath
       ? (JSON.parse(await readFile(baselinePath, 'utf8')) as EvalReport)
       : undefined;
@@ -78,6 +91,7 @@ export const evalCommand: Command = {
       folder,
       rows,
       labelMap: mapPath ? await loadLabelMap(mapPath) : null,
+      ...(metadataPath && { metadataPath }),
       concurrency: options.wholeNumber('concurrency') ?? 1,
       requestId: randomUUID(),
     });

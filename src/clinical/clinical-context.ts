@@ -9,7 +9,14 @@
  * vocabulary, and a value that does not map is dropped with a warning code, never forwarded.
  */
 import { z } from 'zod';
-import type { ClinicalContext, ContextWarningCode, Extent, PatientIdentifiers, Sex } from '../domain.js';
+import type {
+  ClinicalContext,
+  ContextWarningCode,
+  Extent,
+  ImageType,
+  PatientIdentifiers,
+  Sex,
+} from '../domain.js';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 import { canonicalBodySite } from './body-site-vocabulary.js';
 import { bodySiteWarning, ContextWarning } from './context-warnings.js';
@@ -31,6 +38,9 @@ const keyAliases: Record<string, keyof ClinicalContext | keyof PatientIdentifier
   durationdays: 'durationDays',
   notes: 'notes',
   clinicalnotes: 'notes',
+  imagetype: 'imageType',
+  capture: 'imageType',
+  capturetype: 'imageType',
   patientname: 'name',
   name: 'name',
   patientid: 'patientId',
@@ -56,6 +66,19 @@ const extentWords: Record<string, Extent> = {
   rash: 'widespread',
   unspecified: 'unspecified',
   unknown: 'unspecified',
+};
+
+/** How the image was taken; dermoscopy routes may assume a dermatoscope's field of view. */
+const imageTypeWords: Record<string, ImageType> = {
+  dermoscopy: 'dermoscopy',
+  dermoscopic: 'dermoscopy',
+  dermatoscopy: 'dermoscopy',
+  dermatoscopic: 'dermoscopy',
+  dermatoscope: 'dermoscopy',
+  clinical: 'clinical',
+  photo: 'clinical',
+  photograph: 'clinical',
+  macroscopic: 'clinical',
 };
 
 const sexWords: Record<string, Sex> = {
@@ -91,6 +114,7 @@ const contextSchema = z.object({
   specialty: shortText(60).optional(),
   durationDays: wholeNumber(0, 36500).optional(),
   notes: z.string().max(4000).optional(),
+  imageType: word(imageTypeWords).optional(),
   name: shortText(200).optional(),
   patientId: shortText(100).optional(),
   dateOfBirth: shortText(40).optional(),
@@ -149,6 +173,7 @@ export function parseClinicalMetadata(metadata: Record<string, unknown>): Parsed
       specialty,
       durationDays: value.durationDays ?? null,
       notes: value.notes?.trim() || null,
+      imageType: value.imageType ? (imageTypeWords[value.imageType] ?? null) : null,
       ...(warnings.length > 0 ? { warnings } : {}),
     },
     patient,

@@ -27,6 +27,8 @@ const routeSchema = z.object({
       specialty: z.array(z.string().trim().min(1).toLowerCase()).min(1).optional(),
       minAge: z.number().int().min(0).optional(),
       maxAge: z.number().int().min(0).optional(),
+      /** How the uploader says the image was taken (`imageType` in the metadata). */
+      imageType: z.enum(['dermoscopy', 'clinical']).optional(),
       /** The extent the image itself suggested (extentPrediction), when the context gave none. */
       predictedExtent: z.enum(['localized', 'widespread']).optional(),
     })
@@ -139,13 +141,17 @@ export async function loadRoutingTable(path: string): Promise<RoutingTable> {
   return { source: path, models, routes: table.routes, ...(prediction && { extentPrediction: prediction }) };
 }
 
-/** True when a route asks what the image suggests, so the extent must be predicted for this context. */
+/**
+ * True when the image must say what extent it suggests: the context gave none and the first route
+ * whose other conditions hold asks for it (a dermoscopy route before it needs no prediction).
+ */
 export function needsPredictedExtent(table: RoutingTable, context: ClinicalContext): boolean {
-  return (
-    table.extentPrediction !== undefined &&
-    context.extent === 'unspecified' &&
-    table.routes.some((route) => route.when.predictedExtent !== undefined)
+  if (table.extentPrediction === undefined || context.extent !== 'unspecified') return false;
+  const first = table.routes.find(
+    (route) =>
+      matchReasons({ ...route, when: { ...route.when, predictedExtent: undefined } }, context) !== null,
   );
+  return first?.when.predictedExtent !== undefined;
 }
 
 /** The first route whose conditions all hold, in table order. */
@@ -196,6 +202,10 @@ function matchReasons(
     const extents: Extent[] = Array.isArray(when.extent) ? when.extent : [when.extent];
     if (!extents.includes(context.extent)) return null;
     reasons.push(`extent is ${context.extent}`);
+  }
+  if (when.imageType !== undefined) {
+    if (context.imageType !== when.imageType) return null;
+    reasons.push(`image type is ${context.imageType}`);
   }
   if (when.bodySite) {
     if (!context.bodySite || !when.bodySite.includes(context.bodySite)) return null;

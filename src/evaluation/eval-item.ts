@@ -6,7 +6,7 @@
 import type { Box } from '../domain.js';
 import type { InferenceRecord, Verdict } from '../record.js';
 import type { LabelMap } from './label-map.js';
-import type { LabelRow } from './labels-file.js';
+import type { FractionBox, LabelRow } from './labels-file.js';
 
 export interface EvalItem {
   file: string;
@@ -23,9 +23,12 @@ export interface EvalItem {
   /** Calibrated, best first (every label the classifier gave). */
   top: { label: string; probability: number; rawProbability: number }[];
   classifier: string | null;
-  /** IoU of the classified region with the labelled box; null without either. */
+  /**
+   * IoU of the classified region with the nearest labelled box; 0 when the image has a box but the
+   * pipeline localised nothing (no lesion found, a whole-image route, a failed run); null without a box.
+   */
   roiIoU: number | null;
-  /** True when the data set gives a box and the route had a detector. */
+  /** True when the data set outlines a lesion on this image: it counts in the ROI recall. */
   roiExpected: boolean;
   scores: Record<string, number>;
   latencyMs: number | null;
@@ -41,8 +44,8 @@ export function evalItemOf(
   const labels = record?.classification?.labels ?? [];
   const image = record?.image;
   const roi = record?.localization?.roi?.box ?? null;
-  const truth = row.box && image ? boxFromFractions(row.box, image.width, image.height) : null;
-  const roiExpected = Boolean(truth && record?.route?.detector);
+  const truths = image ? row.boxes.map((box) => boxFromFractions(box, image.width, image.height)) : [];
+  const roiExpected = row.boxes.length > 0;
   return {
     file: row.file,
     dx: row.dx,
@@ -57,14 +60,16 @@ export function evalItemOf(
       .slice(0, 3)
       .map(({ label, probability, rawProbability }) => ({ label, probability, rawProbability })),
     classifier: record?.classification?.model.id ?? null,
-    roiIoU: truth && roi ? intersectionOverUnion(truth, roi) : roiExpected ? 0 : null,
+    roiIoU: roiExpected
+      ? Math.max(0, ...truths.map((truth) => (roi ? intersectionOverUnion(truth, roi) : 0)))
+      : null,
     roiExpected,
     scores: record?.assessment?.scores ?? {},
     latencyMs: record?.timings.total ?? null,
   };
 }
 
-function boxFromFractions(box: NonNullable<LabelRow['box']>, width: number, height: number): Box {
+function boxFromFractions(box: FractionBox, width: number, height: number): Box {
   return {
     x: box.xMin * width,
     y: box.yMin * height,

@@ -14,6 +14,8 @@ export interface DoneWhenCheck {
 
 export interface EvalReport {
   folder: string;
+  /** The metadata given to images without their own (`--metadata`), e.g. `{"imageType": "dermoscopy"}`. */
+  metadataFile: string | null;
   createdAt: string;
   models: string[];
   thresholdsVersion: string;
@@ -31,8 +33,8 @@ const isSyntheticHeldOut = (item: EvalItem) =>
   item.metadata.set === 'synthetic' && (item.metadata.quality ?? 'good') === 'good';
 
 /**
- * Issue 10's Done-when figures, each on the images it is about: the answer checks on labelled
- * skin images (all of derm-eval), the refusal check on non-skin rows, the coverage check on the
+ * Issues 10 and 11's Done-when figures, each on the images it is about: the answer checks on
+ * labelled skin images (all of derm-eval), the ROI recall on those with an outlined lesion, the refusal check on non-skin rows, the coverage check on the
  * project's synthetic held-out set. A check with no images of its kind in the folder is left out.
  */
 export function doneWhenChecks(
@@ -42,8 +44,19 @@ export function doneWhenChecks(
   const nonSkin = items.filter(isNonSkin);
   const synthetic = items.filter(isSyntheticHeldOut);
   const skin = items.filter((item) => !isNonSkin(item) && item.metadata.set !== 'synthetic');
+  const withBoxes = skin.filter((item) => item.roiExpected);
   return [
     ...(skin.length > 0 ? answerChecks(computeMetrics(skin, malignantModelLabels)) : []),
+    ...(withBoxes.length > 0
+      ? [
+          check(
+            'ROI recall at IoU 0.5 (outlined lesions)',
+            computeMetrics(withBoxes, malignantModelLabels).roiRecallIoU50,
+            '≥ 80%',
+            (v) => v >= 0.8,
+          ),
+        ]
+      : []),
     ...(nonSkin.length > 0
       ? [
           check(

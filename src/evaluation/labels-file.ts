@@ -1,7 +1,9 @@
 /**
- * A labelled folder's labels file, shaped like ../shared/data/derm-eval/labels.csv: `file, dx`,
- * optional box columns as fractions of the image (`x_min, y_min, x_max, y_max`), and any other
- * column kept as metadata for the breakdowns (skin tone, source, split).
+ * A labelled folder's labels file, shaped like derm-eval's labels.csv: `file, dx`, optional box
+ * columns as fractions of the image (`x_min, y_min, x_max, y_max`), and any other column kept as
+ * metadata for the breakdowns (skin tone, source, split). A file with several outlined lesions has
+ * a row per lesion: its rows become one image with several boxes, so each image is run and
+ * counted once.
  */
 import { readFile } from 'node:fs/promises';
 import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
@@ -9,9 +11,16 @@ import { BadInputError, InputErrorCode, PipelineStep } from '../errors.js';
 export interface LabelRow {
   file: string;
   dx: string;
-  /** The lesion's box as fractions of the image, when the file gives one. */
-  box: { xMin: number; yMin: number; xMax: number; yMax: number } | null;
+  /** The outlined lesions' boxes as fractions of the image; empty when the file gives none. */
+  boxes: FractionBox[];
   metadata: Record<string, string>;
+}
+
+export interface FractionBox {
+  xMin: number;
+  yMin: number;
+  xMax: number;
+  yMax: number;
 }
 
 const boxColumns = ['x_min', 'y_min', 'x_max', 'y_max'] as const;
@@ -37,17 +46,27 @@ export function parseLabels(text: string, name = 'labels.csv'): LabelRow[] {
   const metadataColumns = header.filter(
     (title) => title !== 'file' && title !== 'dx' && !boxColumns.includes(title as never),
   );
-  return rows.map((cells) => {
+  const images = new Map<string, LabelRow>();
+  for (const cells of rows) {
+    const file = column(cells, 'file');
+    const dx = column(cells, 'dx');
     const coordinates = boxColumns.map((title) => Number.parseFloat(column(cells, title)));
     const hasBox = header.includes('x_min') && coordinates.every((value) => Number.isFinite(value));
     const [xMin = 0, yMin = 0, xMax = 0, yMax = 0] = coordinates;
-    return {
-      file: column(cells, 'file'),
-      dx: column(cells, 'dx'),
-      box: hasBox ? { xMin, yMin, xMax, yMax } : null,
-      metadata: Object.fromEntries(metadataColumns.map((title) => [title, column(cells, title)])),
-    };
-  });
+    const boxes = hasBox ? [{ xMin, yMin, xMax, yMax }] : [];
+    const seen = images.get(file);
+    if (!seen) {
+      const metadata = Object.fromEntries(metadataColumns.map((title) => [title, column(cells, title)]));
+      images.set(file, { file, dx, boxes, metadata });
+    } else if (seen.dx !== dx) {
+      throw new BadInputError(
+        `${name}: ${file} is labelled both ${seen.dx} and ${dx}: one diagnosis per image`,
+        InputErrorCode.invalidMetadata,
+        PipelineStep.configure,
+      );
+    } else seen.boxes.push(...boxes);
+  }
+  return [...images.values()];
 }
 
 /** One CSV line (RFC 4180 quoting: "a, b" and "" for a quote). */

@@ -47,7 +47,7 @@ export function reportHtml(report: EvalReport): string {
 th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left}tr.unmet td:last-child{color:#b00;font-weight:bold}
 tr.met td:last-child{color:#070}svg{background:#fafafa;border:1px solid #ddd;margin-right:1em}</style></head><body>
 <h1>ddx eval</h1>
-<p>${escapeHtml(report.folder)}: ${h.images} images, ${escapeHtml(report.createdAt)}. Models: ${escapeHtml(report.models.join(', '))}. Thresholds: ${escapeHtml(report.thresholdsVersion)}.</p>
+<p>${escapeHtml(report.folder)}: ${h.images} images, ${escapeHtml(report.createdAt)}. Models: ${escapeHtml(report.models.join(', '))}.${report.metadataFile ? ` Metadata for images without their own: ${escapeHtml(report.metadataFile)}.` : ''} Thresholds: ${escapeHtml(report.thresholdsVersion)}.</p>
 <h2>Checks</h2><table><tr><th>figure</th><th>value</th><th>target</th><th></th></tr>${checks}</table>
 <h2>Headline</h2><table>${rows([
     ['confident', shown(h.confidentShare)],

@@ -22,6 +22,8 @@ export interface EvaluationSettings {
   labelMap: LabelMap | null;
   concurrency: number;
   requestId: string;
+  /** Clinical metadata (JSON) for the images without a `<image>.meta.json` of their own. */
+  metadataPath?: string;
   now?: () => Date;
 }
 
@@ -46,7 +48,12 @@ export async function runEvaluation(config: Config, settings: EvaluationSettings
       settings.folder,
       settings.rows.map((row) => row.file),
       deps,
-      { concurrency: settings.concurrency, inputPrefix: config.inputPrefix, requestId: settings.requestId },
+      {
+        concurrency: settings.concurrency,
+        inputPrefix: config.inputPrefix,
+        requestId: settings.requestId,
+        ...(settings.metadataPath && { defaultMetadataPath: settings.metadataPath }),
+      },
     );
     const items: EvalItem[] = settings.rows.map((row, index) =>
       evalItemOf(row, batch[index]?.record, labelMap, malignantLabels),
@@ -58,6 +65,7 @@ export async function runEvaluation(config: Config, settings: EvaluationSettings
     );
     return {
       folder: settings.folder,
+      metadataFile: settings.metadataPath ?? null,
       createdAt: (settings.now?.() ?? new Date()).toISOString(),
       models,
       thresholdsVersion: deps.assessment.thresholds.version,

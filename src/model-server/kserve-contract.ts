@@ -4,7 +4,7 @@
  *
  * ```
  * GET  /v2                                             server metadata (lists binary_tensor_data)
- * GET  /v2/health/live, /v2/health/ready               200 when live / when every model opens
+ * GET  /v2/health/live, /v2/health/ready               200 when live / when every ONNX model opens
  * GET  /v2/models/{name}[/versions/{v}]                model metadata (tensor names, types, shapes)
  * GET  /v2/models/{name}[/versions/{v}]/ready          200 when that model opens
  * POST /v2/models/{name}[/versions/{v}]/infer          FP32 tensor in (JSON or binary), tensor out
@@ -42,7 +42,11 @@ export async function handleV2Request(
     const [, second, third, fourth, fifth, sixth, ...rest] = segments;
     if (second === undefined) return replyJson(response, 200, serverMetadata(models));
     if (second === 'health' && (third === 'live' || third === 'ready') && fourth === undefined) {
-      if (third === 'ready') await Promise.all(models.ids.map((id) => openForTensors(models, id)));
+      // Ready when every tensor model opens; an in-process method (the lesion outline) has none.
+      if (third === 'ready') {
+        const tensorModels = models.ids.filter((id) => models.servesTensors(id));
+        await Promise.all(tensorModels.map((id) => openForTensors(models, id)));
+      }
       response.writeHead(200, { 'content-length': '0' }).end();
       return;
     }

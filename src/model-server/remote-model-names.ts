@@ -44,6 +44,7 @@ function namesOf(config: ModelConfig): string[] {
     case 'kserve':
       return [config.model];
     case 'onnx':
+    case 'lesion-outline':
       return [];
   }
 }

@@ -28,6 +28,8 @@ export interface ServedModels {
    * for a model that is not a local ONNX file.
    */
   runTensor(name: string, data: Float32Array, dims: readonly number[]): Promise<OnnxOutput> | undefined;
+  /** True for a local ONNX model, the kind `runTensor` can run. */
+  servesTensors(name: string): boolean;
   /** Releases the sessions `runTensor` opened. */
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export function servedModels(
     has: (name) => idOf(name) !== undefined,
     taskOf,
     cardOf: (name) => modelOf(name)?.card,
+    servesTensors: (name) => Boolean(modelOf(name)?.path),
     runTensor(name, data, dims) {
       return graph(name)?.then((model) => model.run(data, dims));
     },

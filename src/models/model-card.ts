@@ -38,6 +38,11 @@ const modelStatementSchema = {
     })
     .passthrough()
     .optional(),
+  /** The kinds of image it was trained on; another kind is answered uncertain (image-type-gate.ts). */
+  imageTypes: z
+    .array(z.enum(['dermoscopy', 'clinical']))
+    .min(1)
+    .optional(),
   /** Figures per evaluation set (`heldOutSynthetic`, `dermEval`), as measured. */
   evaluation: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   calibration: z

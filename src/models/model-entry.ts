@@ -1,7 +1,7 @@
 /**
  * The model entries of a routing table (`models:`), one schema per `kind`: a local ONNX file, a
  * SageMaker endpoint, a Roboflow detect API (hosted, or a self-hosted inference server) or a
- * KServe / Triton v2 server. A
+ * KServe / Triton v2 server, or the classical dermoscopy outline. A
  * remote model has no file beside the table to derive a card path from, so `card` is required
  * there: labels, input size and billing codes always come from our own card.
  */
@@ -76,11 +76,22 @@ export const kserveModelSchema = z.object({
   iou: z.number().min(0).max(1).optional(),
 });
 
+/**
+ * The classical dermoscopy outline (imaging/lesion-outline.ts): no model file, nothing learned; its
+ * card says what it works on and how it was measured.
+ */
+export const lesionOutlineModelSchema = z.object({
+  kind: z.literal('lesion-outline'),
+  /** The model card, relative to the routing table. */
+  card: z.string().min(1),
+});
+
 export const modelConfigSchema = z.discriminatedUnion('kind', [
   onnxModelSchema,
   sageMakerModelSchema,
   roboflowModelSchema,
   kserveModelSchema,
+  lesionOutlineModelSchema,
 ]);
 
 export type ModelConfig = z.infer<typeof modelConfigSchema>;

@@ -108,7 +108,14 @@ export async function analyse(
       ? { modality: image.dicom.modality, bodyPartExamined: image.dicom.context.bodySite }
       : null;
     const assessment = await assessStep(
-      { measures: await imageMeasures, region, classified, dicom: dicomHeader, route: route.decision },
+      {
+        measures: await imageMeasures,
+        region,
+        classified,
+        dicom: dicomHeader,
+        route: route.decision,
+        imageType: subject.context.imageType,
+      },
       deps.assessment,
       job,
     );

@@ -15,6 +15,7 @@ import { exposureGates } from '../assessment/exposure-gate.js';
 import { extentGuessGate } from '../assessment/extent-guess-gate.js';
 import type { GateFinding } from '../assessment/gate-finding.js';
 import type { ImageMeasures } from '../assessment/image-measures.js';
+import { imageTypeGate } from '../assessment/image-type-gate.js';
 import { lesionFoundGate } from '../assessment/lesion-found-gate.js';
 import { malignancyRule } from '../assessment/malignancy-rule.js';
 import { marginGate } from '../assessment/margin-gate.js';
@@ -23,6 +24,7 @@ import { outOfDistributionScore } from '../assessment/out-of-distribution-score.
 import { probabilityGate } from '../assessment/probability-gate.js';
 import { skinGate } from '../assessment/skin-gate.js';
 import { verdictOf } from '../assessment/verdict.js';
+import type { ImageType } from '../domain.js';
 import { PipelineStep } from '../errors.js';
 import type { Assessment, RouteDecision } from '../record.js';
 import type { Classified } from './classify.js';
@@ -44,6 +46,8 @@ export interface AssessmentInputs {
   dicom: DicomHeader | null;
   /** The route taken: whether the image itself chose it. */
   route: RouteDecision | null;
+  /** How the uploader says the image was taken. */
+  imageType: ImageType | null;
 }
 
 export function assessStep(
@@ -74,6 +78,7 @@ export function assess(inputs: AssessmentInputs, settings: AssessmentSettings): 
     cropSizeGate(croppedBox, thresholds.image.minCropSide),
     lesionFoundGate(lesionFound),
     extentGuessGate(inputs.route),
+    imageTypeGate(inputs.imageType, card),
     outOfDistributionGate(ood, card.outOfDistribution),
     probabilityGate(top, decision.minProbability),
     marginGate(labels, decision.minMargin),

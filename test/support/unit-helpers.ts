@@ -107,6 +107,7 @@ export function clinicalContext(overrides: Partial<ClinicalContext> = {}): Clini
     specialty: null,
     durationDays: null,
     notes: null,
+    imageType: null,
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import { cropSizeGate } from '../../src/assessment/crop-size-gate.js';
 import { dicomGate } from '../../src/assessment/dicom-gate.js';
 import { exposureGates } from '../../src/assessment/exposure-gate.js';
 import { extentGuessGate } from '../../src/assessment/extent-guess-gate.js';
+import { imageTypeGate } from '../../src/assessment/image-type-gate.js';
 import { lesionFoundGate } from '../../src/assessment/lesion-found-gate.js';
 import { malignancyRule } from '../../src/assessment/malignancy-rule.js';
 import { marginGate } from '../../src/assessment/margin-gate.js';
@@ -22,6 +23,7 @@ import type { DecodedImage } from '../../src/domain.js';
 import { clippedPixelFraction } from '../../src/imaging/clipped-pixel-fraction.js';
 import { laplacianVariance } from '../../src/imaging/laplacian-variance.js';
 import { skinPixelFraction } from '../../src/imaging/skin-pixel-fraction.js';
+import { type ClassificationCard, modelCardSchema } from '../../src/models/model-card.js';
 import { calibrateLabels } from '../../src/models/temperature-scaling.js';
 import { bundledAssessmentThresholds } from '../support/pipeline-fixture.js';
 
@@ -172,6 +174,47 @@ describe('routes the image chose', () => {
     };
     assert.equal(extentGuessGate(modelled), null);
     assert.equal(extentGuessGate(null), null);
+  });
+
+  it('not when the route did not follow the guess (a dermoscopy route takes one lesion)', () => {
+    const dermoscopy = {
+      ...route,
+      name: 'dermoscopy-lesion',
+      extent: 'unspecified' as const,
+      detector: 'lesion-outline',
+      classifier: 'lesion-classifier',
+      predictedExtent: { extent: 'widespread' as const, by: 'rule' as const, reason: 'no region at 75%' },
+    };
+    assert.equal(extentGuessGate(dermoscopy), null);
+  });
+});
+
+describe('the kind of image the classifier was trained on', () => {
+  const card = (imageTypes?: string[]) =>
+    modelCardSchema.parse({
+      id: 'lesion-classifier',
+      version: '1.0.0',
+      task: 'classification',
+      labels: ['nevus', 'melanoma'],
+      input: { name: 'input', width: 8, height: 8, layout: 'NCHW' },
+      output: { name: 'logits', activation: 'logits' },
+      ...(imageTypes && { imageTypes }),
+    }) as ClassificationCard;
+
+  it('IMAGE_TYPE_NOT_TRAINED for a dermoscopy image and a model trained on clinical photos', () => {
+    const finding = imageTypeGate('dermoscopy', card(['clinical']));
+    assert.equal(finding?.code, 'IMAGE_TYPE_NOT_TRAINED');
+    assert.equal(finding?.severity, 'uncertain');
+    assert.match(
+      finding?.message ?? '',
+      /dermoscopy image and lesion-classifier 1\.0\.0 was trained on clinical/,
+    );
+  });
+
+  it('not when the model covers the kind, the card is silent, or the upload does not say', () => {
+    assert.equal(imageTypeGate('dermoscopy', card(['clinical', 'dermoscopy'])), null);
+    assert.equal(imageTypeGate('dermoscopy', card()), null);
+    assert.equal(imageTypeGate(null, card(['clinical'])), null);
   });
 });
 

@@ -36,6 +36,7 @@ describe('parseClinicalMetadata: keys', () => {
       ageyears: '54',
       durationdays: '14',
       clinicalnotes: 'itchy for two weeks',
+      imagetype: 'Dermoscopic',
       patientname: patientName,
       dateofbirth: '1970-01-01',
     });
@@ -47,6 +48,7 @@ describe('parseClinicalMetadata: keys', () => {
       specialty: null,
       durationDays: 14,
       notes: 'itchy for two weeks',
+      imageType: 'dermoscopy',
     });
     assert.deepEqual(patient, { name: patientName, dateOfBirth: '1970-01-01' });
   });
@@ -101,6 +103,16 @@ describe('parseClinicalMetadata: values', () => {
     assert.equal(parseClinicalMetadata({ extent: 'unknown' }).context.extent, 'unspecified');
   });
 
+  it('reads how the image was taken, and refuses a word it does not know', () => {
+    assert.equal(parseClinicalMetadata({ imageType: 'dermatoscopy' }).context.imageType, 'dermoscopy');
+    assert.equal(parseClinicalMetadata({ 'capture-type': 'photo' }).context.imageType, 'clinical');
+    assert.equal(parseClinicalMetadata({}).context.imageType, null);
+    assert.throws(
+      () => parseClinicalMetadata({ imageType: 'ultrasound' }),
+      (error: unknown) => error instanceof BadInputError && /imageType: expected one of/.test(error.message),
+    );
+  });
+
   it('defaults a missing extent to unspecified', () => {
     assert.equal(parseClinicalMetadata({ bodySite: 'back' }).context.extent, 'unspecified');
   });
@@ -140,6 +152,7 @@ describe('parseClinicalMetadata: patient identifiers', () => {
       'bodySite',
       'durationDays',
       'extent',
+      'imageType',
       'notes',
       'sex',
       'specialty',

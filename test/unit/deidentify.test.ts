@@ -13,6 +13,7 @@ function context(overrides: Partial<ClinicalContext>): ClinicalContext {
     specialty: 'dermatology',
     durationDays: 30,
     notes: 'Jane Q. Public, MRN 0048213, says it bleeds',
+    imageType: null,
     ...overrides,
   };
 }

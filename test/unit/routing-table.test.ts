@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseClinicalMetadata } from '../../src/clinical/clinical-context.js';
-import { loadRoutingTable, type RoutingTable, selectRoute } from '../../src/clinical/routing-table.js';
+import {
+  loadRoutingTable,
+  needsPredictedExtent,
+  type RoutingTable,
+  selectRoute,
+} from '../../src/clinical/routing-table.js';
 import { BadInputError, ConfigurationError } from '../../src/errors.js';
 import { clinicalContext, failureOf } from '../support/unit-helpers.js';
 
@@ -382,5 +387,21 @@ describe('the default routing table models/routes.yaml', () => {
     assert.equal(decision.classifier, 'lesion-classifier');
     assert.equal(selectRoute(table, context({ extent: 'localized' })).detector, 'lesion-detector');
     assert.equal(selectRoute(table, context({ extent: 'widespread' })).detector, null);
+  });
+
+  it('sends a dermoscopy image to the lesion outline, unless the eruption is widespread', async () => {
+    const table = await loadRoutingTable(resolve('models/routes.yaml'));
+    const dermoscopy = selectRoute(table, context({ extent: 'unspecified', imageType: 'dermoscopy' }));
+    assert.equal(dermoscopy.name, 'dermoscopy-lesion');
+    assert.equal(dermoscopy.detector, 'lesion-outline');
+    assert.equal(dermoscopy.reason, 'extent is unspecified; image type is dermoscopy');
+    assert.equal(table.models.get('lesion-outline')?.card.status, 'demo');
+    // The dermoscopy route comes before the routes that ask the image: no extent is predicted.
+    assert.equal(needsPredictedExtent(table, context({ imageType: 'dermoscopy' })), false);
+    assert.equal(needsPredictedExtent(table, context({ imageType: 'clinical' })), true);
+    const widespread = selectRoute(table, context({ extent: 'widespread', imageType: 'dermoscopy' }));
+    assert.equal(widespread.name, 'widespread-rash');
+    const clinical = selectRoute(table, context({ extent: 'localized', imageType: 'clinical' }));
+    assert.equal(clinical.detector, 'lesion-detector');
   });
 });
