@@ -106,6 +106,7 @@ export interface DeidentifiedContext {
   sex: Sex | null;
   specialty: string | null;
   durationDays: number | null;
+  imageType: ImageType | null;
 }
 
 /** Identifiers that came with the upload: stored apart from the record, never logged or sent. */

@@ -93,6 +93,7 @@ export function promptVariables(request: RecommendationRequest): PromptVariables
     sex: context.sex,
     specialty: context.specialty,
     durationDays: context.durationDays,
+    imageType: context.imageType,
   };
   const notes = request.notes?.trim();
   return {

@@ -13,6 +13,7 @@ export function deidentify(context: ClinicalContext): DeidentifiedContext {
     sex: context.sex,
     specialty: context.specialty,
     durationDays: context.durationDays,
+    imageType: context.imageType,
   };
 }
 

@@ -200,6 +200,7 @@ describe('recommend step', () => {
           sex: null,
           specialty: null,
           durationDays: null,
+          imageType: null,
         },
         notes: null,
         prompt,

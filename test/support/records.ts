@@ -10,6 +10,7 @@ export const sampleContext: DeidentifiedContext = {
   sex: 'female',
   specialty: 'dermatology',
   durationDays: 30,
+  imageType: 'clinical',
 };
 
 export function sampleRecord(overrides: Partial<InferenceRecord> & { key?: string } = {}): InferenceRecord {

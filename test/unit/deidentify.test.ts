@@ -13,7 +13,7 @@ function context(overrides: Partial<ClinicalContext>): ClinicalContext {
     specialty: 'dermatology',
     durationDays: 30,
     notes: 'Jane Q. Public, MRN 0048213, says it bleeds',
-    imageType: null,
+    imageType: 'dermoscopy',
     ...overrides,
   };
 }
@@ -44,6 +44,7 @@ describe('deidentify', () => {
       sex: 'female',
       specialty: 'dermatology',
       durationDays: 30,
+      imageType: 'dermoscopy',
     });
   });
 
@@ -62,6 +63,7 @@ describe('deidentify', () => {
       'bodySite',
       'durationDays',
       'extent',
+      'imageType',
       'sex',
       'specialty',
     ]);

@@ -52,6 +52,7 @@ function request(
       sex: 'female',
       specialty: null,
       durationDays: null,
+      imageType: null,
     },
     notes: null,
     prompt: prompt(options.config),

@@ -60,6 +60,7 @@ const reviewStates: readonly ReviewState[] = ['preliminary', 'final', 'rejected'
 const metadataFields = [
   'extent',
   'bodySite',
+  'imageType',
   'age',
   'sex',
   'specialty',

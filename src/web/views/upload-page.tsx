@@ -42,6 +42,14 @@ export function UploadPage(props: UploadPageProps) {
             </select>
           </div>
           <div>
+            <label for="upload-image-type">Image type</label>
+            <select id="upload-image-type" name="imageType">
+              <option value="">not stated</option>
+              <option value="dermoscopy">dermoscopy (through a dermatoscope)</option>
+              <option value="clinical">clinical photograph</option>
+            </select>
+          </div>
+          <div>
             <label for="upload-body-site">Body site</label>
             <input
               id="upload-body-site"

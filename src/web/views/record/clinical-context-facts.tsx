@@ -16,6 +16,7 @@ export function ClinicalContextFacts({ context }: { context: RecordedContext }) 
         ['Sex', context.sex ?? 'not given'],
         ['Specialty', context.specialty ?? 'not given'],
         ['Duration', context.durationDays === null ? 'not given' : `${context.durationDays} days`],
+        ['Image type', context.imageType ?? 'not given'],
         ['Notes', context.notesProvided ? 'given (scrubbed of identifiers; not stored)' : 'none'],
         warnings.length > 0 && [
           'Left out',
