@@ -25,9 +25,10 @@ export function formatRecordSummary(record: InferenceRecord, reused: boolean): s
     );
   }
   if (record.context) {
-    const { extent, bodySite, age, sex, specialty, durationDays } = record.context;
+    const { extent, bodySite, age, sex, specialty, durationDays, imageType } = record.context;
     const parts = [
       extent,
+      imageType,
       bodySite,
       age && `${age} y`,
       sex,
